@@ -1,0 +1,170 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import {
+  DEFAULT_HYPERPARAMETERS,
+  DEFAULT_SETTINGS,
+  isGpuInstanceType,
+  resolveSettings,
+  SETTING_NAMES,
+  SettingsError,
+} from '../lib/config';
+
+/** Settings as the CDK CLI hands them over: `-c key=value` always arrives as a string. */
+function fromCli(context: Record<string, string>) {
+  return resolveSettings(new App({ context }).node);
+}
+
+describe('defaults', () => {
+  test('match the article: 2 x ml.c5.2xlarge, 1 epoch with gloo, max concurrency 1', () => {
+    const s = resolveSettings(undefined);
+    expect(s.trainingInstanceType).toBe('ml.c5.2xlarge');
+    expect(s.trainingInstanceCount).toBe(2);
+    expect(s.hyperparameters).toEqual({ epochs: 1, backend: 'gloo' });
+    expect(s.serverlessMaxConcurrency).toBe(1);
+    expect(s.dataSource).toBe('sample-files');
+    expect(s.destroyBucketOnDelete).toBe(false);
+  });
+
+  test('cdk.json context lists every setting with the same default as the code', () => {
+    const cdkJson = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.json'), 'utf8'));
+    const userKeys = Object.keys(cdkJson.context).filter((k) => !k.startsWith('@'));
+    expect(userKeys.sort()).toEqual([...SETTING_NAMES].sort());
+    for (const name of SETTING_NAMES) {
+      const inJson = cdkJson.context[name];
+      const expected = DEFAULT_SETTINGS[name] ?? '';
+      expect({ name, value: inJson }).toEqual({ name, value: expected });
+    }
+    // and resolving cdk.json's context gives exactly the defaults
+    expect(resolveSettings(new App({ context: cdkJson.context }).node)).toEqual(resolveSettings(undefined));
+  });
+});
+
+describe('values from -c arrive as strings and are parsed', () => {
+  test('numbers, booleans, JSON hyperparameters', () => {
+    const s = fromCli({
+      trainingInstanceCount: '1',
+      destroyBucketOnDelete: 'true',
+      serverlessEndpoint: 'false',
+      minTestAccuracy: '0.95',
+      serverlessMemoryMb: '4096',
+      hyperparameters: '{"epochs":3,"lr":0.02}',
+    });
+    expect(s.trainingInstanceCount).toBe(1);
+    expect(s.destroyBucketOnDelete).toBe(true);
+    expect(s.serverlessEndpoint).toBe(false);
+    expect(s.minTestAccuracy).toBe(0.95);
+    expect(s.serverlessMemoryMb).toBe(4096);
+    // merged over the defaults, so backend=gloo stays
+    expect(s.hyperparameters).toEqual({ epochs: 3, lr: 0.02, backend: 'gloo' });
+  });
+
+  test('code overrides win over context, context over defaults', () => {
+    const app = new App({ context: { trainingInstanceCount: '3', epochsIgnored: 'x' } });
+    expect(resolveSettings(app.node).trainingInstanceCount).toBe(3);
+    expect(resolveSettings(app.node, { trainingInstanceCount: 1 }).trainingInstanceCount).toBe(1);
+  });
+
+  test('empty strings mean "not set"', () => {
+    expect(fromCli({ dataS3Uri: '', dlcAccount: '' }).dlcAccount).toBeUndefined();
+  });
+
+  test('the defaults object is not mutated by resolving', () => {
+    fromCli({ hyperparameters: '{"epochs":5}' });
+    expect(DEFAULT_SETTINGS.hyperparameters).toEqual(DEFAULT_HYPERPARAMETERS);
+  });
+});
+
+describe('a bad value fails with the setting name and the allowed values', () => {
+  test.each([
+    ['serverlessMemoryMb', '1500', /serverlessMemoryMb=1500: expected one of 1024, 2048, 3072, 4096, 5120, 6144/],
+    ['serverlessMaxConcurrency', '201', /serverlessMaxConcurrency=201: expected a whole number from 1 to 200/],
+    ['serverlessMaxConcurrency', '0', /from 1 to 200/],
+    ['trainingInstanceCount', '1.5', /trainingInstanceCount=1.5: expected a whole number/],
+    ['trainingInstanceCount', 'two', /trainingInstanceCount=two/],
+    ['destroyBucketOnDelete', 'yes', /destroyBucketOnDelete=yes: expected true or false/],
+    ['dataSource', 'http', /dataSource=http: expected one of sample-files, local, s3/],
+    ['bucketEncryption', 'aes', /expected one of s3-managed, kms/],
+    ['minTestAccuracy', '90', /minTestAccuracy=90: expected a number from 0 to 1/],
+    ['trainingMaxRuntimeMinutes', '61', /trainingMaxRuntimeMinutes=61: expected a whole number from 1 to 50/],
+    ['realtimeInstanceType', 'm5.large', /realtimeInstanceType=m5.large: expected a SageMaker instance type/],
+    ['dlcAccount', '1234', /dlcAccount=1234: expected a 12-digit AWS account id/],
+    ['dataS3Uri', 's3://bucket/no-slash', /dataS3Uri=s3:\/\/bucket\/no-slash: expected an S3 prefix/],
+    ['trainingImageTag', 'bad tag', /trainingImageTag=bad tag/],
+    ['hyperparameters', '{epochs:1}', /hyperparameters=\{epochs:1\}: expected a JSON object/],
+    ['hyperparameters', '[1]', /expected a JSON object/],
+    ['hyperparameters', '{"optimizer":"sgd; rm -rf /"}', /hyperparameters.optimizer=sgd; rm -rf \/: expected .*shell/],
+    ['hyperparameters', '{"sagemaker_program":"x.py"}', /hyperparameters.sagemaker_program=x.py/],
+  ])('%s=%s', (name, value, message) => {
+    expect(() => fromCli({ [name]: value })).toThrow(SettingsError);
+    expect(() => fromCli({ [name]: value })).toThrow(message);
+    // and the error tells how to set it
+    expect(() => fromCli({ [name]: value })).toThrow(`-c ${name.split('.')[0]}=<value>`);
+  });
+});
+
+describe('settings checked together', () => {
+  test('both endpoints off', () => {
+    expect(() => fromCli({ realtimeEndpoint: 'false', serverlessEndpoint: 'false' })).toThrow(/enable at least one/);
+  });
+
+  test('provisioned concurrency above max concurrency', () => {
+    expect(() => fromCli({ serverlessMaxConcurrency: '2', serverlessProvisionedConcurrency: '3' }))
+      .toThrow(/serverlessProvisionedConcurrency=3: expected 0 \(off\) or at most serverlessMaxConcurrency \(2\)/);
+    expect(fromCli({ serverlessMaxConcurrency: '2', serverlessProvisionedConcurrency: '2' }).serverlessProvisionedConcurrency).toBe(2);
+  });
+
+  test('autoscaling maximum below the initial count', () => {
+    expect(() => fromCli({ realtimeInstanceCount: '3', realtimeMaxInstanceCount: '2' })).toThrow(/realtimeMaxInstanceCount=2: expected at least realtimeInstanceCount \(3\)/);
+  });
+
+  test('spot wait shorter than the runtime', () => {
+    expect(() => fromCli({ spotTraining: 'true', trainingMaxRuntimeMinutes: '40', spotMaxWaitMinutes: '30' })).toThrow(/spotMaxWaitMinutes=30: expected at least trainingMaxRuntimeMinutes \(40\)/);
+  });
+
+  test('a GPU real-time instance with the (CPU-only) serverless endpoint', () => {
+    expect(() => fromCli({ realtimeInstanceType: 'ml.g5.xlarge' })).toThrow(/serverless inference runs CPU images only/);
+    expect(fromCli({ realtimeInstanceType: 'ml.g5.xlarge', serverlessEndpoint: 'false' }).realtimeInstanceType).toBe('ml.g5.xlarge');
+  });
+
+  test('Neuron instances are refused', () => {
+    expect(() => fromCli({ trainingInstanceType: 'ml.trn1.2xlarge' })).toThrow(/trainingInstanceType=ml.trn1.2xlarge: Inferentia\/Trainium/);
+  });
+
+  test('data capture without the real-time endpoint', () => {
+    expect(() => fromCli({ dataCapturePercent: '10', realtimeEndpoint: 'false' })).toThrow(/data capture needs the real-time endpoint/);
+  });
+
+  test('dataSource=s3 needs dataS3Uri', () => {
+    expect(() => fromCli({ dataSource: 's3' })).toThrow(/dataSource=s3 needs dataS3Uri/);
+    expect(fromCli({ dataSource: 's3', dataS3Uri: 's3://my-data/mnist/' }).dataS3Uri).toBe('s3://my-data/mnist/');
+  });
+
+  test('dataSource=local needs an existing folder with the MNIST files', () => {
+    expect(() => fromCli({ dataSource: 'local' })).toThrow(/dataSource=local needs dataLocalPath/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mnist-config-'));
+    try {
+      expect(() => fromCli({ dataSource: 'local', dataLocalPath: path.join(dir, 'missing') })).toThrow(/is not a folder/);
+      expect(() => fromCli({ dataSource: 'local', dataLocalPath: dir })).toThrow(/no train-images-idx3-ubyte\(\.gz\) file/);
+      fs.mkdirSync(path.join(dir, 'MNIST', 'raw'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'MNIST', 'raw', 'train-images-idx3-ubyte.gz'), '');
+      expect(fromCli({ dataSource: 'local', dataLocalPath: dir }).dataLocalPath).toBe(dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test.each([
+  ['ml.g4dn.xlarge', true],
+  ['ml.g5.2xlarge', true],
+  ['ml.g6e.xlarge', true],
+  ['ml.p3.2xlarge', true],
+  ['ml.p4d.24xlarge', true],
+  ['ml.c5.2xlarge', false],
+  ['ml.m5.large', false],
+  ['ml.m7i.large', false],
+])('isGpuInstanceType(%s) = %s', (type, gpu) => {
+  expect(isGpuInstanceType(type)).toBe(gpu);
+});
