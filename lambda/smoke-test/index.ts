@@ -1,0 +1,64 @@
+// Lambda entry: smoke-tests the SageMaker endpoints named in ENDPOINT_NAMES (or the event's
+// endpointNames). Returns the report; throws when a check fails, so a triggers.Trigger fails the deploy.
+import type { Context } from 'aws-lambda';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { createSmokeTestClient, describeFailures, runSmokeTest, SmokeTestReport } from './run-smoke-test';
+
+export * from './run-smoke-test';
+
+export interface SmokeTestEvent {
+  readonly endpointNames?: string[];
+}
+
+/** Time kept back from the Lambda timeout to log the report and return. */
+const SAFETY_MARGIN_MS = 10_000;
+const DEFAULT_TIME_BUDGET_MS = 600_000;
+
+function envNumber(env: NodeJS.ProcessEnv, name: string, check: (value: number) => boolean, hint: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!check(value)) throw new Error(`${name}=${raw} is not valid: ${hint}.`);
+  return value;
+}
+
+const wholeNumber = (value: number) => Number.isInteger(value) && value >= 1;
+
+/** Reads and validates the function's settings; the event's endpoint names win over ENDPOINT_NAMES. */
+export function readSettings(env: NodeJS.ProcessEnv, event?: SmokeTestEvent | null) {
+  let endpointNames: string[];
+  if (event?.endpointNames !== undefined) {
+    const names = event.endpointNames;
+    if (!Array.isArray(names) || names.length === 0 || !names.every((name) => typeof name === 'string' && name.trim() !== '')) {
+      throw new Error('event.endpointNames must be a non-empty array of endpoint names, e.g. {"endpointNames": ["my-endpoint"]}.');
+    }
+    endpointNames = names.map((name) => name.trim());
+  } else {
+    endpointNames = (env.ENDPOINT_NAMES ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+    if (endpointNames.length === 0) {
+      throw new Error('ENDPOINT_NAMES is empty: set it to the comma-separated endpoint names, or pass {"endpointNames": [...]} in the event.');
+    }
+  }
+  return {
+    endpointNames,
+    minAccuracy: envNumber(env, 'MIN_ACCURACY', (v) => v >= 0 && v <= 1, 'use a fraction from 0 to 1, e.g. 0.9') ?? 0.9,
+    maxAttempts: envNumber(env, 'MAX_ATTEMPTS', wholeNumber, 'use a whole number >= 1'),
+    requestTimeoutMs: envNumber(env, 'REQUEST_TIMEOUT_MS', wholeNumber, 'use a whole number of milliseconds >= 1'),
+    timeBudgetMs: envNumber(env, 'TIME_BUDGET_MS', wholeNumber, 'use a whole number of milliseconds >= 1'),
+    batchSize: envNumber(env, 'BATCH_SIZE', wholeNumber, 'use a whole number >= 1'),
+  };
+}
+
+let client: SageMakerRuntimeClient | undefined;
+
+export async function handler(event?: SmokeTestEvent | null, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SmokeTestReport> {
+  const settings = readSettings(process.env, event);
+  // Stop retrying early enough that the Lambda itself never times out (a timeout says nothing useful).
+  const remaining = context ? context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS : DEFAULT_TIME_BUDGET_MS;
+  const timeBudgetMs = Math.max(1_000, Math.min(remaining, settings.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS));
+  client ??= createSmokeTestClient();
+  const report = await runSmokeTest({ client, ...settings, timeBudgetMs });
+  console.log(JSON.stringify({ smokeTestReport: report }));
+  if (!report.passed) throw new Error(describeFailures(report));
+  return report;
+}

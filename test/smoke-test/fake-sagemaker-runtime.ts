@@ -1,0 +1,202 @@
+// A fake of the SageMaker runtime's InvokeEndpoint on loopback (node:http on 127.0.0.1, random
+// port), for the real @aws-sdk/client-sagemaker-runtime client to call. It speaks the service's
+// wire shape: POST /endpoints/{name}/invocations; errors as HTTP status + x-amzn-ErrorType + JSON
+// body, as the real service sends them (ModelError 424 with the model's original status and
+// message; ThrottlingException as HTTP 400 with {"message": null}; ModelNotReadyException 429;
+// ValidationError 400 for an unknown endpoint; ServiceUnavailable 503; InternalFailure 500).
+// It answers from the true labels of the digits it knows, so right answers need no model.
+import * as http from 'http';
+import { AddressInfo, Socket } from 'net';
+import { decodeNpy, encodeNpy } from '../../lambda/shared/npy';
+
+const PIXELS = 784;
+const ACCOUNT = '123456789012';
+
+export type ServiceErrorName =
+  | 'ModelError'
+  | 'ThrottlingException'
+  | 'ModelNotReadyException'
+  | 'ServiceUnavailable'
+  | 'InternalFailure'
+  | 'ValidationError';
+
+/** What the endpoint does with one request. */
+export type Step =
+  | { kind: 'correct' }
+  /** Wrong label for the known digits at these indices (of the digits the fake was given). */
+  | { kind: 'wrong'; indices: number[] }
+  | { kind: 'shape'; classes: number }
+  /** log_softmax output instead of probabilities (the article's network's raw output). */
+  | { kind: 'log-probabilities' }
+  | { kind: 'error'; error: ServiceErrorName; originalStatus?: number; message?: string }
+  | { kind: 'hang' };
+
+export interface RecordedRequest {
+  readonly endpointName: string;
+  readonly contentType?: string;
+  readonly accept?: string;
+  readonly images: number;
+  readonly signed: boolean;
+}
+
+export interface KnownDigit {
+  readonly pixels: Uint8Array;
+  readonly label: number;
+}
+
+const STATUS: Record<ServiceErrorName, number> = {
+  ModelError: 424,
+  ThrottlingException: 400,
+  ModelNotReadyException: 429,
+  ServiceUnavailable: 503,
+  InternalFailure: 500,
+  ValidationError: 400,
+};
+
+export class FakeSageMakerRuntime {
+  readonly requests: RecordedRequest[] = [];
+  private readonly server: http.Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly scripts = new Map<string, Step[]>();
+  private readonly served = new Map<string, number>();
+  private readonly known = new Map<string, { label: number; index: number }>();
+
+  constructor(digits: KnownDigit[]) {
+    digits.forEach((digit, index) => this.known.set(Buffer.from(digit.pixels).toString('base64'), { label: digit.label, index }));
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return this.url;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Declares an endpoint: its n-th request follows steps[n] (the last step repeats). */
+  endpoint(name: string, ...steps: Step[]): this {
+    this.scripts.set(name, steps.length > 0 ? steps : [{ kind: 'correct' }]);
+    this.served.set(name, 0);
+    return this;
+  }
+
+  requestsTo(name: string): RecordedRequest[] {
+    return this.requests.filter((request) => request.endpointName === name);
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const match = /^\/endpoints\/([^/]+)\/invocations$/.exec(req.url ?? '');
+    if (req.method !== 'POST' || !match) {
+      return this.sendError(res, 'ValidationError', `Unknown operation ${req.method} ${req.url}`);
+    }
+    const endpointName = decodeURIComponent(match[1]);
+    const steps = this.scripts.get(endpointName);
+    if (!steps) {
+      return this.sendError(res, 'ValidationError', `Endpoint ${endpointName} of account ${ACCOUNT} not found.`);
+    }
+    const n = this.served.get(endpointName) ?? 0;
+    this.served.set(endpointName, n + 1);
+    const step = steps[Math.min(n, steps.length - 1)];
+    const contentType = req.headers['content-type'];
+    const accept = req.headers.accept;
+
+    let images: Uint8Array[];
+    try {
+      images = parseImages(body, contentType);
+    } catch (error) {
+      this.requests.push({ endpointName, contentType, accept, images: 0, signed: isSigned(req) });
+      return this.sendModelError(res, endpointName, 400, (error as Error).message);
+    }
+    this.requests.push({ endpointName, contentType, accept, images: images.length, signed: isSigned(req) });
+
+    switch (step.kind) {
+      case 'hang':
+        return; // never answer; the client must time out
+      case 'error':
+        if (step.error === 'ModelError') {
+          return this.sendModelError(res, endpointName, step.originalStatus ?? 500, step.message ?? 'boom');
+        }
+        return this.sendError(res, step.error, step.message ?? (step.error === 'ThrottlingException' ? null : `${step.error} from the fake`));
+      default:
+        break;
+    }
+    const classes = step.kind === 'shape' ? step.classes : 10;
+    const rows = images.map((pixels) => {
+      const known = this.known.get(Buffer.from(pixels).toString('base64'));
+      let label = known?.label ?? 0;
+      if (step.kind === 'wrong' && known && step.indices.includes(known.index)) label = (label + 3) % 10;
+      const row = Array.from({ length: classes }, (_, k) => (k === label ? 0.91 : 0.09 / (classes - 1)));
+      return step.kind === 'log-probabilities' ? row.map(Math.log) : row;
+    });
+    const wantsNpy = (accept ?? '').includes('application/x-npy');
+    res.writeHead(200, {
+      'Content-Type': wantsNpy ? 'application/x-npy' : 'application/json',
+      'x-Amzn-Invoked-Production-Variant': 'AllTraffic',
+      'x-amzn-RequestId': `req-${this.requests.length}`,
+    });
+    res.end(wantsNpy ? encodeNpy(rows.flat(), [rows.length, classes], 'float32') : JSON.stringify(rows));
+  }
+
+  private sendError(res: http.ServerResponse, name: ServiceErrorName, message: string | null): void {
+    res.writeHead(STATUS[name], { 'Content-Type': 'application/json', 'x-amzn-ErrorType': name, 'x-amzn-RequestId': 'req-error' });
+    res.end(JSON.stringify({ message }));
+  }
+
+  /** The container answered with an error status: SageMaker wraps it as 424 ModelError. */
+  private sendModelError(res: http.ServerResponse, endpointName: string, status: number, message: string): void {
+    const kind = status < 500 ? 'client' : 'server';
+    const logs = `/aws/sagemaker/Endpoints/${endpointName}`;
+    res.writeHead(424, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'ModelError', 'x-amzn-RequestId': 'req-error' });
+    res.end(
+      JSON.stringify({
+        ErrorCode: `${kind.toUpperCase()}_ERROR_FROM_MODEL`,
+        LogStreamArn: `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${logs}`,
+        Message: `Received ${kind} error (${status}) from primary with message "${message}". See https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#logEventViewer:group=${logs} in account ${ACCOUNT} for more information.`,
+        OriginalMessage: message,
+        OriginalStatusCode: status,
+      }),
+    );
+  }
+}
+
+function isSigned(req: http.IncomingMessage): boolean {
+  return (req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256 Credential=');
+}
+
+/** Reads an (N,1,28,28) or (N,28,28) batch the way the model's input_fn would; 0..255 values. */
+function parseImages(body: Buffer, contentType: string | undefined): Uint8Array[] {
+  let values: ArrayLike<number>;
+  let shape: readonly number[];
+  if (contentType === 'application/x-npy') {
+    const array = decodeNpy(body);
+    values = array.data;
+    shape = array.shape;
+  } else if (contentType === 'application/json') {
+    const parsed = JSON.parse(body.toString('utf8')) as unknown;
+    const dims: number[] = [];
+    for (let level: unknown = parsed; Array.isArray(level); level = level[0]) dims.push(level.length);
+    values = (parsed as unknown[]).flat(3) as number[];
+    shape = dims;
+  } else {
+    throw new Error(`Unsupported content type ${contentType}`);
+  }
+  const count = shape[0];
+  if (!(shape.length === 4 && shape[1] === 1 && shape[2] === 28 && shape[3] === 28) && !(shape.length === 3 && shape[1] === 28 && shape[2] === 28)) {
+    throw new Error(`Expected shape (N, 1, 28, 28), got (${shape.join(', ')})`);
+  }
+  return Array.from({ length: count }, (_, n) => Uint8Array.from({ length: PIXELS }, (_, p) => Math.round(values[n * PIXELS + p])));
+}
