@@ -1,0 +1,200 @@
+import { ArnFormat, CfnOutput, Duration, Stack, StackProps, Stage } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { Construct, Node } from 'constructs';
+
+/** Where the pipeline reads the repository: a CodeConnections (CodeStar Connections) source. */
+export interface PipelineSourceSettings {
+  /** `arn:aws:codeconnections:REGION:ACCOUNT:connection/ID` (or the older `codestar-connections`). */
+  readonly connectionArn: string;
+  /** `owner/name` as the connection's provider spells it (GitHub, GitLab, Bitbucket). */
+  readonly repository: string;
+  readonly branch: string;
+}
+
+/** A stage the pipeline can gate: it names the Lambda function that smoke-tests what it deployed. */
+export interface SmokeTestedStage extends Stage {
+  /** Stack output holding the smoke-test function's name (read by the post-deployment step). */
+  readonly smokeTestFunctionNameOutput: CfnOutput;
+  /**
+   * Function-name prefix the post-deployment step may invoke (`<stack name>-`): CloudFormation
+   * names the function `<stack name>-<logical id>-<suffix>`, so the grant covers only this stage's
+   * functions, not the account's.
+   */
+  readonly smokeTestFunctionNamePrefix: string;
+}
+
+export interface PipelineStageDefinition {
+  /** Stage id, e.g. `Dev`; becomes the pipeline stage name and the stacks' name prefix. */
+  readonly id: string;
+  /** A manual approval before this stage deploys. */
+  readonly manualApproval?: boolean;
+  readonly create: (scope: Construct, id: string) => SmokeTestedStage;
+}
+
+export interface PipelineStackProps extends StackProps {
+  readonly source: PipelineSourceSettings;
+  /** Stages in deploy order. */
+  readonly stages: PipelineStageDefinition[];
+  /**
+   * Further context the pipeline's own `cdk synth` needs to rebuild this same app (for example
+   * `alarmEmail`). The source settings and `pipeline=true` are always passed.
+   */
+  readonly synthContext?: Record<string, string>;
+}
+
+/** The context keys that select and configure the pipeline (`cdk synth -c pipeline=true -c ...`). */
+export const PIPELINE_CONTEXT = {
+  enabled: 'pipeline',
+  connectionArn: 'connectionArn',
+  repository: 'repository',
+  branch: 'branch',
+} as const;
+
+const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[A-Za-z0-9-]+$/;
+const REPOSITORY = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
+const BRANCH = /^[A-Za-z0-9._/-]+$/;
+/** Context values end up in a shell command line: allow only characters that need no quoting. */
+const SAFE_CONTEXT_VALUE = /^[A-Za-z0-9@._:/+=,-]+$/;
+
+/** True when the app was asked for the pipeline (`-c pipeline=true`). */
+export function pipelineRequested(node: Node): boolean {
+  const value = node.tryGetContext(PIPELINE_CONTEXT.enabled);
+  return value === true || value === 'true';
+}
+
+/** Reads and validates the source settings from context; a missing or bad one fails synth by name. */
+export function readPipelineSource(node: Node): PipelineSourceSettings {
+  const example: Record<keyof PipelineSourceSettings, string> = {
+    connectionArn: 'arn:aws:codeconnections:us-east-1:123456789012:connection/abcd1234-...',
+    repository: 'my-org/mnist-sagemaker-cdk',
+    branch: 'main',
+  };
+  const patterns: Record<keyof PipelineSourceSettings, RegExp> = { connectionArn: CONNECTION_ARN, repository: REPOSITORY, branch: BRANCH };
+  const read = (key: keyof PipelineSourceSettings): string => {
+    const value: unknown = node.tryGetContext(PIPELINE_CONTEXT[key]);
+    if (value === undefined || value === null || value === '') {
+      throw new Error(
+        `Pipeline context '${key}' is missing: with -c pipeline=true also pass -c ${key}=<value> ` +
+          `(e.g. -c ${key}=${example[key]}) or set it under "context" in cdk.json.`,
+      );
+    }
+    if (typeof value !== 'string' || !patterns[key].test(value)) {
+      throw new Error(`Pipeline context '${key}' is '${String(value)}', which is not valid: expected something like ${example[key]}.`);
+    }
+    return value;
+  };
+  return { connectionArn: read('connectionArn'), repository: read('repository'), branch: read('branch') };
+}
+
+/** The synth step's `cdk synth` command: the same app, in pipeline mode, with the same context. */
+export function synthCommand(source: PipelineSourceSettings, extraContext: Record<string, string> = {}): string {
+  const context: Record<string, string> = {
+    [PIPELINE_CONTEXT.enabled]: 'true',
+    [PIPELINE_CONTEXT.connectionArn]: source.connectionArn,
+    [PIPELINE_CONTEXT.repository]: source.repository,
+    [PIPELINE_CONTEXT.branch]: source.branch,
+    ...extraContext,
+  };
+  const args = Object.entries(context).map(([key, value]) => {
+    if (!SAFE_CONTEXT_VALUE.test(key) || !SAFE_CONTEXT_VALUE.test(value)) {
+      throw new Error(`Pipeline synth context ${key}=${value} contains characters a shell would interpret; use letters, digits and @._:/+=,- only.`);
+    }
+    return `-c ${key}=${value}`;
+  });
+  return ['npx cdk synth', ...args].join(' ');
+}
+
+/** Environment variable the post-deployment step reads the function name from. */
+export const SMOKE_TEST_FUNCTION_ENV = 'SMOKE_TEST_FUNCTION_NAME';
+
+/**
+ * Shell commands (POSIX sh, as CodeBuild runs them) that invoke the smoke-test function once and
+ * fail on a function error (the handler threw) or on a report whose `passed` is not true.
+ */
+export function smokeTestCommands(): string[] {
+  const check = [
+    "const fs = require('fs');",
+    "const invoke = JSON.parse(fs.readFileSync('invoke-result.json', 'utf8'));",
+    "const body = fs.readFileSync('smoke-report.json', 'utf8');",
+    'let report; try { report = JSON.parse(body); } catch { report = undefined; }',
+    "if (invoke.FunctionError) { console.error('Smoke test FAILED (' + invoke.FunctionError + '): ' + ((report && report.errorMessage) || body)); process.exit(1); }",
+    "if (!report || report.passed !== true) { console.error('Smoke test FAILED: the report does not say passed=true: ' + body); process.exit(1); }",
+    "console.log('Smoke test passed');",
+  ].join(' ');
+  return [
+    `echo "Invoking smoke test $${SMOKE_TEST_FUNCTION_ENV}"`,
+    // One attempt and a long read timeout: a CLI retry would run the whole test a second time.
+    `AWS_MAX_ATTEMPTS=1 aws lambda invoke --function-name "$${SMOKE_TEST_FUNCTION_ENV}" --cli-binary-format raw-in-base64-out ` +
+      `--payload '{}' --cli-read-timeout 900 smoke-report.json > invoke-result.json`,
+    'cat invoke-result.json smoke-report.json',
+    `node -e "${check}"`,
+  ];
+}
+
+/**
+ * CDK Pipelines pipeline: source (CodeConnections) → synth → self-mutation → asset publishing →
+ * one stage per definition, each followed by a smoke-test step, with optional manual approvals.
+ */
+export class PipelineStack extends Stack {
+  public readonly pipeline: pipelines.CodePipeline;
+  /** The deployed stages, in order. */
+  public readonly stages: SmokeTestedStage[] = [];
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    if (props.stages.length === 0) {
+      throw new Error('PipelineStack: `stages` is empty — give at least one stage to deploy.');
+    }
+    const { connectionArn, repository, branch } = props.source;
+
+    this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
+      pipelineType: codepipeline.PipelineType.V2,
+      // Same-account pipeline: no cross-account KMS key (a customer key costs $1/month).
+      crossAccountKeys: false,
+      synth: new pipelines.ShellStep('Synth', {
+        input: pipelines.CodePipelineSource.connection(repository, branch, { connectionArn }),
+        commands: ['npm ci', synthCommand(props.source, props.synthContext)],
+      }),
+      codeBuildDefaults: {
+        buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
+        // The project needs Node.js 20 or newer (package.json "engines").
+        partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: { 'runtime-versions': { nodejs: '20' } } } }),
+      },
+    });
+
+    for (const definition of props.stages) {
+      const stage = definition.create(this, definition.id);
+      this.stages.push(stage);
+      const smokeTest = new pipelines.CodeBuildStep(`${definition.id}SmokeTest`, {
+        envFromCfnOutputs: { [SMOKE_TEST_FUNCTION_ENV]: stage.smokeTestFunctionNameOutput },
+        commands: smokeTestCommands(),
+        timeout: Duration.minutes(20),
+        rolePolicyStatements: [
+          new iam.PolicyStatement({
+            sid: 'InvokeThisStagesSmokeTestOnly',
+            actions: ['lambda:InvokeFunction'],
+            resources: [
+              this.formatArn({
+                service: 'lambda',
+                resource: 'function',
+                resourceName: `${stage.smokeTestFunctionNamePrefix}*`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+                region: stage.region ?? this.region,
+                account: stage.account ?? this.account,
+              }),
+            ],
+          }),
+        ],
+      });
+      this.pipeline.addStage(stage, {
+        pre: definition.manualApproval
+          ? [new pipelines.ManualApprovalStep(`Approve${definition.id}`, { comment: `Deploy to ${definition.id}? Check the earlier stage's smoke test and dashboard first.` })]
+          : [],
+        post: [smokeTest],
+      });
+    }
+  }
+}
