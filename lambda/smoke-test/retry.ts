@@ -38,8 +38,9 @@ export function isRetryable(error: unknown): boolean {
 
 /** Raised when a single request gets no answer in time. */
 export class RequestTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`no answer within ${timeoutMs} ms (REQUEST_TIMEOUT_MS)`);
+  /** `limit` names what set the timeout, so the reader knows which knob to turn. */
+  constructor(timeoutMs: number, limit = 'REQUEST_TIMEOUT_MS') {
+    super(`no answer within ${timeoutMs} ms (${limit})`);
     this.name = 'RequestTimeoutError';
   }
 }
@@ -59,6 +60,8 @@ export interface RetryOutcome<T> {
   readonly value?: T;
   readonly error?: unknown;
   readonly attempts: number;
+  /** Set when retrying stopped because the next try would start past the deadline. */
+  readonly outOfTime?: boolean;
 }
 
 /** "Equal jitter": half the exponential delay fixed, half random — spreads retries, never zero. */
@@ -84,9 +87,7 @@ export async function withRetries<T>(
     } catch (error) {
       if (!isRetryable(error) || n >= policy.maxAttempts) return { error, attempts: n };
       const delay = backoffDelay(n, policy);
-      if (Date.now() + delay >= policy.deadline) {
-        return { error: new Error(`${describeError(error)}; out of time budget after ${n} attempt(s)`), attempts: n };
-      }
+      if (Date.now() + delay >= policy.deadline) return { error, attempts: n, outOfTime: true };
       onRetry?.(n, error, delay);
       await sleep(delay);
     }

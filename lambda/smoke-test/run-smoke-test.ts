@@ -89,6 +89,7 @@ async function invokeOnce(
   contentType: SmokeContentType,
   body: Uint8Array,
   timeoutMs: number,
+  timeoutLimit: string,
 ): Promise<{ body: Uint8Array; contentType?: string; latencyMs: number }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -100,7 +101,7 @@ async function invokeOnce(
     );
     return { body: response.Body ?? new Uint8Array(), contentType: response.ContentType, latencyMs: performance.now() - started };
   } catch (error) {
-    if (controller.signal.aborted) throw new RequestTimeoutError(timeoutMs);
+    if (controller.signal.aborted) throw new RequestTimeoutError(timeoutMs, timeoutLimit);
     throw error;
   } finally {
     clearTimeout(timer);
@@ -122,18 +123,26 @@ async function runCheck(
   let error: string | undefined;
 
   for (let start = 0; start < digits.count && error === undefined; start += batchSize) {
+    if (Date.now() >= deadline) {
+      error = 'not finished: the time budget (TIME_BUDGET_MS, or the Lambda timeout) ran out first';
+      break;
+    }
     const count = Math.min(batchSize, digits.count - start);
     const body = encodeRequest(digits.images.subarray(start * DIGIT_PIXELS, (start + count) * DIGIT_PIXELS), count, contentType);
     requests++;
     const outcome = await withRetries(
       { maxAttempts: options.maxAttempts, deadline, baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs, random: options.random },
-      (remainingMs) => invokeOnce(options.client, endpointName, contentType, body, Math.max(1, Math.min(options.requestTimeoutMs, remainingMs))),
+      (remainingMs) =>
+        remainingMs < options.requestTimeoutMs
+          ? invokeOnce(options.client, endpointName, contentType, body, Math.max(1, remainingMs), 'the rest of the time budget')
+          : invokeOnce(options.client, endpointName, contentType, body, options.requestTimeoutMs, 'REQUEST_TIMEOUT_MS'),
       (n, retryError, delayMs) =>
         options.log(`${endpointName} (${contentType}): attempt ${n} failed (${describeError(retryError)}); retrying in ${Math.round(delayMs)} ms`),
     );
     attempts += outcome.attempts;
     if (outcome.value === undefined) {
-      error = `${describeError(outcome.error)} (after ${outcome.attempts} attempt(s))`;
+      const why = outcome.outOfTime ? '; stopped retrying: out of time budget' : '';
+      error = `${describeError(outcome.error)} (after ${outcome.attempts} attempt(s)${why})`;
       break;
     }
     latencies.push(outcome.value.latencyMs);

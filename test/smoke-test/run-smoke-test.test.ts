@@ -191,7 +191,7 @@ test('the time budget bounds the retries even when attempts remain', async () =>
   const started = Date.now();
   const report = await run(['down'], { maxAttempts: 1_000, baseDelayMs: 40, maxDelayMs: 80, timeBudgetMs: 400, contentTypes: ['application/x-npy'] });
   expect(Date.now() - started).toBeLessThan(1_500);
-  expect(report.results[0].error).toMatch(/ServiceUnavailable, HTTP 503: .*; out of time budget after \d+ attempt\(s\)/);
+  expect(report.results[0].error).toMatch(/^ServiceUnavailable, HTTP 503: .* \(after \d+ attempt\(s\); stopped retrying: out of time budget\)$/);
   expect(report.results[0].attempts).toBeLessThan(20);
 });
 

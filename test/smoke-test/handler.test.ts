@@ -1,0 +1,93 @@
+// The Lambda entry as the Trigger calls it: settings from the environment, the SDK's default
+// client pointed at the loopback fake through AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME.
+import { handler, readSettings } from '../../lambda/smoke-test/index';
+import { FakeSageMakerRuntime } from './fake-sagemaker-runtime';
+import { DUMMY_CREDENTIALS, REGION, smokeDigitsForFake } from './helpers';
+
+const saved = { ...process.env };
+let fake: FakeSageMakerRuntime;
+let logged: string[];
+const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs });
+
+beforeAll(async () => {
+  fake = new FakeSageMakerRuntime(smokeDigitsForFake());
+  fake.endpoint('realtime').endpoint('serverless').endpoint('broken', { kind: 'wrong', indices: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: await fake.start(),
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
+    ENDPOINT_NAMES: 'realtime, serverless',
+    MIN_ACCURACY: '0.9',
+    MAX_ATTEMPTS: '2',
+    REQUEST_TIMEOUT_MS: '2000',
+  });
+});
+
+beforeEach(() => {
+  logged = [];
+  jest.spyOn(console, 'log').mockImplementation((line: string) => logged.push(line));
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+afterAll(async () => {
+  process.env = saved;
+  await fake.stop();
+});
+
+test('tests every endpoint in ENDPOINT_NAMES, returns the report and logs it as JSON', async () => {
+  const report = await handler({}, context(300_000));
+  expect(report.passed).toBe(true);
+  expect(report.results.map((r) => `${r.endpointName} ${r.contentType} ${r.correct}/${r.total}`)).toEqual([
+    'realtime application/x-npy 40/40',
+    'realtime application/json 40/40',
+    'serverless application/x-npy 40/40',
+    'serverless application/json 40/40',
+  ]);
+  expect(logged).toHaveLength(1);
+  expect(JSON.parse(logged[0])).toEqual({ smokeTestReport: report });
+});
+
+test('the event may name the endpoints; a failing one throws the wrong answers', async () => {
+  const failure = handler({ endpointNames: ['broken'] }, context(300_000));
+  await expect(failure).rejects.toThrow(/^Smoke test failed on 2 of 2 check\(s\):\n- broken \(application\/x-npy\): accuracy 0\.7 \(28\/40\) is below 0\.9; wrong answers: #1 expected \d got \d \(p=0\.91\),/);
+  await expect(handler({ endpointNames: ['broken'] }, context(300_000))).rejects.toThrow(/, \.\.\. and 2 more\n- broken \(application\/json\)/);
+  // The report is logged before the throw, so the logs hold the details.
+  expect(JSON.parse(logged[0]).smokeTestReport.passed).toBe(false);
+});
+
+test('a Lambda about to time out stops retrying in time (budget = remaining time minus a margin)', async () => {
+  fake.endpoint('hung', { kind: 'hang' });
+  process.env.REQUEST_TIMEOUT_MS = '60000';
+  const started = Date.now();
+  try {
+    await expect(handler({ endpointNames: ['hung'] }, context(11_000))).rejects.toThrow(
+      'Smoke test failed on 2 of 2 check(s):\n' +
+        '- hung (application/x-npy): RequestTimeoutError: no answer within 1000 ms (the rest of the time budget) (after 1 attempt(s); stopped retrying: out of time budget)\n' +
+        '- hung (application/json): not finished: the time budget (TIME_BUDGET_MS, or the Lambda timeout) ran out first',
+    );
+  } finally {
+    process.env.REQUEST_TIMEOUT_MS = '2000';
+  }
+  expect(Date.now() - started).toBeLessThan(5_000);
+});
+
+describe('settings', () => {
+  test('defaults and overrides', () => {
+    expect(readSettings({ ENDPOINT_NAMES: 'a,b' })).toEqual({
+      endpointNames: ['a', 'b'], minAccuracy: 0.9, maxAttempts: undefined, requestTimeoutMs: undefined, timeBudgetMs: undefined, batchSize: undefined,
+    });
+    expect(readSettings({ ENDPOINT_NAMES: 'a', MIN_ACCURACY: '0.5', MAX_ATTEMPTS: '3', REQUEST_TIMEOUT_MS: '500' }, { endpointNames: ['x'] }))
+      .toMatchObject({ endpointNames: ['x'], minAccuracy: 0.5, maxAttempts: 3, requestTimeoutMs: 500 });
+  });
+
+  test('bad values fail with the setting named and the fix', () => {
+    expect(() => readSettings({})).toThrow('ENDPOINT_NAMES is empty: set it to the comma-separated endpoint names');
+    expect(() => readSettings({ ENDPOINT_NAMES: ' , ' })).toThrow('ENDPOINT_NAMES is empty');
+    expect(() => readSettings({ ENDPOINT_NAMES: 'a', MIN_ACCURACY: '90' })).toThrow('MIN_ACCURACY=90 is not valid: use a fraction from 0 to 1');
+    expect(() => readSettings({ ENDPOINT_NAMES: 'a', MAX_ATTEMPTS: '2.5' })).toThrow('MAX_ATTEMPTS=2.5 is not valid: use a whole number >= 1');
+    expect(() => readSettings({ ENDPOINT_NAMES: 'a', REQUEST_TIMEOUT_MS: 'soon' })).toThrow('REQUEST_TIMEOUT_MS=soon is not valid');
+    expect(() => readSettings({ ENDPOINT_NAMES: 'a' }, { endpointNames: [] })).toThrow('event.endpointNames must be a non-empty array');
+  });
+});
