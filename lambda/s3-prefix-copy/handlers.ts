@@ -1,0 +1,192 @@
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  HeadObjectCommandOutput,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { BackoffOptions, errorName, withBackoff } from '../shared/retry';
+
+/**
+ * Server-side copy of objects from one bucket/prefix into another, as a custom resource.
+ *
+ * Ownership: every object it copies carries user metadata `copied-by = <stack id>/<logical id>`.
+ * - Create/Update copy each source key to `<destination prefix><key>` unless the destination
+ *   already holds an object it did not create (that one is left as is, with a warning), or holds
+ *   its own copy of the same source object (same source ETag: nothing to do). So it is idempotent.
+ * - Update removes its own copies of keys that are no longer listed.
+ * - Delete removes its own copies only. Objects it did not create are never overwritten or deleted.
+ */
+
+export const OWNER_METADATA = 'copied-by';
+export const SOURCE_ETAG_METADATA = 'source-etag';
+/** CopyObject's single-request limit. */
+const MAX_COPY_BYTES = 5 * 1024 ** 3;
+
+export interface S3PrefixCopyProperties {
+  readonly SourceBucketName: string;
+  readonly SourcePrefix: string;
+  /** Relative to SourcePrefix; absent → every object under SourcePrefix. */
+  readonly Keys?: string[];
+  readonly DestinationBucketName: string;
+  readonly DestinationPrefix: string;
+}
+
+export interface Dependencies {
+  readonly s3: Pick<S3Client, 'send'>;
+  readonly backoff?: BackoffOptions;
+  readonly log?: (line: string) => void;
+}
+
+export interface CopyResponse {
+  PhysicalResourceId: string;
+  Data?: Record<string, string>;
+}
+
+type Event = CloudFormationCustomResourceEvent & { PhysicalResourceId?: string };
+
+function destinationUri(props: S3PrefixCopyProperties): string {
+  return `s3://${props.DestinationBucketName}/${props.DestinationPrefix}`;
+}
+
+function ownerOf(event: Event): string {
+  return `${event.StackId}/${event.LogicalResourceId}`;
+}
+
+async function head(deps: Dependencies, bucket: string, key: string): Promise<HeadObjectCommandOutput | undefined> {
+  try {
+    return await withBackoff(`HeadObject s3://${bucket}/${key}`, () => deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })), deps.backoff);
+  } catch (error) {
+    if (['NotFound', 'NoSuchKey'].includes(errorName(error))) return undefined;
+    throw error;
+  }
+}
+
+async function listKeys(deps: Dependencies, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await withBackoff(
+      `ListObjectsV2 s3://${bucket}/${prefix}`,
+      () => deps.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
+      deps.backoff,
+    );
+    for (const object of page.Contents ?? []) {
+      if (object.Key && !object.Key.endsWith('/')) keys.push(object.Key.slice(prefix.length));
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
+
+async function keysOf(deps: Dependencies, props: S3PrefixCopyProperties): Promise<string[]> {
+  return props.Keys && props.Keys.length > 0 ? props.Keys : listKeys(deps, props.SourceBucketName, props.SourcePrefix);
+}
+
+async function copyOne(deps: Dependencies, props: S3PrefixCopyProperties, owner: string, key: string): Promise<'copied' | 'unchanged' | 'foreign'> {
+  const log = deps.log ?? console.log;
+  const sourceKey = `${props.SourcePrefix}${key}`;
+  const destinationKey = `${props.DestinationPrefix}${key}`;
+  const source = await head(deps, props.SourceBucketName, sourceKey);
+  if (!source) throw new Error(`Source object s3://${props.SourceBucketName}/${sourceKey} does not exist; check the bucket, prefix and keys`);
+  if ((source.ContentLength ?? 0) > MAX_COPY_BYTES) {
+    throw new Error(`s3://${props.SourceBucketName}/${sourceKey} is larger than 5 GiB, which a single CopyObject cannot copy`);
+  }
+  const existing = await head(deps, props.DestinationBucketName, destinationKey);
+  if (existing && existing.Metadata?.[OWNER_METADATA] !== owner) {
+    log(`Skipped s3://${props.DestinationBucketName}/${destinationKey}: it already exists and was not created by this resource`);
+    return 'foreign';
+  }
+  if (existing && existing.Metadata?.[SOURCE_ETAG_METADATA] === source.ETag) return 'unchanged';
+  await withBackoff(
+    `CopyObject ${sourceKey}`,
+    () =>
+      deps.s3.send(
+        new CopyObjectCommand({
+          Bucket: props.DestinationBucketName,
+          Key: destinationKey,
+          CopySource: `${props.SourceBucketName}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`,
+          CopySourceIfMatch: source.ETag,
+          // REPLACE to add our ownership marker; keep the source's content headers.
+          MetadataDirective: 'REPLACE',
+          Metadata: { ...source.Metadata, [OWNER_METADATA]: owner, [SOURCE_ETAG_METADATA]: source.ETag ?? '' },
+          ContentType: source.ContentType,
+          ContentEncoding: source.ContentEncoding,
+          ContentDisposition: source.ContentDisposition,
+          ContentLanguage: source.ContentLanguage,
+          CacheControl: source.CacheControl,
+        }),
+      ),
+    deps.backoff,
+  );
+  log(`Copied s3://${props.SourceBucketName}/${sourceKey} -> s3://${props.DestinationBucketName}/${destinationKey}`);
+  return 'copied';
+}
+
+async function deleteOwned(deps: Dependencies, props: S3PrefixCopyProperties, owner: string, keys: string[]): Promise<number> {
+  const log = deps.log ?? console.log;
+  let deleted = 0;
+  for (const key of keys) {
+    const destinationKey = `${props.DestinationPrefix}${key}`;
+    const existing = await head(deps, props.DestinationBucketName, destinationKey);
+    if (!existing || existing.Metadata?.[OWNER_METADATA] !== owner) continue;
+    await withBackoff(
+      `DeleteObject ${destinationKey}`,
+      () => deps.s3.send(new DeleteObjectCommand({ Bucket: props.DestinationBucketName, Key: destinationKey })),
+      deps.backoff,
+    );
+    log(`Deleted s3://${props.DestinationBucketName}/${destinationKey} (copied by this resource)`);
+    deleted++;
+  }
+  return deleted;
+}
+
+function validate(props: S3PrefixCopyProperties): void {
+  for (const key of ['SourceBucketName', 'DestinationBucketName'] as const) {
+    if (!props[key]) throw new Error(`Custom resource property ${key} is missing`);
+  }
+  for (const key of props.Keys ?? []) {
+    if (!key || key.startsWith('/')) throw new Error(`Key '${key}' must be a non-empty key relative to SourcePrefix`);
+  }
+}
+
+export async function onEvent(event: Event, deps: Dependencies): Promise<CopyResponse> {
+  const props = event.ResourceProperties as unknown as S3PrefixCopyProperties;
+  const owner = ownerOf(event);
+  const physicalId = destinationUri(props);
+  validate(props);
+
+  if (event.RequestType === 'Delete') {
+    // By properties, not physical id: a Create that failed half-way also gets its copies removed.
+    const candidates = props.Keys && props.Keys.length > 0
+      ? props.Keys
+      : await listKeys(deps, props.DestinationBucketName, props.DestinationPrefix);
+    await deleteOwned(deps, props, owner, candidates);
+    return { PhysicalResourceId: event.PhysicalResourceId ?? physicalId };
+  }
+
+  const keys = await keysOf(deps, props);
+  if (keys.length === 0) {
+    throw new Error(`Nothing to copy: s3://${props.SourceBucketName}/${props.SourcePrefix} has no objects`);
+  }
+  const results = { copied: 0, unchanged: 0, foreign: 0 };
+  for (const key of keys) results[await copyOne(deps, props, owner, key)]++;
+
+  if (event.RequestType === 'Update' && event.PhysicalResourceId === physicalId) {
+    // Same destination: remove our copies of keys no longer listed. (A new destination gets a new
+    // physical id, and CloudFormation's Delete of the old one cleans up the old location.)
+    const old = event.OldResourceProperties as unknown as S3PrefixCopyProperties;
+    if (old.Keys && old.Keys.length > 0) {
+      await deleteOwned(deps, props, owner, old.Keys.filter((k) => !keys.includes(k)));
+    }
+  }
+  (deps.log ?? console.log)(
+    `${physicalId}: ${results.copied} copied, ${results.unchanged} already up to date, ${results.foreign} left alone (not ours)`,
+  );
+  return {
+    PhysicalResourceId: physicalId,
+    Data: { DestinationS3Uri: physicalId, ObjectCount: String(keys.length) },
+  };
+}

@@ -1,0 +1,261 @@
+import {
+  CreateTrainingJobCommand,
+  DescribeTrainingJobCommand,
+  DescribeTrainingJobCommandOutput,
+  SageMakerClient,
+  StopTrainingJobCommand,
+} from '@aws-sdk/client-sagemaker';
+import type {
+  CloudFormationCustomResourceEvent,
+} from 'aws-lambda';
+import { trainingJobConsoleUrl, trainingJobLogsUrl } from '../shared/console-links';
+import { BackoffOptions, errorName, isThrottlingError, withBackoff } from '../shared/retry';
+import { metricAttributeName } from './hyperparameters';
+import { isJobNameFromPrefix, makeJobName } from './job-name';
+import { buildCreateTrainingJobRequest, parseNumber, TrainingJobProperties } from './properties';
+
+/**
+ * The training job's custom-resource lifecycle (Provider framework: onEvent + isComplete).
+ *
+ * - Create/Update: start a NEW job (an update means changed settings, so a new model; the new job
+ *   name is the new physical id, and CloudFormation then deletes the old physical id).
+ * - isComplete: poll DescribeTrainingJob; Completed → attributes; Failed/Stopped → throw.
+ * - Delete: stop the job if it still runs, then wait until it has stopped. Finished jobs are
+ *   kept as history (they cost nothing); a missing job is fine.
+ */
+
+export interface OnEventResponse {
+  PhysicalResourceId: string;
+}
+
+export interface IsCompleteResponse {
+  IsComplete: boolean;
+  Data?: Record<string, string>;
+}
+
+export interface Dependencies {
+  readonly sagemaker: Pick<SageMakerClient, 'send'>;
+  readonly region: string;
+  readonly now?: () => Date;
+  readonly random?: () => number;
+  readonly backoff?: BackoffOptions;
+  readonly log?: (line: string) => void;
+}
+
+type Event = CloudFormationCustomResourceEvent & { PhysicalResourceId?: string };
+
+const RUNNING_STATUSES = new Set(['InProgress', 'Stopping']);
+
+function propertiesOf(event: Event): TrainingJobProperties {
+  return event.ResourceProperties as unknown as TrainingJobProperties;
+}
+
+function isNotFound(error: unknown): boolean {
+  // SageMaker answers DescribeTrainingJob/StopTrainingJob for an unknown name with
+  // ValidationException "Requested resource not found" (newer SDKs: ResourceNotFound).
+  const name = errorName(error);
+  const message = String((error as Error | undefined)?.message ?? '');
+  return name === 'ResourceNotFound' || (name === 'ValidationException' && /not found/i.test(message));
+}
+
+async function describe(deps: Dependencies, jobName: string): Promise<DescribeTrainingJobCommandOutput | undefined> {
+  try {
+    return await withBackoff(
+      `DescribeTrainingJob ${jobName}`,
+      () => deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName })),
+      deps.backoff,
+    );
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+async function startJob(event: Event, deps: Dependencies): Promise<OnEventResponse> {
+  const log = deps.log ?? console.log;
+  const props = propertiesOf(event);
+  const jobName = makeJobName(props.JobNamePrefix, (deps.now ?? (() => new Date()))(), deps.random);
+  const request = buildCreateTrainingJobRequest(props, jobName, deps.region);
+  let retried = false;
+  try {
+    await withBackoff('CreateTrainingJob', () => deps.sagemaker.send(new CreateTrainingJobCommand(request)), {
+      ...deps.backoff,
+      onRetry: (error, attempt, delayMs) => {
+        retried = true;
+        log(`CreateTrainingJob ${jobName}: ${errorName(error)} on attempt ${attempt}, retrying in ${delayMs} ms`);
+      },
+    });
+  } catch (error) {
+    // An earlier attempt may have created the job before its answer was lost: the name is ours.
+    if (!(retried && errorName(error) === 'ResourceInUse' && (await describe(deps, jobName)))) throw error;
+  }
+  log(
+    `Started training job ${jobName} (${event.RequestType}) | console: ${trainingJobConsoleUrl(deps.region, jobName)} ` +
+      `| logs: ${trainingJobLogsUrl(deps.region, jobName)}`,
+  );
+  return { PhysicalResourceId: jobName };
+}
+
+async function stopJob(event: Event, deps: Dependencies): Promise<OnEventResponse> {
+  const log = deps.log ?? console.log;
+  const jobName = event.PhysicalResourceId ?? '';
+  const prefix = propertiesOf(event).JobNamePrefix ?? '';
+  if (!isJobNameFromPrefix(jobName, prefix)) {
+    // e.g. a Create that failed before any job existed: CloudFormation still sends Delete.
+    log(`Delete: '${jobName}' is not a training job this resource created; nothing to stop`);
+    return { PhysicalResourceId: jobName };
+  }
+  const job = await describe(deps, jobName);
+  if (!job) {
+    log(`Delete: training job ${jobName} does not exist; nothing to stop`);
+  } else if (job.TrainingJobStatus === 'InProgress') {
+    try {
+      await withBackoff(`StopTrainingJob ${jobName}`, () => deps.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: jobName })), deps.backoff);
+      log(`Delete: stopping training job ${jobName}`);
+    } catch (error) {
+      // It finished or got stopped between Describe and Stop: nothing left to do.
+      if (!(isNotFound(error) || errorName(error) === 'ValidationException')) throw error;
+      log(`Delete: training job ${jobName} is no longer running (${errorName(error)})`);
+    }
+  } else {
+    log(`Delete: training job ${jobName} is ${job.TrainingJobStatus}; kept as history`);
+  }
+  return { PhysicalResourceId: jobName };
+}
+
+export async function onEvent(event: Event, deps: Dependencies): Promise<OnEventResponse> {
+  switch (event.RequestType) {
+    case 'Create':
+    case 'Update':
+      return startJob(event, deps);
+    case 'Delete':
+      return stopJob(event, deps);
+    default:
+      throw new Error(`Unknown request type ${(event as { RequestType: string }).RequestType}`);
+  }
+}
+
+function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.round(ms / 1000));
+  const minutes = Math.floor(total / 60);
+  return minutes > 0 ? `${minutes}m${String(total % 60).padStart(2, '0')}s` : `${total}s`;
+}
+
+function metricsOf(job: DescribeTrainingJobCommandOutput): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const m of job.FinalMetricDataList ?? []) {
+    if (m.MetricName !== undefined && m.Value !== undefined) metrics[m.MetricName] = m.Value;
+  }
+  return metrics;
+}
+
+function logPoll(job: DescribeTrainingJobCommandOutput, deps: Dependencies): void {
+  const log = deps.log ?? console.log;
+  const name = job.TrainingJobName ?? '?';
+  const now = (deps.now ?? (() => new Date()))();
+  const since = job.TrainingStartTime ?? job.CreationTime;
+  const elapsed = since ? ` for ${formatDuration(now.getTime() - new Date(since).getTime())}` : '';
+  // First line carries the links: it is the deploy's only progress view.
+  log(
+    `Training job ${name}: ${job.TrainingJobStatus}/${job.SecondaryStatus}${elapsed} | console: ${trainingJobConsoleUrl(deps.region, name)} ` +
+      `| logs: ${trainingJobLogsUrl(deps.region, name)}`,
+  );
+  const transitions = job.SecondaryStatusTransitions ?? [];
+  const latest = transitions[transitions.length - 1];
+  if (latest?.StatusMessage) log(`  ${latest.Status}: ${latest.StatusMessage}`);
+  const metrics = metricsOf(job);
+  const names = Object.keys(metrics).sort();
+  if (names.length > 0) log(`  metrics: ${names.map((n) => `${n}=${metrics[n]}`).join(', ')}`);
+}
+
+function completedData(job: DescribeTrainingJobCommandOutput): Record<string, string> {
+  const uri = job.ModelArtifacts?.S3ModelArtifacts;
+  const match = uri ? /^s3:\/\/([^/]+)\/(.+)$/.exec(uri) : null;
+  if (!uri || !match) throw new Error(`Training job ${job.TrainingJobName} completed without a model artifact (S3ModelArtifacts=${uri})`);
+  const data: Record<string, string> = {
+    ModelDataUrl: uri,
+    ModelDataBucket: match[1],
+    ModelDataKey: match[2],
+    TrainingJobName: job.TrainingJobName ?? '',
+    TrainingJobArn: job.TrainingJobArn ?? '',
+    TrainingTimeInSeconds: String(job.TrainingTimeInSeconds ?? ''),
+    BillableTimeInSeconds: String(job.BillableTimeInSeconds ?? ''),
+  };
+  for (const [name, value] of Object.entries(metricsOf(job))) data[metricAttributeName(name)] = String(value);
+  return data;
+}
+
+function checkMinimumMetric(job: DescribeTrainingJobCommandOutput, props: TrainingJobProperties, region: string): void {
+  if (!props.MinimumMetric) return;
+  const name = props.MinimumMetric.Name;
+  const minimum = parseNumber(props.MinimumMetric.Value, 'MinimumMetric.Value');
+  const value = metricsOf(job)[name];
+  const logs = trainingJobLogsUrl(region, job.TrainingJobName ?? '');
+  if (value === undefined) {
+    throw new Error(
+      `Training job ${job.TrainingJobName} completed but reported no '${name}' metric, so the minimum ${minimum} cannot be checked: ` +
+        `check that the script prints the line its metric definition's regex matches. Logs: ${logs}`,
+    );
+  }
+  if (value < minimum) {
+    throw new Error(
+      `Training job ${job.TrainingJobName} completed with ${name}=${value}, below the required minimum ${minimum}: ` +
+        `the model is not deployed. Train longer or change hyperparameters. Logs: ${logs}`,
+    );
+  }
+}
+
+export async function isComplete(event: Event, deps: Dependencies): Promise<IsCompleteResponse> {
+  const log = deps.log ?? console.log;
+  const jobName = event.PhysicalResourceId ?? '';
+  const props = propertiesOf(event);
+
+  if (event.RequestType === 'Delete') {
+    if (!isJobNameFromPrefix(jobName, props.JobNamePrefix ?? '')) return { IsComplete: true };
+    const job = await describe(deps, jobName);
+    if (!job) return { IsComplete: true };
+    if (RUNNING_STATUSES.has(job.TrainingJobStatus ?? '')) {
+      log(`Delete: waiting for training job ${jobName} to stop (${job.TrainingJobStatus}/${job.SecondaryStatus})`);
+      return { IsComplete: false };
+    }
+    log(`Delete: training job ${jobName} is ${job.TrainingJobStatus}`);
+    return { IsComplete: true };
+  }
+
+  let job: DescribeTrainingJobCommandOutput | undefined;
+  try {
+    job = await describe(deps, jobName);
+  } catch (error) {
+    // Still throttled after the backoff: skip this poll rather than fail a long deploy.
+    if (isThrottlingError(error)) {
+      log(`Training job ${jobName}: DescribeTrainingJob still throttled (${errorName(error)}); polling again later`);
+      return { IsComplete: false };
+    }
+    throw error;
+  }
+  if (!job) throw new Error(`Training job ${jobName} does not exist (was it deleted outside CloudFormation?)`);
+  logPoll(job, deps);
+
+  const logs = trainingJobLogsUrl(deps.region, jobName);
+  switch (job.TrainingJobStatus) {
+    case 'InProgress':
+    case 'Stopping':
+      return { IsComplete: false };
+    case 'Completed': {
+      checkMinimumMetric(job, props, deps.region);
+      const data = completedData(job);
+      log(`Training job ${jobName} completed: model ${data.ModelDataUrl}`);
+      return { IsComplete: true, Data: data };
+    }
+    case 'Failed':
+      throw new Error(`Training job ${jobName} failed: ${job.FailureReason ?? 'no reason given'}. Logs: ${logs}`);
+    case 'Stopped': {
+      const why = job.SecondaryStatus === 'MaxRuntimeExceeded' || job.SecondaryStatus === 'MaxWaitTimeExceeded'
+        ? ` (${job.SecondaryStatus}: raise maxRuntime${props.Spot ? '/spot maxWait' : ''} and the provider timeout together)`
+        : ` (${job.SecondaryStatus ?? 'stopped'}: someone or something stopped it outside this deployment)`;
+      throw new Error(`Training job ${jobName} was stopped before completing${why}. Logs: ${logs}`);
+    }
+    default:
+      throw new Error(`Training job ${jobName} has unexpected status ${job.TrainingJobStatus}`);
+  }
+}

@@ -1,0 +1,10 @@
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { productionDependencies } from './client';
+import { isComplete, IsCompleteResponse } from './handlers';
+
+const deps = productionDependencies();
+
+/** Provider framework isComplete handler for Custom::SageMakerTrainingJob. */
+export async function handler(event: CloudFormationCustomResourceEvent): Promise<IsCompleteResponse> {
+  return isComplete(event, deps);
+}

@@ -1,0 +1,130 @@
+import * as path from 'path';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import type { S3PrefixCopyProperties } from '../lambda/s3-prefix-copy/handlers';
+
+export interface S3PrefixCopyProps {
+  /** Bucket to copy from (readable by this account, e.g. public `sagemaker-sample-files`). */
+  readonly sourceBucketName: string;
+  /** Key prefix in the source bucket, '' or ending in '/'. */
+  readonly sourcePrefix: string;
+  /** Keys relative to `sourcePrefix`. @default every object under `sourcePrefix` (then the handler may list both prefixes) */
+  readonly keys?: string[];
+  readonly destination: s3.IBucket;
+  /** Key prefix in the destination bucket, '' or ending in '/'. */
+  readonly destinationPrefix: string;
+}
+
+/**
+ * Copies objects server-side (CopyObject, nothing passes through Lambda) from another bucket
+ * into `destination` at deploy time. Idempotent; it overwrites and deletes only objects it
+ * copied itself (tagged with `copied-by` metadata), and on Delete it removes just those.
+ */
+export class S3PrefixCopy extends Construct {
+  /** `s3://bucket/prefix/`; a token, so readers wait for the copy. */
+  public readonly destinationS3Uri: string;
+  public readonly resource: CustomResource;
+  public readonly handler: lambda.IFunction;
+
+  constructor(scope: Construct, id: string, props: S3PrefixCopyProps) {
+    super(scope, id);
+    for (const [name, prefix] of [['sourcePrefix', props.sourcePrefix], ['destinationPrefix', props.destinationPrefix]] as const) {
+      if (prefix !== '' && (!prefix.endsWith('/') || prefix.startsWith('/'))) {
+        throw new Error(`S3PrefixCopy ${name} '${prefix}' must be '' or end with '/' (and not start with '/')`);
+      }
+    }
+    if (props.keys !== undefined && props.keys.length === 0) {
+      throw new Error('S3PrefixCopy keys is empty; leave it out to copy every object under sourcePrefix');
+    }
+    for (const key of props.keys ?? []) {
+      if (!key || key.startsWith('/') || key.endsWith('/')) {
+        throw new Error(`S3PrefixCopy key '${key}' must name an object relative to sourcePrefix`);
+      }
+    }
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, 'HandlerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+
+    const partition = Stack.of(this).partition;
+    const sourceBucketArn = `arn:${partition}:s3:::${props.sourceBucketName}`;
+    const keys = props.keys;
+    // GetObject also covers HeadObject.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadSourceObjects',
+        actions: ['s3:GetObject'],
+        resources: keys ? keys.map((k) => `${sourceBucketArn}/${props.sourcePrefix}${k}`) : [`${sourceBucketArn}/${props.sourcePrefix}*`],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnCopies',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: keys
+          ? keys.map((k) => props.destination.arnForObjects(`${props.destinationPrefix}${k}`))
+          : [props.destination.arnForObjects(`${props.destinationPrefix}*`)],
+      }),
+    );
+    if (!keys) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ListSourcePrefix',
+          actions: ['s3:ListBucket'],
+          resources: [sourceBucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${props.sourcePrefix}*`] } },
+        }),
+      );
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'ListDestinationPrefix',
+          actions: ['s3:ListBucket'],
+          resources: [props.destination.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${props.destinationPrefix}*`] } },
+        }),
+      );
+    }
+    props.destination.encryptionKey?.grantEncryptDecrypt(role);
+
+    const handler = new nodejs.NodejsFunction(this, 'Handler', {
+      entry: path.join(__dirname, '..', 'lambda', 's3-prefix-copy', 'index.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      role,
+      logGroup,
+      bundling: { externalModules: [], minify: true, sourceMap: false },
+    });
+    this.handler = handler;
+    const frameworkRole = new iam.Role(this, 'FrameworkRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    frameworkRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
+    const provider = new cr.Provider(this, 'Provider', { onEventHandler: handler, logGroup, frameworkOnEventRole: frameworkRole });
+
+    const properties: S3PrefixCopyProperties = {
+      SourceBucketName: props.sourceBucketName,
+      SourcePrefix: props.sourcePrefix,
+      Keys: keys,
+      DestinationBucketName: props.destination.bucketName,
+      DestinationPrefix: props.destinationPrefix,
+    };
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::S3PrefixCopy',
+      properties: properties as unknown as Record<string, unknown>,
+    });
+    this.destinationS3Uri = this.resource.getAttString('DestinationS3Uri');
+  }
+}
