@@ -1,0 +1,78 @@
+import { App, Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as path from 'path';
+import { MnistStage, mnistPipelineStages } from '../../lib/mnist-stage';
+import { PipelineStack } from '../../lib/pipeline-stack';
+
+// The app's own cdk.json context (settings and feature flags), as `cdk synth` would see it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const CDK_CONTEXT = require(path.join(__dirname, '..', '..', 'cdk.json')).context as Record<string, unknown>;
+
+describe('the MNIST pipeline: dev and prod from one stage class', () => {
+  const app = new App({ context: CDK_CONTEXT });
+  const pipelineStack = new PipelineStack(app, 'MnistPipeline', {
+    env: { account: '123456789012', region: 'eu-west-1' },
+    source: {
+      connectionArn: 'arn:aws:codeconnections:eu-west-1:123456789012:connection/11111111-2222-3333-4444-555555555555',
+      repository: 'example-org/mnist-sagemaker-cdk',
+      branch: 'main',
+    },
+    stages: mnistPipelineStages(),
+  });
+  const [dev, prod] = pipelineStack.stages as MnistStage[];
+  const devTemplate = Template.fromStack(dev.stack);
+  const prodTemplate = Template.fromStack(prod.stack);
+  const pipelineTemplate = Template.fromStack(pipelineStack);
+
+  test('both stages are MnistStage; their region-agnostic stacks deploy where the pipeline runs', () => {
+    expect(dev).toBeInstanceOf(MnistStage);
+    expect(prod).toBeInstanceOf(MnistStage);
+    expect([dev.stack.stackName, prod.stack.stackName]).toEqual(['Dev-MnistSageMaker', 'Prod-MnistSageMaker']);
+    expect(Token.isUnresolved(dev.stack.region)).toBe(true);
+    const deploys = JSON.stringify(pipelineTemplate.findResources('AWS::CodePipeline::Pipeline'));
+    expect(deploys).not.toMatch(/"Region":/); // no cross-region deploy actions
+  });
+
+  test('dev is serverless only', () => {
+    expect(dev.stack.settings.realtimeEndpoint).toBe(false);
+    expect(dev.stack.endpointNames).toHaveLength(1);
+    devTemplate.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+    devTemplate.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ ServerlessConfig: Match.anyValue() })],
+    });
+    devTemplate.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+  });
+
+  test('prod runs the real-time endpoint with autoscaling from 1 to 4 instances', () => {
+    expect(prod.stack.settings.realtimeEndpoint).toBe(true);
+    prodTemplate.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+    prodTemplate.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ InitialInstanceCount: 1, InstanceType: Match.stringLikeRegexp('^ml\\.') })],
+    });
+    prodTemplate.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 1, MaxCapacity: 4, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+    });
+  });
+
+  test("each stage's smoke-test step reads that stage's SmokeTestFunctionName output", () => {
+    const pipeline = Object.values(pipelineTemplate.findResources('AWS::CodePipeline::Pipeline'))[0];
+    for (const name of ['Dev', 'Prod']) {
+      const stage = (pipeline.Properties.Stages as Array<{ Name: string; Actions: Array<{ Name: string; Configuration: Record<string, string> }> }>)
+        .find((s) => s.Name === name)!;
+      const smoke = stage.Actions.find((a) => a.Name.includes('SmokeTest'))!;
+      expect(smoke.Configuration.EnvironmentVariables).toMatch(new RegExp(`"#\\{MnistPipeline${name}MnistSageMaker[0-9A-F]{8}\\.SmokeTestFunctionName\\}"`));
+    }
+  });
+
+  test('the output the step reads holds the smoke-test function name, matching the granted prefix', () => {
+    for (const [stage, template] of [[dev, devTemplate], [prod, prodTemplate]] as const) {
+      const outputId = stage.stack.resolve(stage.smokeTestFunctionNameOutput.logicalId);
+      expect(outputId).toBe('SmokeTestFunctionName');
+      const functionId = stage.stack.resolve((stage.stack.smokeTestFunction.node.defaultChild as { logicalId: string }).logicalId);
+      template.hasOutput('SmokeTestFunctionName', { Value: { Ref: functionId } });
+      // No fixed FunctionName: CloudFormation generates `<stack name>-<logical id>-<suffix>`, which the grant's prefix covers.
+      expect(template.toJSON().Resources[functionId].Properties.FunctionName).toBeUndefined();
+      expect(stage.smokeTestFunctionNamePrefix).toBe(`${stage.stack.stackName}-`);
+    }
+  });
+});
