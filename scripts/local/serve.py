@@ -22,6 +22,7 @@ import importlib
 import inspect
 import json
 import os
+import socket
 import sys
 import time
 import traceback
@@ -106,7 +107,7 @@ def runtime_model_error(endpoint, status, original):
     kind = "client" if status < 500 else "server"
     log_group = "/aws/sagemaker/Endpoints/{}".format(endpoint)
     body = {
-        "ErrorCode": "CLIENT_ERROR_FROM_MODEL" if status < 500 else "INTERNAL_FAILURE_FROM_MODEL",
+        "ErrorCode": "{}_ERROR_FROM_MODEL".format(kind.upper()),
         "LogStreamArn": "arn:aws:logs:{}:{}:log-group:{}".format(REGION, ACCOUNT, log_group),
         "Message": 'Received {} error ({}) from primary with message "{}". See the server\'s log for more '
         "information.".format(kind, status, text),
@@ -120,6 +121,12 @@ def make_handler(model, endpoint_names):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "sagemaker-local-emulator"
+
+        def setup(self):
+            super().setup()
+            # Headers and body go out in separate writes; without this, Nagle's algorithm and
+            # delayed ACKs add ~40 ms to every keep-alive response, which no real endpoint shows.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler's signature
             pass  # one line per request would drown the orchestrator's output

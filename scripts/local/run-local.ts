@@ -1,0 +1,288 @@
+// Local mode: the deployed stack's whole path on one machine, no AWS, no Docker.
+// data → train (as a SageMaker training job) → model.tar.gz → serve (as an endpoint) → smoke test.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { RootConstruct } from 'constructs';
+import { createSmokeTestClient, runSmokeTest, SmokeTestReport } from '../../lambda/smoke-test';
+import { HyperparameterValue, MNIST, MnistSettings, resolveSettings } from '../../lib/config';
+import { createTarGz } from '../../lib/tarball';
+import { writeIdxDataset } from '../lib/packaged-mnist';
+import { resolveDataset } from './dataset';
+import { encodeHyperparameters } from './hyperparameters';
+import { LatencyResult, measureLatency, WIRE_TYPES } from './latency';
+import { PackagedModel, packageModel } from './package-model';
+import { createLocalRuntimeClient } from './runtime-client';
+import { LocalServer, startLocalServer } from './serving-process';
+import { HostResult, trainHosts } from './train';
+import { writeTrainingHost } from './training-tree';
+import { extractTarGz } from './untar';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const DEFAULT_ENDPOINT_NAME = 'mnist-local';
+
+export interface LocalRunOptions {
+  /** Where run folders go (default `<repo>/local-runs`, git-ignored). */
+  readonly runsDir?: string;
+  readonly runId?: string;
+  readonly dataDir?: string;
+  readonly offline?: boolean;
+  readonly cacheDir?: string;
+  readonly mirrors?: readonly string[];
+  readonly downloadTimeoutMs?: number;
+  readonly trainCount?: number;
+  readonly testCount?: number;
+  /** Training processes (default: the stack's trainingInstanceCount). */
+  readonly hosts?: number;
+  /** Merged over the stack's hyperparameters. */
+  readonly hyperparameters?: Record<string, HyperparameterValue>;
+  /** Default: a free port (the toolkit's 7777 may be taken on a laptop). */
+  readonly masterPort?: number;
+  /** Smoke-test threshold, fraction 0..1 (default: the stack's minTestAccuracy). */
+  readonly minAccuracy?: number;
+  readonly endpointName?: string;
+  /** Timed requests per content type for the summary (default 30). */
+  readonly latencyRequests?: number;
+  /** Leave the server running and return it in the result. */
+  readonly keepServing?: boolean;
+  readonly python?: string;
+  /** Settings as the stack resolves them (default: cdk.json context over the defaults). */
+  readonly settings?: MnistSettings;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalRunResult {
+  readonly runDir: string;
+  readonly dataSource: string;
+  readonly trainCount: number;
+  readonly testCount: number;
+  readonly hyperparameters: Record<string, string>;
+  readonly hosts: HostResult[];
+  /** Last epoch's test accuracy on the first host, percent 0..100. */
+  readonly testAccuracy: number;
+  readonly artifact: PackagedModel;
+  readonly smoke: SmokeTestReport;
+  readonly latency: LatencyResult[];
+  readonly passed: boolean;
+  readonly failures: string[];
+  readonly secondsPerStep: Record<string, number>;
+  /** Present with keepServing. */
+  readonly server?: LocalServer;
+}
+
+/** The stack's settings: cdk.json context over the defaults, validated the same way. */
+export function loadStackSettings(cdkJsonPath = path.join(REPO_ROOT, 'cdk.json')): MnistSettings {
+  const root = new RootConstruct();
+  const context = (JSON.parse(fs.readFileSync(cdkJsonPath, 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
+  for (const [key, value] of Object.entries(context)) root.node.setContext(key, value);
+  return resolveSettings(root.node);
+}
+
+export function findPython(): string {
+  return execFileSync(path.join(REPO_ROOT, 'scripts', 'python.sh'), ['--which'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export interface ServeAndCheckOptions {
+  readonly python: string;
+  readonly servingDir: string;
+  readonly program: string;
+  readonly endpointName: string;
+  readonly minAccuracy: number;
+  readonly latencyDigits?: Parameters<typeof measureLatency>[0]['digits'];
+  readonly latencyRequests?: number;
+  readonly log: (line: string) => void;
+}
+
+/** Steps 4 and 5: serve the unpacked artifact, run the deployed smoke test against it, time it. */
+export async function serveAndCheck(options: ServeAndCheckOptions): Promise<{ server: LocalServer; smoke: SmokeTestReport; latency: LatencyResult[] }> {
+  const server = await startLocalServer({
+    python: options.python,
+    modelDir: options.servingDir,
+    program: options.program,
+    endpointNames: [options.endpointName],
+    onLine: (line) => options.log(`[serve] ${line}`),
+  });
+  try {
+    options.log(`Endpoint "${options.endpointName}" serving at ${server.url}`);
+    const smoke = await runSmokeTest({
+      client: createSmokeTestClient({
+        endpoint: server.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'LOCALMODE', secretAccessKey: 'local-mode-does-not-check-signatures' },
+      }),
+      endpointNames: [options.endpointName],
+      minAccuracy: options.minAccuracy,
+      maxAttempts: 2,
+      baseDelayMs: 200,
+      requestTimeoutMs: 30_000,
+      timeBudgetMs: 120_000,
+      log: (line) => options.log(`[smoke] ${line}`),
+    });
+    const latency: LatencyResult[] = [];
+    if (options.latencyDigits && (options.latencyRequests ?? 30) > 0) {
+      const client = createLocalRuntimeClient(server.url);
+      for (const contentType of WIRE_TYPES) {
+        latency.push(
+          await measureLatency({
+            client,
+            endpointName: options.endpointName,
+            contentType,
+            digits: options.latencyDigits,
+            batch: 1,
+            requests: options.latencyRequests ?? 30,
+          }),
+        );
+      }
+    }
+    return { server, smoke, latency };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const settings = options.settings ?? loadStackSettings();
+  const seconds: Record<string, number> = {};
+  const timed = async <T>(step: string, work: () => Promise<T> | T): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      seconds[step] = (Date.now() - started) / 1000;
+    }
+  };
+  const hostCount = options.hosts ?? settings.trainingInstanceCount;
+  if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > 8) {
+    throw new Error(`--hosts ${hostCount} is not valid: choose a whole number from 1 to 8 (each host is a process on this machine).`);
+  }
+  const runDir = path.resolve(options.runsDir ?? path.join(REPO_ROOT, 'local-runs'), options.runId ?? newRunId());
+  fs.mkdirSync(runDir, { recursive: true });
+  const python = options.python ?? findPython();
+
+  log(`==> 1/5 Data`);
+  const dataset = await timed('data', () =>
+    resolveDataset({
+      dataDir: options.dataDir,
+      offline: options.offline,
+      cacheDir: options.cacheDir,
+      mirrors: options.mirrors,
+      downloadTimeoutMs: options.downloadTimeoutMs,
+      trainCount: options.trainCount,
+      testCount: options.testCount,
+      log,
+    }),
+  );
+  const { train, test } = dataset.data;
+  log(`Using ${dataset.source}: ${train.count} training and ${test.count} test digits.`);
+
+  log(`==> 2/5 Train ${MNIST.entryPoint} on ${hostCount} host(s), as a SageMaker training job runs it`);
+  const hyperparameters = encodeHyperparameters({ ...settings.hyperparameters, ...options.hyperparameters });
+  const encoded = {
+    ...hyperparameters,
+    // What the SageMaker SDK adds; the toolkit reads them and keeps them off the command line.
+    sagemaker_program: JSON.stringify(MNIST.entryPoint),
+    sagemaker_submit_directory: JSON.stringify(path.join(runDir, 'sourcedir.tar.gz')),
+    sagemaker_container_log_level: '20',
+    sagemaker_region: JSON.stringify('local'),
+  };
+  const hosts = Array.from({ length: hostCount }, (_, i) => `algo-${i + 1}`);
+  const hostResults = await timed('train', async () => {
+    const dataDir = writeIdxDataset(path.join(runDir, 'data'), dataset.data, { gzip: true, layout: 'flat' });
+    const sourceArchive = path.join(runDir, 'sourcedir.tar.gz');
+    createTarGz(MNIST.modelCodeDirectory, sourceArchive);
+    const layouts = hosts.map((host) => {
+      const layout = writeTrainingHost({
+        root: path.join(runDir, 'hosts', host),
+        hosts,
+        currentHost: host,
+        encodedHyperparameters: encoded,
+        entryPoint: MNIST.entryPoint,
+      });
+      // Each container gets its own copy of the channel (S3DistributionType FullyReplicated) and of the code.
+      fs.cpSync(dataDir, layout.channelDir, { recursive: true });
+      extractTarGz(sourceArchive, layout.codeDir);
+      return layout;
+    });
+    log(`Training tree: ${path.join(runDir, 'hosts')} (one /opt/ml per host)`);
+    return trainHosts({
+      python,
+      layouts,
+      encodedHyperparameters: encoded,
+      entryPoint: MNIST.entryPoint,
+      masterPort: options.masterPort ?? (await freePort()),
+      threadsPerHost: Math.max(1, Math.floor(os.cpus().length / hostCount)),
+      onLine: (host, line) => log(`[${host}] ${line}`),
+    });
+  });
+  const lastEpoch = hostResults[0].epochs[hostResults[0].epochs.length - 1];
+
+  log(`==> 3/5 Package model.tar.gz and unpack it as an endpoint would`);
+  const artifact = await timed('package', () =>
+    packageModel({
+      // SageMaker uploads the first host's /opt/ml/model; mnist.py writes it on rank 0 only.
+      modelDir: path.join(runDir, 'hosts', hosts[0], 'model'),
+      archive: path.join(runDir, 'model.tar.gz'),
+      servingDir: path.join(runDir, 'serving', 'model'),
+      program: MNIST.entryPoint,
+    }),
+  );
+  log(`${artifact.archive} (${artifact.bytes} bytes): ${artifact.files.join(', ')}`);
+
+  log(`==> 4/5 Serve it behind the SageMaker hosting contract, 5/5 smoke-test it with the deployed Lambda's code`);
+  const minAccuracy = options.minAccuracy ?? settings.minTestAccuracy;
+  const { server, smoke, latency } = await timed('serve and smoke test', () =>
+    serveAndCheck({
+      python,
+      servingDir: artifact.servingDir,
+      program: MNIST.entryPoint,
+      endpointName: options.endpointName ?? DEFAULT_ENDPOINT_NAME,
+      minAccuracy,
+      latencyDigits: test,
+      latencyRequests: options.latencyRequests,
+      log,
+    }),
+  );
+  if (!options.keepServing) await server.stop();
+
+  const failures: string[] = [];
+  if (lastEpoch.accuracy < minAccuracy * 100) {
+    failures.push(`test accuracy ${lastEpoch.accuracy}% is below the stack's minimum ${minAccuracy * 100}% (minTestAccuracy)`);
+  }
+  if (!smoke.passed) failures.push('the smoke test failed');
+  return {
+    runDir,
+    dataSource: dataset.source,
+    trainCount: train.count,
+    testCount: test.count,
+    hyperparameters,
+    hosts: hostResults,
+    testAccuracy: lastEpoch.accuracy,
+    artifact,
+    smoke,
+    latency,
+    passed: failures.length === 0,
+    failures,
+    secondsPerStep: seconds,
+    ...(options.keepServing ? { server } : {}),
+  };
+}
