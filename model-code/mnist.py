@@ -1,0 +1,524 @@
+"""Train and serve the article's MNIST network under SageMaker's PyTorch toolkit contracts.
+
+Training (SageMaker PyTorch training toolkit): hyperparameters arrive as `--name value`
+arguments (the article's names keep their meaning), the container as SM_* environment.
+Several hosts train one model with DistributedDataParallel; rank 0 writes `model.pth` and a
+copy of this file as `code/mnist.py`, so the packed model.tar.gz can be served as is.
+
+Inference (SageMaker PyTorch inference toolkit): model_fn, input_fn, predict_fn, output_fn.
+Requests carry raw pixels 0..255; answers are class probabilities, shape (N, 10).
+"""
+import argparse
+import gzip
+import io
+import json
+import logging
+import math
+import os
+import shutil
+import struct
+import sys
+import time
+import traceback
+import zlib
+
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+import torch.nn.functional as F
+
+logger = logging.getLogger(__name__)
+
+# Pixel statistics of the MNIST training set, as in the article's transforms.Normalize.
+PIXEL_MEAN = 0.1307
+PIXEL_STD = 0.3081
+IMAGE_SIDE = 28
+PIXELS = IMAGE_SIDE * IMAGE_SIDE
+NUM_CLASSES = 10
+# Largest batch one request may carry: 1,000 float32 images are ~3 MB as npy, inside the
+# 4 MB (serverless) and 6 MB (real-time) SageMaker payload limits.
+MAX_BATCH = 1000
+
+NPY = "application/x-npy"
+JSON = "application/json"
+CSV = "text/csv"
+CONTENT_TYPES = (NPY, JSON, CSV)
+
+IDX_FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+
+class Net(nn.Module):
+    """The article's network (pytorch/examples MNIST): same layers, same names, same state dict."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
+        self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
+        self.conv2_drop = nn.Dropout2d()
+        self.fc1 = nn.Linear(320, 50)
+        self.fc2 = nn.Linear(50, 10)
+
+    def forward(self, x):
+        x = F.relu(F.max_pool2d(self.conv1(x), 2))
+        x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
+        x = x.view(-1, 320)
+        x = F.relu(self.fc1(x))
+        x = F.dropout(x, training=self.training)
+        return F.log_softmax(self.fc2(x), dim=1)
+
+
+def normalize_pixels(pixels):
+    """Raw 0..255 pixels (any float tensor) -> the network's input scale."""
+    return (pixels / 255.0 - PIXEL_MEAN) / PIXEL_STD
+
+
+# --------------------------------------------------------------------------- data
+
+
+class DataError(Exception):
+    """The training channel lacks a file or holds a broken one."""
+
+
+def find_idx_file(data_dir, name):
+    """Path of `name` in the channel: flat or under MNIST/raw/ (the article's upload), gzipped or not."""
+    for folder in (data_dir, os.path.join(data_dir, "MNIST", "raw")):
+        for candidate in (os.path.join(folder, name), os.path.join(folder, name + ".gz")):
+            if os.path.isfile(candidate):
+                return candidate
+    raise DataError(
+        "Missing MNIST file {0}(.gz) in the training channel {1} (looked in {1} and {1}/MNIST/raw). "
+        "Upload the four MNIST IDX files to the 'training' channel.".format(name, data_dir)
+    )
+
+
+def read_idx(path, expected_dims):
+    """Reads one IDX file (gzipped or not) into a uint8 array, checking its header and length."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as e:
+        raise DataError("Corrupt MNIST file {}: cannot decompress it ({}).".format(path, e)) from e
+    if len(raw) < 4 or raw[0:2] != b"\x00\x00" or raw[2] != 0x08 or raw[3] != expected_dims:
+        raise DataError(
+            "Corrupt MNIST file {}: not an unsigned-byte IDX file with {} dimension(s) "
+            "(bad magic number {}).".format(path, expected_dims, raw[:4].hex())
+        )
+    header_end = 4 + 4 * expected_dims
+    if len(raw) < header_end:
+        raise DataError("Corrupt MNIST file {}: truncated header.".format(path))
+    dims = struct.unpack(">" + "I" * expected_dims, raw[4:header_end])
+    expected_bytes = header_end + int(np.prod(dims))
+    if len(raw) != expected_bytes:
+        raise DataError(
+            "Corrupt MNIST file {}: header says {} ({} bytes) but the file has {} bytes.".format(
+                path, "x".join(map(str, dims)), expected_bytes, len(raw)
+            )
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_end).reshape(dims)
+
+
+def load_split(data_dir, split):
+    """(images uint8 (N,28,28), labels int64 (N,)) of 'train' or 'test', validated."""
+    images_path = find_idx_file(data_dir, IDX_FILES[split + "_images"])
+    labels_path = find_idx_file(data_dir, IDX_FILES[split + "_labels"])
+    images = read_idx(images_path, 3)
+    labels = read_idx(labels_path, 1)
+    if images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        raise DataError("Corrupt MNIST file {}: images are {}, not 28x28.".format(images_path, images.shape[1:]))
+    if len(images) != len(labels):
+        raise DataError(
+            "MNIST files disagree: {} has {} images but {} has {} labels.".format(
+                images_path, len(images), labels_path, len(labels)
+            )
+        )
+    if len(labels) == 0:
+        raise DataError("MNIST file {} holds no examples.".format(labels_path))
+    if labels.max() >= NUM_CLASSES:
+        raise DataError("Corrupt MNIST file {}: label {} is not a digit 0..9.".format(labels_path, labels.max()))
+    return images, labels.astype(np.int64)
+
+
+def to_tensors(images, labels, device):
+    """Normalized float32 images (N,1,28,28) and labels, once, in memory: no per-sample transforms."""
+    x = normalize_pixels(torch.from_numpy(images.astype(np.float32)).unsqueeze(1))
+    return x.to(device), torch.from_numpy(labels).to(device)
+
+
+# --------------------------------------------------------------------------- training
+
+
+class HyperparameterError(Exception):
+    """A hyperparameter or environment value is unusable."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # raise instead of exit(2), so the failure file gets the reason
+        raise HyperparameterError("Bad hyperparameters: {}. Known: {}".format(message, self.format_usage().strip()))
+
+
+def parse_args(argv=None, env=None):
+    env = os.environ if env is None else env
+    p = _Parser(description=__doc__.splitlines()[0])
+    # The article's hyperparameters (same names and meaning; defaults tuned for speed, see README).
+    p.add_argument("--batch-size", type=int, default=64, help="training batch size per host (default: 64)")
+    p.add_argument("--test-batch-size", type=int, default=1000, help="test batch size (default: 1000)")
+    p.add_argument("--epochs", type=int, default=10, help="passes over the training set (default: 10)")
+    p.add_argument("--lr", type=float, default=0.05, help="peak learning rate (default: 0.05)")
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default: 0.9)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    p.add_argument("--log-interval", type=int, default=100, help="batches between progress lines (default: 100)")
+    p.add_argument("--backend", type=str, default=None, help="distributed backend: gloo (CPU/GPU) or nccl (GPU)")
+    # New knobs.
+    p.add_argument(
+        "--lr-schedule",
+        choices=("onecycle", "constant"),
+        default="onecycle",
+        help="onecycle: warm up to --lr, then anneal to 0 over all epochs; constant: --lr throughout "
+        "(with --lr 0.01 --momentum 0.5 this is the article's recipe) (default: onecycle)",
+    )
+    p.add_argument("--warmup", type=float, default=0.15, help="onecycle warm-up share of all steps (default: 0.15)")
+    # Container environment (SageMaker training toolkit).
+    p.add_argument("--hosts", type=json.loads, default=env.get("SM_HOSTS", '["algo-1"]'))
+    p.add_argument("--current-host", type=str, default=env.get("SM_CURRENT_HOST", "algo-1"))
+    p.add_argument("--model-dir", type=str, default=env.get("SM_MODEL_DIR", "/opt/ml/model"))
+    p.add_argument("--data-dir", type=str, default=env.get("SM_CHANNEL_TRAINING", "/opt/ml/input/data/training"))
+    p.add_argument("--num-gpus", type=int, default=int(env.get("SM_NUM_GPUS", "0") or 0))
+    args = p.parse_args(argv)
+    if isinstance(args.hosts, str):  # a default string that argparse did not convert
+        args.hosts = json.loads(args.hosts)
+    check_args(args)
+    return args
+
+
+def check_args(args):
+    for name in ("batch_size", "test_batch_size", "epochs", "log_interval"):
+        if getattr(args, name) < 1:
+            raise HyperparameterError("--{} must be at least 1, got {}.".format(name.replace("_", "-"), getattr(args, name)))
+    if not (args.lr > 0 and math.isfinite(args.lr)):
+        raise HyperparameterError("--lr must be a positive number, got {}.".format(args.lr))
+    if not 0 <= args.momentum < 1:
+        raise HyperparameterError("--momentum must be in [0, 1), got {}.".format(args.momentum))
+    if not 0 <= args.warmup < 1:
+        raise HyperparameterError("--warmup must be in [0, 1), got {}.".format(args.warmup))
+    if not isinstance(args.hosts, list) or not args.hosts or args.current_host not in args.hosts:
+        raise HyperparameterError(
+            "SM_CURRENT_HOST {!r} is not one of SM_HOSTS {!r}.".format(args.current_host, args.hosts)
+        )
+    if args.backend is not None and args.backend not in ("gloo", "nccl"):
+        raise HyperparameterError("--backend {!r} is not supported: use gloo (CPU or GPU) or nccl (GPU).".format(args.backend))
+
+
+def learning_rate(args, step, total_steps):
+    """Learning rate at `step` (0-based): constant, or linear warm-up then cosine decay to 0."""
+    if args.lr_schedule == "constant":
+        return args.lr
+    warmup_steps = max(1, int(args.warmup * total_steps))
+    if step < warmup_steps:
+        return args.lr * (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+    return args.lr * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def epoch_shard(num_examples, epoch, seed, rank, world_size):
+    """This host's example indices for one epoch: one shared shuffle, padded to equal shards."""
+    generator = torch.Generator().manual_seed(seed * 1000 + epoch)
+    order = torch.randperm(num_examples, generator=generator)
+    per_host = math.ceil(num_examples / world_size)
+    if per_host * world_size > num_examples:  # equal step counts on every host, or DDP waits forever
+        order = torch.cat([order, order[: per_host * world_size - num_examples]])
+    return order[rank::world_size]
+
+
+def evaluate(model, images, labels, batch_size, rank, world_size):
+    """(average loss, correct, total) over the whole test set, each host scoring its slice."""
+    model.eval()
+    loss_sum = torch.zeros((), dtype=torch.float64, device=images.device)
+    correct = torch.zeros((), dtype=torch.float64, device=images.device)
+    mine = torch.arange(rank, len(images), world_size, device=images.device)
+    with torch.no_grad():
+        for start in range(0, len(mine), batch_size):
+            idx = mine[start : start + batch_size]
+            output = model(images[idx])
+            loss_sum += F.nll_loss(output, labels[idx], reduction="sum").double()
+            correct += (output.argmax(dim=1) == labels[idx]).sum().double()
+    if world_size > 1:
+        totals = torch.stack([loss_sum, correct])
+        dist.all_reduce(totals, op=dist.ReduceOp.SUM)
+        loss_sum, correct = totals[0], totals[1]
+    return loss_sum.item() / len(images), int(correct.item()), len(images)
+
+
+def log_line(message):
+    print(message, flush=True)
+
+
+def train(args):
+    world_size = len(args.hosts)
+    rank = args.hosts.index(args.current_host)
+    use_cuda = args.num_gpus > 0 and torch.cuda.is_available()
+    device = torch.device("cuda:0" if use_cuda else "cpu")
+    distributed = world_size > 1
+    if distributed:
+        backend = args.backend or ("nccl" if use_cuda else "gloo")
+        if backend == "nccl" and not use_cuda:
+            raise HyperparameterError("--backend nccl needs GPUs: use --backend gloo on CPU instances.")
+        os.environ.setdefault("MASTER_ADDR", args.hosts[0])
+        os.environ.setdefault("MASTER_PORT", "7777")
+        os.environ["RANK"], os.environ["WORLD_SIZE"] = str(rank), str(world_size)
+        dist.init_process_group(backend=backend, init_method="env://", rank=rank, world_size=world_size)
+        log_line(
+            "Distributed training: backend {} on {} hosts, this is rank {} ({}), master {}:{}".format(
+                backend, world_size, rank, args.current_host, os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"]
+            )
+        )
+
+    torch.manual_seed(args.seed)
+    train_x, train_y = to_tensors(*load_split(args.data_dir, "train"), device)
+    test_x, test_y = to_tensors(*load_split(args.data_dir, "test"), device)
+    log_line("Data: {} training and {} test images from {}".format(len(train_x), len(test_x), args.data_dir))
+
+    net = Net().to(device)
+    model = nn.parallel.DistributedDataParallel(net) if distributed else net
+    nesterov = args.lr_schedule == "onecycle" and args.momentum > 0
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum, nesterov=nesterov)
+
+    shard_size = len(epoch_shard(len(train_x), 1, args.seed, rank, world_size))
+    steps_per_epoch = math.ceil(shard_size / args.batch_size)
+    total_steps = steps_per_epoch * args.epochs
+    step = 0
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        started = time.time()
+        shard = epoch_shard(len(train_x), epoch, args.seed, rank, world_size).to(device)
+        for batch_idx, start in enumerate(range(0, shard_size, args.batch_size), 1):
+            idx = shard[start : start + args.batch_size]
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(args, step, total_steps)
+            optimizer.zero_grad(set_to_none=True)
+            loss = F.nll_loss(model(train_x[idx]), train_y[idx])
+            loss.backward()
+            optimizer.step()
+            step += 1
+            if batch_idx % args.log_interval == 0:
+                log_line(
+                    "Train Epoch: {} [{}/{} ({:.0f}%)] Loss: {:.6f}".format(
+                        epoch, min(start + len(idx), shard_size), shard_size,
+                        100.0 * batch_idx / steps_per_epoch, loss.item(),
+                    )
+                )
+        seconds = time.time() - started
+        test_loss, correct, total = evaluate(net, test_x, test_y, args.test_batch_size, rank, world_size)
+        log_line(
+            "Test set: Average loss: {:.4f}, Accuracy: {}/{} ({:.2f}%), Epoch: {}".format(
+                test_loss, correct, total, 100.0 * correct / total, epoch
+            )
+        )
+        log_line("Epoch {} trained in {:.2f}s".format(epoch, seconds))
+
+    if rank == 0:
+        save_model(net, args.model_dir)
+    if distributed:
+        dist.barrier()  # no host leaves while another may still need it
+        dist.destroy_process_group()
+
+
+def save_model(net, model_dir):
+    """model.pth (plain Net state dict, CPU tensors) and code/mnist.py: a servable model.tar.gz."""
+    os.makedirs(os.path.join(model_dir, "code"), exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
+    torch.save(state, os.path.join(model_dir, "model.pth"))
+    shutil.copyfile(os.path.abspath(__file__), os.path.join(model_dir, "code", "mnist.py"))
+    log_line("Saved model.pth and code/mnist.py to {}".format(model_dir))
+
+
+def write_failure(reason, env=None):
+    """One line for the training job's FailureReason (the toolkit's failure file)."""
+    env = os.environ if env is None else env
+    output_dir = env.get("SM_OUTPUT_DIR") or "/opt/ml/output"
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+        with open(os.path.join(output_dir, "failure"), "w") as f:
+            f.write(" ".join(reason.split())[:1000] + "\n")
+    except OSError as e:
+        print("Could not write the failure file in {}: {}".format(output_dir, e), file=sys.stderr)
+
+
+def main(argv=None):
+    try:
+        train(parse_args(argv))
+    except Exception as e:  # noqa: BLE001 - every failure must reach the failure file
+        traceback.print_exc()
+        reason = "{}: {}".format(type(e).__name__, e)
+        write_failure(reason)
+        print("Training failed: " + reason, file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------- inference
+
+try:
+    from sagemaker_inference.errors import BaseInferenceToolkitError
+except ImportError:  # outside the inference container: same constructor and attributes
+
+    class BaseInferenceToolkitError(Exception):
+        def __init__(self, status_code, message, phrase):
+            self.status_code = status_code
+            self.message = message
+            self.phrase = phrase
+            super().__init__(status_code, message, phrase)
+
+
+def client_error(status_code, message):
+    """A 4xx error the serving toolkit returns to the caller, with `message` as body and phrase."""
+    return BaseInferenceToolkitError(status_code, message, message)
+
+
+def model_fn(model_dir):
+    """Loads model.pth (this script's plain keys or the article's DataParallel `module.` keys)."""
+    path = os.path.join(model_dir, "model.pth")
+    if not os.path.isfile(path):
+        raise FileNotFoundError("No model.pth in {}: the model.tar.gz must hold model.pth at its root.".format(model_dir))
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except TypeError:  # torch older than 1.13 has no weights_only
+        state = torch.load(path, map_location="cpu")
+    if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
+        state = state["state_dict"]
+    state = {(k[len("module."):] if k.startswith("module.") else k): v for k, v in state.items()}
+    net = Net()
+    net.load_state_dict(state)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return net.to(device).eval()
+
+
+def _media_type(header):
+    return (header or "").split(";")[0].strip().lower()
+
+
+def _as_text(body, content_type):
+    if isinstance(body, str):
+        return body
+    try:
+        return bytes(body).decode("utf-8")
+    except UnicodeDecodeError:
+        raise client_error(400, "The {} body is not UTF-8 text.".format(content_type))
+
+
+def _decode_npy(body):
+    if isinstance(body, str):
+        raise client_error(400, "An application/x-npy body must be bytes written by numpy.save, not text.")
+    try:
+        return np.load(io.BytesIO(bytes(body)), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise client_error(400, "The application/x-npy body is not a numeric .npy array ({}).".format(e))
+
+
+def _decode_json(body):
+    try:
+        value = json.loads(_as_text(body, JSON))
+    except json.JSONDecodeError as e:
+        raise client_error(400, "The application/json body is not valid JSON ({}).".format(e))
+    if isinstance(value, dict):  # also accept {"instances": [...]} / {"inputs": [...]}
+        value = value.get("instances", value.get("inputs"))
+    if not isinstance(value, list):
+        raise client_error(400, "The JSON body must be an array of images (or {\"instances\": [...]}) of numbers 0..255.")
+    try:
+        array = np.asarray(value)
+    except ValueError as e:
+        raise client_error(400, "The JSON array is ragged or not numeric ({}).".format(e))
+    return array
+
+
+def _decode_csv(body):
+    rows = []
+    for line_number, line in enumerate(_as_text(body, CSV).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append([float(cell) for cell in line.split(",")])
+        except ValueError:
+            raise client_error(400, "CSV line {} is not all numbers: send 784 comma-separated pixels per line.".format(line_number))
+        if len(rows[-1]) != len(rows[0]):
+            raise client_error(
+                400, "CSV line {} has {} values but line 1 has {}: every line is one image of 784 pixels.".format(
+                    line_number, len(rows[-1]), len(rows[0]))
+            )
+    return np.asarray(rows, dtype=np.float64)
+
+
+def to_batch(array):
+    """Checks a decoded request and returns raw pixels as float32 (N,1,28,28)."""
+    if array.dtype.kind not in "uif":
+        raise client_error(400, "Pixels must be numbers 0..255; the request holds non-numeric values (type {}).".format(array.dtype))
+    if array.size == 0:
+        raise client_error(400, "Empty batch: send at least one 28x28 image.")
+    shape = array.shape
+    if shape in ((IMAGE_SIDE, IMAGE_SIDE), (PIXELS,)):
+        array = array.reshape(1, 1, IMAGE_SIDE, IMAGE_SIDE)
+    elif array.ndim == 2 and shape[1] == PIXELS or array.ndim == 3 and shape[1:] == (IMAGE_SIDE, IMAGE_SIDE):
+        array = array.reshape(shape[0], 1, IMAGE_SIDE, IMAGE_SIDE)
+    elif not (array.ndim == 4 and shape[1:] == (1, IMAGE_SIDE, IMAGE_SIDE)):
+        raise client_error(
+            400, "Wrong shape {}: send (N,1,28,28), (N,28,28), (N,784), (28,28) or (784,) raw pixels.".format(shape)
+        )
+    if len(array) > MAX_BATCH:
+        raise client_error(413, "Batch of {} images is over the limit of {}: split it into smaller requests.".format(
+            len(array), MAX_BATCH))
+    array = array.astype(np.float32)
+    if not np.isfinite(array).all():
+        raise client_error(400, "Pixels must be finite numbers 0..255; the request holds NaN or infinity.")
+    low, high = float(array.min()), float(array.max())
+    if low < 0 or high > 255:
+        raise client_error(
+            400, "Pixels must be raw values 0..255 (not normalized); got values from {:g} to {:g}.".format(low, high)
+        )
+    return array
+
+
+def input_fn(request_body, request_content_type):
+    """Decodes npy, JSON or CSV raw pixels into a float32 tensor (N,1,28,28)."""
+    content_type = _media_type(request_content_type)
+    decoders = {NPY: _decode_npy, JSON: _decode_json, CSV: _decode_csv}
+    if content_type not in decoders:
+        raise client_error(
+            415, "Unsupported content type {!r}: send one of {}.".format(request_content_type, ", ".join(CONTENT_TYPES))
+        )
+    return torch.from_numpy(to_batch(decoders[content_type](request_body)))
+
+
+def predict_fn(input_data, model):
+    """Class probabilities (N,10) for raw-pixel images (N,1,28,28)."""
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        return model(normalize_pixels(input_data.to(device))).exp().cpu()
+
+
+def output_fn(prediction, accept):
+    """Encodes (N,10) probabilities as the first supported type in `accept`: (body, content type)."""
+    if accept is None or _media_type(accept) in ("", "*/*"):
+        accept = os.environ.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT") or JSON
+    array = prediction.numpy() if isinstance(prediction, torch.Tensor) else np.asarray(prediction)
+    array = array.astype(np.float32)
+    for media_type in (_media_type(part) for part in accept.split(",")):
+        if media_type == NPY:
+            buffer = io.BytesIO()
+            np.save(buffer, array, allow_pickle=False)
+            return buffer.getvalue(), NPY
+        if media_type in (JSON, "*/*"):
+            return json.dumps(array.tolist()), JSON
+        if media_type == CSV:
+            return "\n".join(",".join(repr(float(p)) for p in row) for row in array) + "\n", CSV
+    raise client_error(406, "Unsupported accept type {!r}: ask for one of {}.".format(accept, ", ".join(CONTENT_TYPES)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

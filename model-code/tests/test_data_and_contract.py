@@ -1,0 +1,153 @@
+"""mnist.py's data reading and training-toolkit contract: layouts, broken files, failure file, arguments."""
+import gzip
+import os
+import shutil
+import tempfile
+import unittest
+
+import numpy as np
+
+import support
+
+mnist = support.import_script()
+
+
+class RealDigitsTestCase(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="mnist-data-")
+        # 40 train / 20 test real digits in each layout the channel may have.
+        cls.raw_gz = support.make_real_digits(os.path.join(cls.tmp, "raw-gz"), "mnist-raw", ["--train", "40", "--test", "20"])
+        cls.flat_plain = support.make_real_digits(
+            os.path.join(cls.tmp, "flat-plain"), "flat", ["--train", "40", "--test", "20", "--no-gzip"]
+        )
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def copy_channel(self, source):
+        target = tempfile.mkdtemp(prefix="mnist-channel-", dir=self.tmp)
+        shutil.rmtree(target)
+        shutil.copytree(source, target)
+        return target
+
+
+class DataLayoutTest(RealDigitsTestCase):
+    def test_reads_gzipped_files_under_mnist_raw_and_plain_files_flat_alike(self):
+        expected = support.read_idx(os.path.join(self.raw_gz, "MNIST", "raw", "train-images-idx3-ubyte.gz"))
+        for channel in (self.raw_gz, self.flat_plain):
+            with self.subTest(channel=os.path.basename(channel)):
+                images, labels = mnist.load_split(channel, "train")
+                self.assertEqual(images.shape, (40, 28, 28))
+                self.assertEqual(labels.shape, (40,))
+                np.testing.assert_array_equal(images, expected)
+                test_images, _ = mnist.load_split(channel, "test")
+                self.assertEqual(test_images.shape, (20, 28, 28))
+
+    def test_missing_file_is_named_with_the_places_searched(self):
+        channel = self.copy_channel(self.flat_plain)
+        os.remove(os.path.join(channel, "t10k-labels-idx1-ubyte"))
+        with self.assertRaises(mnist.DataError) as caught:
+            mnist.load_split(channel, "test")
+        self.assertIn("t10k-labels-idx1-ubyte", str(caught.exception))
+        self.assertIn("MNIST/raw", str(caught.exception))
+
+    def test_corrupt_files_are_named(self):
+        cases = {
+            "truncated gzip": lambda raw: gzip.compress(raw)[:-20],
+            "bad magic number": lambda raw: b"\x00\x00\x09\x03" + raw[4:],
+            "missing pixels": lambda raw: raw[:-100],
+        }
+        for name, corrupt in cases.items():
+            with self.subTest(name):
+                channel = self.copy_channel(self.flat_plain)
+                path = os.path.join(channel, "train-images-idx3-ubyte")
+                with open(path, "rb") as f:
+                    raw = f.read()
+                with open(path, "wb") as f:
+                    f.write(corrupt(raw))
+                with self.assertRaises(mnist.DataError) as caught:
+                    mnist.load_split(channel, "train")
+                self.assertIn("Corrupt MNIST file", str(caught.exception))
+                self.assertIn(path, str(caught.exception))
+
+    def test_image_and_label_counts_must_agree(self):
+        channel = self.copy_channel(self.flat_plain)
+        shutil.copyfile(os.path.join(channel, "t10k-labels-idx1-ubyte"), os.path.join(channel, "train-labels-idx1-ubyte"))
+        with self.assertRaisesRegex(mnist.DataError, "40 images but .* 20 labels"):
+            mnist.load_split(channel, "train")
+
+
+class FailureFileTest(RealDigitsTestCase):
+    def test_missing_data_fails_with_one_line_reason_and_non_zero_exit(self):
+        empty_channel = tempfile.mkdtemp(dir=self.tmp)
+        host = support.SageMakerLayout(tempfile.mkdtemp(dir=self.tmp), empty_channel)
+        code, log = host.run(["--backend", "gloo", "--epochs", "1"])
+        self.assertNotEqual(code, 0, log)
+        failure = host.failure
+        self.assertIsNotNone(failure, log)
+        self.assertEqual(len(failure.strip().splitlines()), 1)
+        self.assertIn("DataError: Missing MNIST file train-images-idx3-ubyte", failure)
+        self.assertFalse(os.path.exists(os.path.join(host.model_dir, "model.pth")))
+
+    def test_bad_hyperparameters_reach_the_failure_file(self):
+        cases = {
+            ("--epochs", "0"): "--epochs must be at least 1",
+            ("--epochs", "one"): "invalid int value: 'one'",
+            ("--learning-rate", "0.1"): "unrecognized arguments: --learning-rate",
+            ("--backend", "tcp"): "--backend 'tcp' is not supported",
+        }
+        for args, expected in cases.items():
+            with self.subTest(args=args):
+                host = support.SageMakerLayout(tempfile.mkdtemp(dir=self.tmp), self.raw_gz)
+                code, log = host.run(list(args))
+                self.assertEqual(code, 1, log)
+                self.assertIn(expected, host.failure)
+
+    def test_current_host_must_be_one_of_the_hosts(self):
+        host = support.SageMakerLayout(tempfile.mkdtemp(dir=self.tmp), self.raw_gz, host="algo-3", hosts=("algo-1", "algo-2"))
+        code, _ = host.run(["--epochs", "1"])
+        self.assertEqual(code, 1)
+        self.assertIn("SM_CURRENT_HOST 'algo-3' is not one of SM_HOSTS", host.failure)
+
+
+class ArgumentsTest(unittest.TestCase):
+    ENV = {"SM_HOSTS": '["algo-1","algo-2"]', "SM_CURRENT_HOST": "algo-2", "SM_MODEL_DIR": "/m",
+           "SM_CHANNEL_TRAINING": "/d", "SM_NUM_GPUS": "0"}
+
+    def test_the_articles_hyperparameters_as_the_toolkit_passes_them(self):
+        args = mnist.parse_args(["--backend", "gloo", "--epochs", "1"], env=self.ENV)
+        self.assertEqual((args.backend, args.epochs), ("gloo", 1))
+        self.assertEqual(args.hosts, ["algo-1", "algo-2"])
+        self.assertEqual((args.current_host, args.model_dir, args.data_dir, args.num_gpus), ("algo-2", "/m", "/d", 0))
+
+    def test_every_article_hyperparameter_name_is_accepted(self):
+        args = mnist.parse_args(
+            ["--batch-size", "32", "--test-batch-size", "500", "--epochs", "2", "--lr", "0.01", "--momentum", "0.5",
+             "--seed", "7", "--log-interval", "10", "--backend", "gloo"], env=self.ENV)
+        self.assertEqual((args.batch_size, args.test_batch_size, args.lr, args.momentum, args.seed, args.log_interval),
+                         (32, 500, 0.01, 0.5, 7, 10))
+
+    def test_onecycle_warms_up_to_lr_then_anneals_to_zero_and_constant_stays(self):
+        args = mnist.parse_args(["--lr", "0.1", "--warmup", "0.2"], env=self.ENV)
+        rates = [mnist.learning_rate(args, step, 100) for step in range(100)]
+        self.assertAlmostEqual(max(rates), 0.1)
+        self.assertEqual(rates.index(max(rates)), 19)
+        self.assertLess(rates[0], 0.01)
+        self.assertLess(rates[-1], 0.001)
+        args.lr_schedule = "constant"
+        self.assertEqual({mnist.learning_rate(args, step, 100) for step in range(100)}, {0.1})
+
+    def test_epoch_shards_are_equal_sized_and_cover_every_example(self):
+        shards = [mnist.epoch_shard(1001, epoch=3, seed=1, rank=r, world_size=2) for r in range(2)]
+        self.assertEqual(len(shards[0]), len(shards[1]))
+        self.assertEqual(set(shards[0].tolist()) | set(shards[1].tolist()), set(range(1001)))
+        again = mnist.epoch_shard(1001, epoch=3, seed=1, rank=0, world_size=2)
+        self.assertTrue(bool((again == shards[0]).all()), "every host must compute the same shuffle")
+        other_epoch = mnist.epoch_shard(1001, epoch=4, seed=1, rank=0, world_size=2)
+        self.assertFalse(bool((other_epoch == shards[0]).all()), "each epoch reshuffles")
+
+
+if __name__ == "__main__":
+    unittest.main()
