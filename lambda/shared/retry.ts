@@ -70,7 +70,7 @@ export interface BackoffOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   /** Called before each retry (logging). */
-  readonly onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  readonly onRetry?: (error: unknown, attempt: number, delayMs: number, description: string) => void;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -88,17 +88,19 @@ export async function withBackoff<T>(description: string, call: () => Promise<T>
     } catch (error) {
       if (attempt >= maxAttempts || !isRetryableError(error)) throw error;
       const delayMs = Math.round(random() * Math.min(cap, base * 2 ** (attempt - 1)));
-      (options.onRetry ?? defaultOnRetry(description))(error, attempt, delayMs);
+      (options.onRetry ?? defaultOnRetry)(error, attempt, delayMs, description);
       await wait(delayMs);
     }
   }
 }
 
-function defaultOnRetry(description: string) {
-  return (error: unknown, attempt: number, delayMs: number): void => {
-    const name = (error as AwsErrorShape | undefined)?.name ?? 'Error';
-    console.log(`${description}: ${name} on attempt ${attempt}, retrying in ${delayMs} ms`);
-  };
+/** `<description>: <error name> on attempt N, retrying in M ms` */
+export function retryMessage(error: unknown, attempt: number, delayMs: number, description: string): string {
+  return `${description}: ${errorName(error) || 'Error'} on attempt ${attempt}, retrying in ${delayMs} ms`;
+}
+
+function defaultOnRetry(error: unknown, attempt: number, delayMs: number, description: string): void {
+  console.log(retryMessage(error, attempt, delayMs, description));
 }
 
 /** The AWS error name, or '' (for `catch` blocks that branch on it). */

@@ -9,7 +9,7 @@ import type {
   CloudFormationCustomResourceEvent,
 } from 'aws-lambda';
 import { trainingJobConsoleUrl, trainingJobLogsUrl } from '../shared/console-links';
-import { BackoffOptions, errorName, isThrottlingError, withBackoff } from '../shared/retry';
+import { BackoffOptions, errorName, isThrottlingError, retryMessage, withBackoff } from '../shared/retry';
 import { metricAttributeName } from './hyperparameters';
 import { isJobNameFromPrefix, makeJobName } from './job-name';
 import { buildCreateTrainingJobRequest, parseNumber, TrainingJobProperties } from './properties';
@@ -58,12 +58,21 @@ function isNotFound(error: unknown): boolean {
   return name === 'ResourceNotFound' || (name === 'ValidationException' && /not found/i.test(message));
 }
 
+/** Backoff options that log retries through deps.log. */
+function backoffOf(deps: Dependencies): BackoffOptions {
+  const log = deps.log ?? console.log;
+  return {
+    onRetry: (...args) => log(retryMessage(...args)),
+    ...deps.backoff,
+  };
+}
+
 async function describe(deps: Dependencies, jobName: string): Promise<DescribeTrainingJobCommandOutput | undefined> {
   try {
     return await withBackoff(
       `DescribeTrainingJob ${jobName}`,
       () => deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName })),
-      deps.backoff,
+      backoffOf(deps),
     );
   } catch (error) {
     if (isNotFound(error)) return undefined;
@@ -78,11 +87,12 @@ async function startJob(event: Event, deps: Dependencies): Promise<OnEventRespon
   const request = buildCreateTrainingJobRequest(props, jobName, deps.region);
   let retried = false;
   try {
-    await withBackoff('CreateTrainingJob', () => deps.sagemaker.send(new CreateTrainingJobCommand(request)), {
-      ...deps.backoff,
-      onRetry: (error, attempt, delayMs) => {
+    const backoff = backoffOf(deps);
+    await withBackoff(`CreateTrainingJob ${jobName}`, () => deps.sagemaker.send(new CreateTrainingJobCommand(request)), {
+      ...backoff,
+      onRetry: (...args) => {
         retried = true;
-        log(`CreateTrainingJob ${jobName}: ${errorName(error)} on attempt ${attempt}, retrying in ${delayMs} ms`);
+        backoff.onRetry?.(...args);
       },
     });
   } catch (error) {
@@ -110,7 +120,7 @@ async function stopJob(event: Event, deps: Dependencies): Promise<OnEventRespons
     log(`Delete: training job ${jobName} does not exist; nothing to stop`);
   } else if (job.TrainingJobStatus === 'InProgress') {
     try {
-      await withBackoff(`StopTrainingJob ${jobName}`, () => deps.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: jobName })), deps.backoff);
+      await withBackoff(`StopTrainingJob ${jobName}`, () => deps.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: jobName })), backoffOf(deps));
       log(`Delete: stopping training job ${jobName}`);
     } catch (error) {
       // It finished or got stopped between Describe and Stop: nothing left to do.

@@ -1,0 +1,388 @@
+// The training-job handlers driven through whole custom-resource lifecycles, the way the CDK
+// Provider framework drives them (onEvent once, then isComplete until it says done or throws),
+// against a stateful fake of SageMaker on loopback called through the real AWS SDK client.
+import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { Dependencies, isComplete, onEvent } from '../../lambda/training-job/handlers';
+import { isJobNameFromPrefix, JOB_NAME_PATTERN } from '../../lambda/training-job/job-name';
+import type { TrainingJobProperties } from '../../lambda/training-job/properties';
+import { FakeSageMaker, REGION } from './fake-sagemaker';
+
+const CODE_URI = 's3://cdk-assets-123456789012-eu-west-1/0123abcd.gz';
+
+const PROPERTIES: TrainingJobProperties = {
+  JobNamePrefix: 'Mnist-Train',
+  TrainingImage: '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.7.1-cpu-py312-ubuntu22.04-sagemaker',
+  RoleArn: 'arn:aws:iam::123456789012:role/SageMakerExecution',
+  EntryPoint: 'mnist.py',
+  CodeS3Uri: CODE_URI,
+  HyperParameters: { epochs: '1', backend: '"gloo"' },
+  MetricDefinitions: [
+    { Name: 'test:loss', Regex: 'Test set: Average loss: ([0-9.]+)' },
+    { Name: 'test:accuracy', Regex: 'Test set: Average loss: [0-9.]+, Accuracy: [0-9]+/[0-9]+ \\(([0-9.]+)%\\)' },
+  ],
+  InstanceType: 'ml.c5.2xlarge',
+  InstanceCount: 2,
+  VolumeSizeInGB: 30,
+  MaxRuntimeInSeconds: 1800,
+  InputChannels: [{ Name: 'training', S3Uri: 's3://data-bucket/mnist/' }],
+  OutputS3Uri: 's3://data-bucket/output',
+  EnableNetworkIsolation: false,
+  EnableInterContainerTrafficEncryption: false,
+  OwnerTag: 'MnistStack/TrainingJob',
+};
+
+/** CloudFormation hands custom resources every scalar as a string. */
+function asCloudFormationSends(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(asCloudFormationSends);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, asCloudFormationSends(v)]));
+  }
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+}
+
+function event(
+  requestType: 'Create' | 'Update' | 'Delete',
+  props: Partial<TrainingJobProperties> = {},
+  physicalId?: string,
+  oldProps?: Partial<TrainingJobProperties>,
+): CloudFormationCustomResourceEvent {
+  const base = {
+    ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
+    ResponseURL: 'https://cloudformation-custom-resource-response.example/',
+    StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/MnistStack/guid',
+    RequestId: 'b3b0c6a4-8a8c-4b5d-9d1c-3a3e1b7f1f00',
+    LogicalResourceId: 'TrainingJob',
+    ResourceType: 'Custom::SageMakerTrainingJob',
+    ResourceProperties: asCloudFormationSends({ ServiceToken: 'x', ...PROPERTIES, ...props }) as { ServiceToken: string },
+  };
+  if (requestType === 'Create') return { ...base, RequestType: 'Create' };
+  if (requestType === 'Update') {
+    return {
+      ...base,
+      RequestType: 'Update',
+      PhysicalResourceId: physicalId!,
+      OldResourceProperties: asCloudFormationSends({ ServiceToken: 'x', ...PROPERTIES, ...oldProps }) as { ServiceToken: string },
+    };
+  }
+  return { ...base, RequestType: 'Delete', PhysicalResourceId: physicalId! };
+}
+
+let fake: FakeSageMaker;
+let lines: string[];
+let sleeps: number[];
+let deps: Dependencies;
+
+beforeEach(async () => {
+  fake = new FakeSageMaker();
+  await fake.start();
+  lines = [];
+  sleeps = [];
+  deps = {
+    sagemaker: fake.client(),
+    region: REGION,
+    log: (line) => lines.push(line),
+    backoff: { sleep: async (ms) => void sleeps.push(ms), random: () => 1 },
+  };
+});
+
+afterEach(async () => {
+  await fake.stop();
+});
+
+/** What the Provider framework does: onEvent, then isComplete every queryInterval until done. */
+async function provider(e: CloudFormationCustomResourceEvent, maxPolls = 20): Promise<{ physicalId: string; data?: Record<string, string>; polls: number }> {
+  const started = await onEvent(e, deps);
+  const waiting = { ...e, PhysicalResourceId: started.PhysicalResourceId } as CloudFormationCustomResourceEvent;
+  for (let polls = 1; polls <= maxPolls; polls++) {
+    const result = await isComplete(waiting, deps);
+    if (result.IsComplete) return { physicalId: started.PhysicalResourceId, data: result.Data, polls };
+  }
+  throw new Error(`provider timed out after ${maxPolls} polls`);
+}
+
+/** The CreateTrainingJob request the fake received, as JSON on the wire. */
+function createRequest(name: string): Required<CreateTrainingJobCommandInput> & {
+  HyperParameters: Record<string, string>;
+  InputDataConfig: NonNullable<CreateTrainingJobCommandInput['InputDataConfig']>;
+  ResourceConfig: NonNullable<CreateTrainingJobCommandInput['ResourceConfig']>;
+  OutputDataConfig: NonNullable<CreateTrainingJobCommandInput['OutputDataConfig']>;
+} {
+  return fake.jobs.get(name)!.request as never;
+}
+
+describe('create', () => {
+  test('InProgress → Completed returns the model artifact, job name, ARN and final metrics', async () => {
+    fake.planNextJob({ outcome: 'Completed', describesInProgress: 3, metrics: { 'test:accuracy': 97.25, 'test:loss': 0.0861 } });
+    const { physicalId, data, polls } = await provider(event('Create'));
+
+    expect(physicalId).toMatch(JOB_NAME_PATTERN);
+    expect(physicalId).toMatch(/^mnist-train-\d{14}-[a-z0-9]{4}$/);
+    expect(polls).toBe(4); // 3 in progress, then Completed
+    expect(data).toEqual({
+      ModelDataUrl: `s3://data-bucket/output/${physicalId}/output/model.tar.gz`,
+      ModelDataBucket: 'data-bucket',
+      ModelDataKey: `output/${physicalId}/output/model.tar.gz`,
+      TrainingJobName: physicalId,
+      TrainingJobArn: `arn:aws:sagemaker:eu-west-1:123456789012:training-job/${physicalId}`,
+      TrainingTimeInSeconds: '300',
+      BillableTimeInSeconds: '300',
+      'Metric.test_accuracy': '97.25',
+      'Metric.test_loss': '0.0861',
+    });
+  });
+
+  test('sends CreateTrainingJob as the SageMaker SDK would (numbers from CloudFormation strings, SDK hyperparameters)', async () => {
+    const { physicalId } = await provider(event('Create'));
+    const request = createRequest(physicalId);
+    expect(request.HyperParameters).toEqual({
+      epochs: '1',
+      backend: '"gloo"',
+      sagemaker_submit_directory: `"${CODE_URI}"`,
+      sagemaker_program: '"mnist.py"',
+      sagemaker_container_log_level: '20',
+      sagemaker_job_name: `"${physicalId}"`,
+      sagemaker_region: '"eu-west-1"',
+    });
+    expect(request.AlgorithmSpecification).toEqual({
+      TrainingImage: PROPERTIES.TrainingImage,
+      TrainingInputMode: 'File',
+      MetricDefinitions: PROPERTIES.MetricDefinitions,
+      EnableSageMakerMetricsTimeSeries: true,
+    });
+    expect(request.ResourceConfig).toEqual({ InstanceType: 'ml.c5.2xlarge', InstanceCount: 2, VolumeSizeInGB: 30 });
+    expect(request.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 1800 });
+    expect(request.InputDataConfig).toEqual([
+      {
+        ChannelName: 'training',
+        DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data-bucket/mnist/', S3DataDistributionType: 'FullyReplicated' } },
+        InputMode: 'File',
+      },
+    ]);
+    expect(request.OutputDataConfig).toEqual({ S3OutputPath: 's3://data-bucket/output' });
+    expect(request.RoleArn).toBe(PROPERTIES.RoleArn);
+    expect(request.EnableNetworkIsolation).toBe(false);
+    expect(request.EnableInterContainerTrafficEncryption).toBe(false);
+    expect(request.EnableManagedSpotTraining).toBeUndefined();
+    expect(request.Tags).toEqual([{ Key: 'managed-by', Value: 'MnistStack/TrainingJob' }]);
+  });
+
+  test('each poll logs status first with console and logs links, then the step message and latest metrics', async () => {
+    fake.planNextJob({ outcome: 'Completed', describesInProgress: 3, metrics: { 'test:accuracy': 97.25 } });
+    const { physicalId } = await provider(event('Create'));
+    const statusLines = lines.filter((l) => l.startsWith(`Training job ${physicalId}: `));
+    expect(statusLines).toHaveLength(4);
+    for (const line of statusLines) {
+      expect(line).toContain(`https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/jobs/${physicalId}`);
+      expect(line).toContain(
+        'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups/log-group/' +
+          `$252Faws$252Fsagemaker$252FTrainingJobs$3FlogStreamNameFilter$3D${physicalId}`,
+      );
+    }
+    expect(statusLines[0]).toContain(': InProgress/Starting for ');
+    expect(statusLines[2]).toContain(': InProgress/Training');
+    expect(lines).toContain('  Training: Training image download completed. Training in progress.');
+    expect(lines).toContain('  metrics: test:accuracy=97.25');
+  });
+
+  test('Failed fails the deploy with SageMaker\'s FailureReason', async () => {
+    fake.planNextJob({ outcome: 'Failed', failureReason: 'AlgorithmError: ExecuteUserScriptError: exit code 1: CUDA not available' });
+    await expect(provider(event('Create'))).rejects.toThrow(
+      /^Training job mnist-train-\S+ failed: AlgorithmError: ExecuteUserScriptError: exit code 1: CUDA not available\. Logs: https:\/\//,
+    );
+  });
+
+  test('Stopped fails the deploy and says why (MaxRuntimeExceeded → raise maxRuntime)', async () => {
+    fake.planNextJob({ outcome: 'Stopped', stoppedSecondaryStatus: 'MaxRuntimeExceeded' });
+    await expect(provider(event('Create'))).rejects.toThrow(/was stopped before completing \(MaxRuntimeExceeded: raise maxRuntime/);
+  });
+
+  test('Stopped by someone else fails the deploy too', async () => {
+    fake.planNextJob({ outcome: 'Stopped' });
+    await expect(provider(event('Create'))).rejects.toThrow(/was stopped before completing \(Stopped: someone or something stopped it/);
+  });
+
+  test('a final metric below minimumMetric fails the deploy with a clear message', async () => {
+    fake.planNextJob({ outcome: 'Completed', metrics: { 'test:accuracy': 85.5 } });
+    await expect(provider(event('Create', { MinimumMetric: { Name: 'test:accuracy', Value: 90 } }))).rejects.toThrow(
+      /completed with test:accuracy=85\.5, below the required minimum 90: the model is not deployed/,
+    );
+  });
+
+  test('minimumMetric passes at or above the minimum, and fails when the metric never appeared', async () => {
+    fake.planNextJob({ outcome: 'Completed', metrics: { 'test:accuracy': 90 } });
+    await expect(provider(event('Create', { MinimumMetric: { Name: 'test:accuracy', Value: 90 } }))).resolves.toMatchObject({
+      data: { 'Metric.test_accuracy': '90' },
+    });
+    fake.planNextJob({ outcome: 'Completed', metrics: { 'test:loss': 0.1 } });
+    await expect(provider(event('Create', { MinimumMetric: { Name: 'test:accuracy', Value: 90 } }))).rejects.toThrow(
+      /reported no 'test:accuracy' metric, so the minimum 90 cannot be checked/,
+    );
+  });
+
+  test('two creates in the same second get different, valid names', async () => {
+    const fixed = new Date('2026-11-26T08:00:00Z');
+    let seed = 0;
+    deps = { ...deps, now: () => fixed, random: () => ((seed = (seed * 9301 + 49297) % 233280) / 233280) };
+    const a = await onEvent(event('Create'), deps);
+    const b = await onEvent(event('Create'), deps);
+    expect(a.PhysicalResourceId).not.toBe(b.PhysicalResourceId);
+    expect(a.PhysicalResourceId).toMatch(/^mnist-train-20261126080000-[a-z0-9]{4}$/);
+    expect(fake.jobs.size).toBe(2);
+  });
+
+  test('network isolation sends the code as the `code` channel and points the toolkit at its local path', async () => {
+    const { physicalId } = await provider(event('Create', { EnableNetworkIsolation: true }));
+    const request = createRequest(physicalId);
+    expect(request.EnableNetworkIsolation).toBe(true);
+    expect(request.HyperParameters.sagemaker_submit_directory).toBe('"/opt/ml/input/data/code/0123abcd.gz"');
+    expect(request.InputDataConfig[1]).toEqual({
+      ChannelName: 'code',
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: CODE_URI, S3DataDistributionType: 'FullyReplicated' } },
+      InputMode: 'File',
+    });
+  });
+
+  test('managed spot training, encryption and KMS keys reach the request', async () => {
+    const { physicalId } = await provider(
+      event('Create', {
+        Spot: { MaxWaitTimeInSeconds: 3000, CheckpointS3Uri: 's3://data-bucket/checkpoints/' },
+        EnableInterContainerTrafficEncryption: true,
+        VolumeKmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/volume',
+        OutputKmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/output',
+      }),
+    );
+    const request = createRequest(physicalId);
+    expect(request.EnableManagedSpotTraining).toBe(true);
+    expect(request.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 1800, MaxWaitTimeInSeconds: 3000 });
+    expect(request.CheckpointConfig).toEqual({ S3Uri: 's3://data-bucket/checkpoints/', LocalPath: '/opt/ml/checkpoints' });
+    expect(request.EnableInterContainerTrafficEncryption).toBe(true);
+    expect(request.ResourceConfig.VolumeKmsKeyId).toBe('arn:aws:kms:eu-west-1:123456789012:key/volume');
+    expect(request.OutputDataConfig.KmsKeyId).toBe('arn:aws:kms:eu-west-1:123456789012:key/output');
+  });
+});
+
+describe('delete', () => {
+  test('while InProgress: stops the job and waits until it has stopped', async () => {
+    fake.planNextJob({ outcome: 'Completed', describesInProgress: 10 });
+    const started = await onEvent(event('Create'), deps);
+    const name = started.PhysicalResourceId;
+    await isComplete({ ...event('Create'), PhysicalResourceId: name } as CloudFormationCustomResourceEvent, deps);
+
+    const { physicalId, polls } = await provider(event('Delete', {}, name));
+    expect(physicalId).toBe(name);
+    expect(polls).toBe(2); // Stopping, then Stopped
+    expect(fake.jobs.get(name)!.status).toBe('Stopped');
+    expect(fake.calls.filter((c) => c.operation === 'StopTrainingJob')).toEqual([{ operation: 'StopTrainingJob', name }]);
+    expect(lines).toContain(`Delete: waiting for training job ${name} to stop (Stopping/Stopping)`);
+  });
+
+  test('of a finished job succeeds at once and keeps the job as history', async () => {
+    const { physicalId } = await provider(event('Create'));
+    fake.calls.length = 0;
+    const result = await provider(event('Delete', {}, physicalId));
+    expect(result.polls).toBe(1);
+    expect(fake.calls.map((c) => c.operation)).toEqual(['DescribeTrainingJob', 'DescribeTrainingJob']);
+    expect(fake.jobs.get(physicalId)!.status).toBe('Completed');
+  });
+
+  test('of a failed job succeeds', async () => {
+    fake.seedJob('mnist-train-20261126080000-abcd', 'Failed');
+    await expect(provider(event('Delete', {}, 'mnist-train-20261126080000-abcd'))).resolves.toMatchObject({ polls: 1 });
+  });
+
+  test('of a missing job succeeds', async () => {
+    const result = await provider(event('Delete', {}, 'mnist-train-20261126080000-gone'));
+    expect(result.polls).toBe(1);
+    expect(fake.calls.map((c) => c.operation)).toEqual(['DescribeTrainingJob', 'DescribeTrainingJob']);
+  });
+
+  test('never touches a job it could not have created (e.g. after a failed create, or another prefix)', async () => {
+    fake.seedJob('someone-elses-job-20261126080000-abcd', 'InProgress');
+    await provider(event('Delete', {}, 'someone-elses-job-20261126080000-abcd'));
+    await provider(event('Delete', {}, 'b3b0c6a4-8a8c-4b5d-9d1c-3a3e1b7f1f00'));
+    expect(fake.calls).toEqual([]);
+    expect(fake.jobs.get('someone-elses-job-20261126080000-abcd')!.status).toBe('InProgress');
+  });
+
+  test('a job that finishes between Describe and Stop is fine', async () => {
+    fake.planNextJob({ outcome: 'Completed', describesInProgress: 10 });
+    const { PhysicalResourceId: name } = await onEvent(event('Create'), deps);
+    fake.finishJobBeforeNextStop();
+    const result = await provider(event('Delete', {}, name));
+    expect(result.polls).toBe(1);
+    expect(fake.jobs.get(name)!.status).toBe('Completed');
+    expect(lines).toContain(`Delete: training job ${name} is no longer running (ValidationException)`);
+  });
+});
+
+describe('update', () => {
+  test('changed properties train a new job (new physical id); CloudFormation\'s Delete of the old one keeps it', async () => {
+    const first = await provider(event('Create'));
+    const second = await provider(
+      event('Update', { HyperParameters: { epochs: '2', backend: '"gloo"' } }, first.physicalId),
+    );
+    expect(second.physicalId).not.toBe(first.physicalId);
+    expect(isJobNameFromPrefix(second.physicalId, 'Mnist-Train')).toBe(true);
+    expect(createRequest(second.physicalId).HyperParameters.epochs).toBe('2');
+    expect(second.data!.ModelDataUrl).toContain(second.physicalId);
+
+    // CloudFormation's cleanup: Delete with the old physical id.
+    await provider(event('Delete', {}, first.physicalId));
+    expect(fake.jobs.get(first.physicalId)!.status).toBe('Completed');
+    expect(fake.calls.filter((c) => c.operation === 'StopTrainingJob')).toEqual([]);
+  });
+
+  test('a failed update fails the deploy with the reason; the old job stays the resource', async () => {
+    const first = await provider(event('Create'));
+    fake.planNextJob({ outcome: 'Failed', failureReason: 'ClientError: Data download failed' });
+    await expect(provider(event('Update', { InstanceCount: 1 }, first.physicalId))).rejects.toThrow(/Data download failed/);
+    expect(fake.jobs.get(first.physicalId)!.status).toBe('Completed');
+    expect(fake.jobs.size).toBe(2);
+  });
+});
+
+describe('throttling', () => {
+  test('CreateTrainingJob and DescribeTrainingJob are retried with growing backoff', async () => {
+    fake.throttle('CreateTrainingJob', 2);
+    const started = await onEvent(event('Create'), deps);
+    fake.throttle('DescribeTrainingJob', 3);
+    const result = await isComplete({ ...event('Create'), PhysicalResourceId: started.PhysicalResourceId } as CloudFormationCustomResourceEvent, deps);
+    expect(result.IsComplete).toBe(false);
+    expect(fake.calls.map((c) => c.operation)).toEqual([
+      'CreateTrainingJob',
+      'CreateTrainingJob',
+      'CreateTrainingJob',
+      'DescribeTrainingJob',
+      'DescribeTrainingJob',
+      'DescribeTrainingJob',
+      'DescribeTrainingJob',
+    ]);
+    expect(sleeps).toEqual([500, 1000, 500, 1000, 2000]); // random() = 1: the full ceiling, doubling per retry
+    expect(lines.some((l) => /CreateTrainingJob mnist-train-\S+: ThrottlingException on attempt 1, retrying in 500 ms/.test(l))).toBe(true);
+  });
+
+  test('a poll still throttled after every retry is skipped, not a failed deploy', async () => {
+    deps = { ...deps, backoff: { ...deps.backoff, maxAttempts: 3 } };
+    const started = await onEvent(event('Create'), deps);
+    fake.throttle('DescribeTrainingJob', 3);
+    const waiting = { ...event('Create'), PhysicalResourceId: started.PhysicalResourceId } as CloudFormationCustomResourceEvent;
+    await expect(isComplete(waiting, deps)).resolves.toEqual({ IsComplete: false });
+    expect(lines.some((l) => l.includes('DescribeTrainingJob still throttled (ThrottlingException); polling again later'))).toBe(true);
+  });
+
+  test('a create whose answer was lost is not a failure when the retry finds the name taken', async () => {
+    fake.loseNextCreateResponse();
+    const started = await onEvent(event('Create'), deps);
+    expect(fake.jobs.size).toBe(1);
+    expect(fake.jobs.has(started.PhysicalResourceId)).toBe(true);
+    expect(fake.calls.map((c) => c.operation)).toEqual(['CreateTrainingJob', 'CreateTrainingJob', 'DescribeTrainingJob']);
+  });
+
+  test('ResourceInUse on a first attempt is an error (never adopts someone else\'s job)', async () => {
+    const fixed = new Date('2026-11-26T08:00:00Z');
+    deps = { ...deps, now: () => fixed, random: () => 0 };
+    fake.seedJob('mnist-train-20261126080000-aaaa', 'InProgress');
+    await expect(onEvent(event('Create'), deps)).rejects.toThrow(/must be unique/);
+  });
+});
