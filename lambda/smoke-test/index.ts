@@ -5,6 +5,8 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { createSmokeTestClient, describeFailures, runSmokeTest, SmokeTestReport } from './run-smoke-test';
 
 export * from './run-smoke-test';
+export { loadSmokeDigits } from './digits';
+export type { Digits } from './digits';
 
 export interface SmokeTestEvent {
   readonly endpointNames?: string[];

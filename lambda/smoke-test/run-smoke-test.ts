@@ -6,7 +6,8 @@ import { DIGIT_PIXELS, Digits, loadSmokeDigits, validateDigits } from './digits'
 import { CONTENT_TYPES, SmokeContentType, argmax, encodeRequest, parseResponse } from './payload';
 import { RequestTimeoutError, describeError, withRetries } from './retry';
 
-export { CONTENT_TYPES, SmokeContentType };
+export { CONTENT_TYPES };
+export type { SmokeContentType };
 
 export interface WrongAnswer {
   /** Position of the digit in the smoke test's set. */
