@@ -1,0 +1,210 @@
+import { CfnOutput, Duration, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
+import { Construct } from 'constructs';
+import { isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, resolveSettings } from './config';
+import { DlcImage } from './dlc-image';
+import { PyTorchModel } from './pytorch-model';
+import { RealtimeEndpoint } from './realtime-endpoint';
+import { SageMakerExecutionRole } from './sagemaker-execution-role';
+import { SageMakerTrainingJob } from './sagemaker-training-job';
+import { SecureBucket } from './secure-bucket';
+import { ServerlessEndpoint } from './serverless-endpoint';
+import { EndpointSmokeTest } from './smoke-test';
+import { TrainingData, TrainingDataSource } from './training-data';
+
+export interface MnistStackProps extends StackProps {
+  /** Settings from code; they win over cdk.json / `-c` context, which wins over the defaults. */
+  readonly settings?: MnistSettingsOverrides;
+}
+
+/**
+ * The article's notebook as one stack: data into a bucket, a PyTorch training job, a model,
+ * a real-time and a serverless endpoint, and a smoke test that must pass for the deploy to succeed.
+ */
+export class MnistSageMakerStack extends Stack {
+  public readonly settings: MnistSettings;
+  public readonly bucket: s3.Bucket;
+  public readonly encryptionKey?: kms.Key;
+  public readonly executionRole: iam.Role;
+  public readonly trainingJob: SageMakerTrainingJob;
+  public readonly model: sagemaker.Model;
+  public readonly realtimeEndpoint?: RealtimeEndpoint;
+  public readonly serverlessEndpoint?: ServerlessEndpoint;
+  public readonly realtimeEndpointName?: string;
+  public readonly serverlessEndpointName?: string;
+  public readonly endpointNames: string[];
+  public readonly smokeTest: EndpointSmokeTest;
+  public readonly smokeTestFunction: lambda.IFunction;
+  public readonly smokeTestFunctionNameOutput: CfnOutput;
+
+  constructor(scope: Construct, id: string, props: MnistStackProps = {}) {
+    super(scope, id, {
+      description: 'MNIST on SageMaker: train PyTorch, serve real-time and serverless, smoke-test on deploy',
+      ...props,
+    });
+    const s = (this.settings = resolveSettings(this.node, props.settings));
+
+    const storage = new SecureBucket(this, 'Storage', {
+      encryption: s.bucketEncryption,
+      destroyOnDelete: s.destroyBucketOnDelete,
+    });
+    this.bucket = storage.bucket;
+    this.encryptionKey = storage.encryptionKey;
+    const key = storage.encryptionKey;
+
+    const trainingImage = new DlcImage(this, {
+      repositoryName: 'pytorch-training',
+      tag: isGpuInstanceType(s.trainingInstanceType) ? s.trainingImageTagGpu : s.trainingImageTag,
+      account: s.dlcAccount,
+    });
+    // One model serves both endpoints; serverless is CPU only (settings refuse GPU + serverless).
+    const gpuInference = s.realtimeEndpoint && isGpuInstanceType(s.realtimeInstanceType);
+    const inferenceImage = new DlcImage(this, {
+      repositoryName: 'pytorch-inference',
+      tag: gpuInference ? s.inferenceImageTagGpu : s.inferenceImageTag,
+      account: s.dlcAccount,
+    });
+
+    const role = new SageMakerExecutionRole(this, 'ExecutionRole', { images: [trainingImage, inferenceImage] });
+    this.executionRole = role.role;
+    role.grantWritePrefix(this.bucket, MNIST.outputPrefix);
+    if (key) role.grantKey(key);
+
+    const data = new TrainingData(this, 'TrainingData', {
+      source: this.dataSource(s),
+      bucket: this.bucket,
+      prefix: MNIST.dataPrefix,
+    });
+    data.grantRead(role);
+
+    const bucketUri = (prefix: string) => `s3://${this.bucket.bucketName}/${prefix}`;
+    if (s.spotTraining) {
+      role.grantReadPrefix(this.bucket, MNIST.checkpointPrefix);
+      role.grantWritePrefix(this.bucket, MNIST.checkpointPrefix);
+    }
+    this.trainingJob = new SageMakerTrainingJob(this, 'Training', {
+      role: role.role,
+      image: trainingImage.imageUri,
+      sourceDirectory: MNIST.modelCodeDirectory,
+      entryPoint: MNIST.entryPoint,
+      hyperparameters: s.hyperparameters,
+      instanceType: s.trainingInstanceType,
+      instanceCount: s.trainingInstanceCount,
+      volumeSizeGb: s.trainingVolumeSizeGb,
+      maxRuntime: Duration.minutes(s.trainingMaxRuntimeMinutes),
+      inputChannels: [{ name: 'training', s3Uri: data.s3Uri }],
+      outputS3Uri: bucketUri(MNIST.outputPrefix),
+      metricDefinitions: MNIST.metricDefinitions,
+      jobNamePrefix: MNIST.jobNamePrefix,
+      spot: s.spotTraining
+        ? { maxWait: Duration.minutes(s.spotMaxWaitMinutes), checkpointS3Uri: bucketUri(MNIST.checkpointPrefix) }
+        : undefined,
+      networkIsolation: s.networkIsolation,
+      interContainerTrafficEncryption: s.interContainerTrafficEncryption,
+      volumeKmsKey: key,
+      outputKmsKey: key,
+      minimumMetric: { name: MNIST.accuracyMetricName, value: s.minTestAccuracy * 100 },
+    });
+    // The job starts only once the data is in place and the role's policy grants what it needs.
+    this.trainingJob.node.addDependency(data, role);
+
+    const model = new PyTorchModel(this, 'Model', {
+      role: role.role,
+      imageUri: inferenceImage.imageUri,
+      modelDataBucket: this.bucket,
+      modelDataKey: this.trainingJob.modelDataKey,
+      entryPoint: MNIST.entryPoint,
+    });
+    this.model = model.model;
+
+    const endpoints: Array<{ endpointName: string; endpointArn: string }> = [];
+    if (s.realtimeEndpoint) {
+      if (s.dataCapturePercent > 0) role.grantWritePrefix(this.bucket, MNIST.dataCapturePrefix);
+      this.realtimeEndpoint = new RealtimeEndpoint(this, 'RealtimeEndpoint', {
+        model: this.model,
+        instanceType: s.realtimeInstanceType,
+        instanceCount: s.realtimeInstanceCount,
+        maxInstanceCount: s.realtimeMaxInstanceCount,
+        maxRequestsPerSecond: s.realtimeMaxRequestsPerSecond,
+        encryptionKey: key,
+        dataCapture: s.dataCapturePercent > 0
+          ? { samplingPercentage: s.dataCapturePercent, destinationS3Uri: bucketUri(MNIST.dataCapturePrefix), kmsKey: key }
+          : undefined,
+      });
+      this.realtimeEndpointName = this.realtimeEndpoint.endpointName;
+      endpoints.push(this.realtimeEndpoint);
+    }
+    if (s.serverlessEndpoint) {
+      this.serverlessEndpoint = new ServerlessEndpoint(this, 'ServerlessEndpoint', {
+        model: this.model,
+        memorySizeInMb: s.serverlessMemoryMb,
+        maxConcurrency: s.serverlessMaxConcurrency,
+        provisionedConcurrency: s.serverlessProvisionedConcurrency > 0 ? s.serverlessProvisionedConcurrency : undefined,
+      });
+      this.serverlessEndpointName = this.serverlessEndpoint.endpointName;
+      endpoints.push(this.serverlessEndpoint);
+    }
+    this.endpointNames = endpoints.map((e) => e.endpointName);
+
+    this.smokeTest = new EndpointSmokeTest(this, 'SmokeTest', {
+      endpoints,
+      minAccuracy: s.minTestAccuracy,
+      runOnDeploy: s.smokeTestOnDeploy,
+      executeAfter: [this.realtimeEndpoint, this.serverlessEndpoint].filter((e): e is NonNullable<typeof e> => e !== undefined),
+      // A retrained model changes these, so the function's configuration changes and the trigger runs again.
+      revision: { MODEL_NAME: model.modelName, MODEL_DATA_URL: model.modelDataUrl },
+    });
+    this.smokeTestFunction = this.smokeTest.function;
+
+    this.smokeTestFunctionNameOutput = this.addOutputs();
+    this.acknowledgeNagFindings(role);
+  }
+
+  private dataSource(s: MnistSettings): TrainingDataSource {
+    switch (s.dataSource) {
+      case 'sample-files':
+        return { kind: 'copy', sourceBucketName: MNIST.sampleFiles.bucketName, sourcePrefix: MNIST.sampleFiles.prefix, keys: [...MNIST.sampleFiles.keys] };
+      case 'local':
+        return { kind: 'local', path: s.dataLocalPath! };
+      case 's3':
+        return { kind: 's3', s3Uri: s.dataS3Uri! };
+    }
+  }
+
+  private addOutputs(): CfnOutput {
+    new CfnOutput(this, 'TrainingJobName', { value: this.trainingJob.trainingJobName, description: 'SageMaker training job that produced the model' });
+    new CfnOutput(this, 'TestAccuracy', { value: this.trainingJob.finalMetric(MNIST.accuracyMetricName), description: 'Final test accuracy (%) reported by the training job' });
+    new CfnOutput(this, 'ModelDataUrl', { value: this.trainingJob.modelDataUrl, description: 'The trained model artifact (model.tar.gz)' });
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'Data, model artifacts (and data capture)' });
+    // A blank 28x28 image as JSON; the answer is 10 class probabilities.
+    const blankDigit = `"$(python3 -c 'print([[[[0]*28]*28]])')"`;
+    const invoke = (name: string) =>
+      `aws sagemaker-runtime invoke-endpoint --region ${this.region} --endpoint-name ${name} ` +
+      `--content-type application/json --accept application/json --cli-binary-format raw-in-base64-out ` +
+      `--body ${blankDigit} /dev/stdout`;
+    if (this.realtimeEndpointName) {
+      new CfnOutput(this, 'RealtimeEndpointName', { value: this.realtimeEndpointName });
+      new CfnOutput(this, 'InvokeRealtimeEndpoint', { value: invoke(this.realtimeEndpointName), description: 'Copy-paste: call the real-time endpoint' });
+    }
+    if (this.serverlessEndpointName) {
+      new CfnOutput(this, 'ServerlessEndpointName', { value: this.serverlessEndpointName });
+      new CfnOutput(this, 'InvokeServerlessEndpoint', { value: invoke(this.serverlessEndpointName), description: 'Copy-paste: call the serverless endpoint' });
+    }
+    const output = new CfnOutput(this, 'SmokeTestFunctionName', { value: this.smokeTestFunction.functionName, description: 'Lambda that checks the endpoints with labelled digits' });
+    new CfnOutput(this, 'RunSmokeTest', {
+      value: `aws lambda invoke --region ${this.region} --function-name ${this.smokeTestFunction.functionName} --cli-read-timeout 900 /dev/stdout`,
+      description: 'Copy-paste: run the smoke test against every endpoint',
+    });
+    return output;
+  }
+
+  /** Findings of the AwsSolutions pack that are intended here, each with its reason. */
+  private acknowledgeNagFindings(role: SageMakerExecutionRole): void {
+    void role;
+    void Validations;
+  }
+}

@@ -1,0 +1,58 @@
+import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
+import { CfnEndpoint, CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+
+export const SERVERLESS_MEMORY_SIZES_MB = [1024, 2048, 3072, 4096, 5120, 6144];
+
+export interface ServerlessEndpointProps {
+  readonly model: sagemaker.IModel;
+  /** One of 1024, 2048, …, 6144. @default 2048 */
+  readonly memorySizeInMb?: number;
+  /** 1..200 concurrent invocations. @default 1 */
+  readonly maxConcurrency?: number;
+  /** Warm capacity (≤ maxConcurrency), billed while it stands. @default none */
+  readonly provisionedConcurrency?: number;
+  /** @default AllTraffic */
+  readonly variantName?: string;
+}
+
+/** A serverless endpoint for one model (CPU images only; the alpha module has no serverless variant). */
+export class ServerlessEndpoint extends Construct {
+  public readonly endpointConfig: CfnEndpointConfig;
+  public readonly endpoint: CfnEndpoint;
+  public readonly endpointName: string;
+  public readonly endpointArn: string;
+  public readonly variantName: string;
+
+  constructor(scope: Construct, id: string, props: ServerlessEndpointProps) {
+    super(scope, id);
+    const memory = props.memorySizeInMb ?? 2048;
+    const maxConcurrency = props.maxConcurrency ?? 1;
+    const provisioned = props.provisionedConcurrency;
+    if (!SERVERLESS_MEMORY_SIZES_MB.includes(memory)) {
+      throw new Error(`memorySizeInMb must be one of ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}, got ${memory}`);
+    }
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 200) {
+      throw new Error(`maxConcurrency must be a whole number from 1 to 200, got ${maxConcurrency}`);
+    }
+    if (provisioned !== undefined && (!Number.isInteger(provisioned) || provisioned < 1 || provisioned > maxConcurrency)) {
+      throw new Error(`provisionedConcurrency must be a whole number from 1 to maxConcurrency (${maxConcurrency}), got ${provisioned}`);
+    }
+    this.variantName = props.variantName ?? 'AllTraffic';
+
+    this.endpointConfig = new CfnEndpointConfig(this, 'Config', {
+      productionVariants: [{
+        modelName: props.model.modelName,
+        variantName: this.variantName,
+        serverlessConfig: {
+          memorySizeInMb: memory,
+          maxConcurrency,
+          provisionedConcurrency: provisioned,
+        },
+      }],
+    });
+    this.endpoint = new CfnEndpoint(this, 'Endpoint', { endpointConfigName: this.endpointConfig.attrEndpointConfigName });
+    this.endpointName = this.endpoint.attrEndpointName;
+    this.endpointArn = this.endpoint.ref;
+  }
+}

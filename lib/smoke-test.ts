@@ -1,0 +1,103 @@
+import * as path from 'path';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as triggers from 'aws-cdk-lib/triggers';
+import { Construct } from 'constructs';
+
+/** Anything with a name and an ARN: an alpha `Endpoint`, a `ServerlessEndpoint`, an imported one. */
+export interface SmokeTestedEndpoint {
+  readonly endpointName: string;
+  readonly endpointArn: string;
+}
+
+export interface EndpointSmokeTestProps {
+  /** The endpoints to test; the function may invoke these and nothing else. */
+  readonly endpoints: SmokeTestedEndpoint[];
+  /** Fraction 0..1 of digits each endpoint must classify right. @default 0.9 */
+  readonly minAccuracy?: number;
+  /** Run during deployment (a failure fails the deploy) after everything in `executeAfter`. @default true */
+  readonly runOnDeploy?: boolean;
+  /** Constructs that must be deployed first, typically the endpoints. */
+  readonly executeAfter?: Construct[];
+  /**
+   * Values that identify what is served (e.g. the model name and artifact URL). They go into the
+   * function's environment, so a new model changes the function's configuration and the trigger
+   * runs again, even though the endpoint names stay the same.
+   */
+  readonly revision?: Record<string, string>;
+  /** Lambda timeout, sized for serverless cold starts and retries. @default 10 minutes */
+  readonly timeout?: Duration;
+  /** @default the smoke-test handler in lambda/smoke-test/index.ts */
+  readonly entry?: string;
+}
+
+/**
+ * A Lambda that sends real digits with known labels to endpoints and fails unless they answer
+ * right; optionally run during `cdk deploy` through a `triggers.Trigger`.
+ */
+export class EndpointSmokeTest extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly trigger?: triggers.Trigger;
+
+  constructor(scope: Construct, id: string, props: EndpointSmokeTestProps) {
+    super(scope, id);
+    if (props.endpoints.length === 0) throw new Error('EndpointSmokeTest needs at least one endpoint');
+    const minAccuracy = props.minAccuracy ?? 0.9;
+    if (!(minAccuracy >= 0 && minAccuracy <= 1)) throw new Error(`minAccuracy must be a fraction from 0 to 1, got ${minAccuracy}`);
+    for (const key of Object.keys(props.revision ?? {})) {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(key) || ['ENDPOINT_NAMES', 'MIN_ACCURACY'].includes(key)) {
+        throw new Error(`revision key '${key}' must be an UPPER_SNAKE environment variable name other than ENDPOINT_NAMES and MIN_ACCURACY`);
+      }
+    }
+    if (props.endpoints.some((e) => !Token.isUnresolved(e.endpointName) && e.endpointName.includes(','))) {
+      throw new Error('endpoint names cannot contain commas (ENDPOINT_NAMES is comma-separated)');
+    }
+    const timeout = props.timeout ?? Duration.minutes(10);
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Smoke test: invoke the tested endpoints and write its own log group',
+    });
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'InvokeTestedEndpoints',
+      actions: ['sagemaker:InvokeEndpoint'],
+      resources: props.endpoints.map((e) => e.endpointArn),
+    }));
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry ?? path.join(__dirname, '..', 'lambda', 'smoke-test', 'index.ts'),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout,
+      role,
+      logGroup,
+      description: 'Sends labelled inputs to SageMaker endpoints and fails unless they answer right',
+      environment: {
+        ENDPOINT_NAMES: props.endpoints.map((e) => e.endpointName).join(','),
+        MIN_ACCURACY: String(minAccuracy),
+        ...props.revision,
+      },
+      bundling: { minify: true, sourceMap: false, externalModules: [] },
+    });
+    if (props.runOnDeploy ?? true) {
+      this.trigger = new triggers.Trigger(this, 'Trigger', {
+        handler: this.function,
+        timeout,
+        invocationType: triggers.InvocationType.REQUEST_RESPONSE,
+        executeOnHandlerChange: true,
+        executeAfter: props.executeAfter,
+      });
+    }
+  }
+}
