@@ -13,7 +13,7 @@ const RETRYABLE_NAMES = new Set([
   'RequestTimeoutError',
   'TimeoutError',
 ]);
-const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND']);
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
 
 interface AwsLikeError {
   name?: string;

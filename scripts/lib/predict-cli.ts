@@ -11,7 +11,7 @@ export const USAGE = `Usage: npm run predict -- --endpoint NAME [--local URL] [-
 FILE: a 28×28 PNG (gray, RGB or RGBA; a light background is inverted to MNIST's white-on-black
       unless --invert no), an MNIST IDX images file (.gz ok; --count N takes the first N; an IDX
       labels file right after it adds the true labels), or mnist:N (N held-out test digits).
---local URL   call a local server (npm run local --keep-serving) with dummy credentials.`;
+--local URL   call a local server (npm run local -- --keep-serving) with dummy credentials.`;
 
 const CONTENT_TYPE: Record<string, SmokeContentType> = { npy: 'application/x-npy', json: 'application/json' };
 
