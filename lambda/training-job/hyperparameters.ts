@@ -39,7 +39,10 @@ export function encodeHyperparameterValue(value: HyperparameterValue): string {
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`hyperparameter value ${value} is not a finite number`);
-    return Number.isInteger(value) ? BigInt(value).toString() : pythonFloatRepr(value);
+    if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      throw new Error(`hyperparameter value ${value} is an integer beyond 2^53 that JavaScript cannot hold exactly; pass it as a string`);
+    }
+    return Number.isInteger(value) ? String(value) : pythonFloatRepr(value);
   }
   // Validated strings are printable ASCII without quotes or backslashes: JSON.stringify = json.dumps.
   return JSON.stringify(value);
@@ -48,7 +51,8 @@ export function encodeHyperparameterValue(value: HyperparameterValue): string {
 /** The argument the training script will see (`str(json.loads(encoded))` in the toolkit). */
 export function commandLineValue(value: HyperparameterValue): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
-  return typeof value === 'number' ? JSON.parse(encodeHyperparameterValue(value)).toString() : value;
+  // Python's str(float) is its repr, which is what json.dumps wrote.
+  return typeof value === 'number' ? encodeHyperparameterValue(value) : value;
 }
 
 /**
@@ -77,6 +81,9 @@ export function validateHyperparameters(
     }
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) throw new Error(`hyperparameter '${key}' is ${value}; use a finite number`);
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+        throw new Error(`hyperparameter '${key}' is ${value}, an integer beyond 2^53 that JavaScript cannot hold exactly; pass it as a string`);
+      }
       continue;
     }
     if (typeof value === 'boolean') continue;

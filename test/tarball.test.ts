@@ -1,0 +1,128 @@
+// createTarGz: the archive must be what SageMaker's training toolkit can open (Python's tarfile,
+// mode 'r:gz', as sagemaker_training.files.download_and_extract does) and byte-for-byte the same
+// for the same source, whatever the files' timestamps, so an unchanged model never retrains.
+import { execFileSync } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { createTarGz, listTarEntries, writeTarGz } from '../lib/tarball';
+
+const PYTHON = path.join(__dirname, '..', 'scripts', 'python.sh');
+const LONG_DIR = 'a-rather-long-folder-name-for-testing-ustar-prefix-splitting/and-another-long-level-below-it';
+
+let work: string;
+let source: string;
+
+function write(rel: string, content: string, mode = 0o644): void {
+  const file = path.join(source, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  fs.chmodSync(file, mode);
+}
+
+beforeEach(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'tarball-test-'));
+  source = path.join(work, 'src');
+  write('mnist.py', 'print("train")\n');
+  write('run.sh', '#!/bin/sh\necho hi\n', 0o700);
+  write('lib/helper.py', 'X = 1\n'.repeat(200)); // > 512 bytes: spans blocks
+  write('lib/données.txt', 'utf-8 name\n');
+  write(`${LONG_DIR}/deep-file-name.py`, 'deep\n');
+  write('__pycache__/mnist.cpython-312.pyc', 'junk');
+  write('lib/__pycache__/helper.cpython-312.pyc', 'junk');
+  write('lib/old.pyc', 'junk');
+  write('tests/test_mnist.py', 'assert True\n');
+});
+
+afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
+
+/** What Python's tarfile sees, and the sha256 of every file it extracts. */
+function readWithPython(archive: string): { members: Array<[string, string, string, number, number, number, string, string, number]>; files: Record<string, string> } {
+  const out = path.join(work, 'extracted');
+  const script = `
+import hashlib, json, os, sys, tarfile
+members = []
+with tarfile.open(name=sys.argv[1], mode="r:gz") as t:
+    for m in t.getmembers():
+        members.append([m.name, "dir" if m.isdir() else "file" if m.isfile() else "other", oct(m.mode), m.mtime, m.uid, m.gid, m.uname, m.gname, m.size])
+    t.extractall(path=sys.argv[2])
+files = {}
+for root, _, names in os.walk(sys.argv[2]):
+    for n in names:
+        p = os.path.join(root, n)
+        files[os.path.relpath(p, sys.argv[2])] = hashlib.sha256(open(p, "rb").read()).hexdigest()
+print(json.dumps({"members": members, "files": files}))
+`;
+  return JSON.parse(execFileSync(PYTHON, ['-c', script, archive, out], { encoding: 'utf8' }));
+}
+
+const sha = (text: string): string => crypto.createHash('sha256').update(text).digest('hex');
+
+test('Python tarfile reads it as the toolkit does: names, types, modes, zero owner and mtime, contents', () => {
+  const archive = path.join(work, 'sourcedir.tar.gz');
+  createTarGz(source, archive);
+  const { members, files } = readWithPython(archive);
+
+  expect(members.map((m) => [m[0], m[1], m[2]])).toEqual([
+    [LONG_DIR.split('/')[0], 'dir', '0o755'],
+    [LONG_DIR, 'dir', '0o755'],
+    [`${LONG_DIR}/deep-file-name.py`, 'file', '0o644'],
+    ['lib', 'dir', '0o755'],
+    ['lib/donn\u00e9es.txt', 'file', '0o644'],
+    ['lib/helper.py', 'file', '0o644'],
+    ['mnist.py', 'file', '0o644'],
+    ['run.sh', 'file', '0o755'],
+  ]);
+  for (const m of members) expect(m.slice(3, 8)).toEqual([0, 0, 0, '', '']);
+  expect(files).toEqual({
+    [`${LONG_DIR}/deep-file-name.py`]: sha('deep\n'),
+    'lib/donn\u00e9es.txt': sha('utf-8 name\n'),
+    'lib/helper.py': sha('X = 1\n'.repeat(200)),
+    'mnist.py': sha('print("train")\n'),
+    'run.sh': sha('#!/bin/sh\necho hi\n'),
+  });
+});
+
+test('the system tar lists the same entries', () => {
+  const archive = path.join(work, 'sourcedir.tar.gz');
+  createTarGz(source, archive);
+  const listed = execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' }).trim().split('\n');
+  expect(listed).toContain('mnist.py');
+  expect(listed).toContain(`${LONG_DIR}/deep-file-name.py`);
+  expect(listed.filter((n) => n.includes('pycache') || n.includes('tests') || n.endsWith('.pyc'))).toEqual([]);
+});
+
+test('deterministic: same bytes twice, also after every file\'s timestamp changes', () => {
+  const first = path.join(work, 'one.tar.gz');
+  const second = path.join(work, 'two.tar.gz');
+  const hashOne = writeTarGz(source, first);
+  for (const entry of listTarEntries(source)) {
+    const file = entry.source ?? path.join(source, entry.name);
+    fs.utimesSync(file, new Date('2001-02-03T04:05:06Z'), new Date('2001-02-03T04:05:06Z'));
+  }
+  const hashTwo = writeTarGz(source, second);
+  expect(fs.readFileSync(first).equals(fs.readFileSync(second))).toBe(true);
+  expect(hashOne).toBe(hashTwo);
+  // gzip header: no name, MTIME 0, OS 3 (Unix) on every host.
+  const gz = fs.readFileSync(first);
+  expect([...gz.subarray(0, 10)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]);
+});
+
+test('a content change changes the bytes and the content hash', () => {
+  const before = writeTarGz(source, path.join(work, 'a.tar.gz'));
+  write('mnist.py', 'print("train harder")\n');
+  const after = writeTarGz(source, path.join(work, 'b.tar.gz'));
+  expect(after).not.toBe(before);
+});
+
+test('symbolic links and missing folders are refused with a clear error', () => {
+  fs.symlinkSync(path.join(source, 'mnist.py'), path.join(source, 'link.py'));
+  expect(() => createTarGz(source, path.join(work, 'x.tar.gz'))).toThrow(/link\.py' is a symbolic link; copy the file/);
+  expect(() => createTarGz(path.join(work, 'nope'), path.join(work, 'x.tar.gz'))).toThrow(/does not exist or is not a directory/);
+});
+
+test('a name too long for ustar is refused with a clear error', () => {
+  write(`${'x'.repeat(160)}/file.py`, '');
+  expect(() => createTarGz(source, path.join(work, 'x.tar.gz'))).toThrow(/too long for a ustar archive/);
+});
