@@ -1,4 +1,4 @@
-import { App, Token } from 'aws-cdk-lib';
+import { App, CfnResource, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as path from 'path';
 import { MnistStage, mnistPipelineStages } from '../../lib/mnist-stage';
@@ -68,7 +68,7 @@ describe('the MNIST pipeline: dev and prod from one stage class', () => {
     for (const [stage, template] of [[dev, devTemplate], [prod, prodTemplate]] as const) {
       const outputId = stage.stack.resolve(stage.smokeTestFunctionNameOutput.logicalId);
       expect(outputId).toBe('SmokeTestFunctionName');
-      const functionId = stage.stack.resolve((stage.stack.smokeTestFunction.node.defaultChild as { logicalId: string }).logicalId);
+      const functionId = stage.stack.resolve((stage.stack.smokeTestFunction.node.defaultChild as CfnResource).logicalId);
       template.hasOutput('SmokeTestFunctionName', { Value: { Ref: functionId } });
       // No fixed FunctionName: CloudFormation generates `<stack name>-<logical id>-<suffix>`, which the grant's prefix covers.
       expect(template.toJSON().Resources[functionId].Properties.FunctionName).toBeUndefined();
