@@ -95,6 +95,24 @@ export function freePort(): Promise<number> {
   });
 }
 
+export const FULL_MNIST_TRAIN_COUNT = 60_000;
+
+/**
+ * Offline, the full packaged set stands in for MNIST but is 7.5 times smaller: scale the stack's
+ * epochs so training sees as many examples as on SageMaker. Not when the user chose epochs or a
+ * reduced set.
+ */
+export function offlineEpochs(
+  kind: 'user' | 'download' | 'packaged',
+  trainCount: number,
+  stackEpochs: HyperparameterValue | undefined,
+  options: Pick<LocalRunOptions, 'hyperparameters' | 'trainCount'>,
+): number | undefined {
+  if (kind !== 'packaged' || options.trainCount !== undefined || options.hyperparameters?.epochs !== undefined) return undefined;
+  if (typeof stackEpochs !== 'number' || !Number.isInteger(stackEpochs) || stackEpochs < 1) return undefined;
+  return Math.ceil((FULL_MNIST_TRAIN_COUNT * stackEpochs) / trainCount);
+}
+
 function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
@@ -196,7 +214,17 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   log(`Using ${dataset.source}: ${train.count} training and ${test.count} test digits.`);
 
   log(`==> 2/5 Train ${MNIST.entryPoint} on ${hostCount} host(s), as a SageMaker training job runs it`);
-  const hyperparameters = encodeHyperparameters({ ...settings.hyperparameters, ...options.hyperparameters });
+  const chosen = { ...settings.hyperparameters, ...options.hyperparameters };
+  const scaledEpochs = offlineEpochs(dataset.kind, train.count, chosen.epochs, options);
+  if (scaledEpochs !== undefined) {
+    log(
+      `The packaged set has ${train.count} training digits, MNIST has ${FULL_MNIST_TRAIN_COUNT}: training ${scaledEpochs} epochs ` +
+        `instead of the stack's ${chosen.epochs}, so the model sees about as many examples as the deployed job does ` +
+        '(--epochs N overrides).',
+    );
+    chosen.epochs = scaledEpochs;
+  }
+  const hyperparameters = encodeHyperparameters(chosen);
   const encoded = {
     ...hyperparameters,
     // What the SageMaker SDK adds; the toolkit reads them and keeps them off the command line.

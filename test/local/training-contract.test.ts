@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { decodeHyperparameters, encodeHyperparameters, toolkitArguments } from '../../scripts/local/hyperparameters';
+import { offlineEpochs } from '../../scripts/local/run-local';
 import { parseTestLine } from '../../scripts/local/train';
 import { toolkitEnvironment, writeTrainingHost } from '../../scripts/local/training-tree';
 
@@ -92,5 +93,15 @@ describe("reading mnist.py's per-epoch test line (CONTRACTS A)", () => {
     });
     expect(parseTestLine('Test set: Average loss: 0.1, Accuracy: 9/10 (90%)', 3)?.epoch).toBe(3);
     expect(parseTestLine('Train Epoch: 1 [640/2000] Loss: 0.5', 1)).toBeUndefined();
+  });
+});
+
+describe('offline epochs', () => {
+  test("the packaged set trains long enough to see as many examples as one MNIST epoch, unless the user chose", () => {
+    expect(offlineEpochs('packaged', 8004, 1, {})).toBe(8);
+    expect(offlineEpochs('packaged', 8004, 2, {})).toBe(15);
+    expect(offlineEpochs('download', 60000, 1, {})).toBeUndefined();
+    expect(offlineEpochs('packaged', 8004, 1, { hyperparameters: { epochs: 1 } })).toBeUndefined();
+    expect(offlineEpochs('packaged', 2000, 1, { trainCount: 2000 })).toBeUndefined();
   });
 });
