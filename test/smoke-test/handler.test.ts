@@ -20,7 +20,7 @@ beforeAll(async () => {
     ENDPOINT_NAMES: 'realtime, serverless',
     MIN_ACCURACY: '0.9',
     MAX_ATTEMPTS: '2',
-    REQUEST_TIMEOUT_MS: '2000',
+    REQUEST_TIMEOUT_MS: '10000',
   });
 });
 
@@ -62,13 +62,17 @@ test('a Lambda about to time out stops retrying in time (budget = remaining time
   process.env.REQUEST_TIMEOUT_MS = '60000';
   const started = Date.now();
   try {
+    // 11 s left - 10 s margin = 1 s budget; the one try gets what is left of it (<= 1000 ms).
     await expect(handler({ endpointNames: ['hung'] }, context(11_000))).rejects.toThrow(
-      'Smoke test failed on 2 of 2 check(s):\n' +
-        '- hung (application/x-npy): RequestTimeoutError: no answer within 1000 ms (the rest of the time budget) (after 1 attempt(s); stopped retrying: out of time budget)\n' +
-        '- hung (application/json): not finished: the time budget (TIME_BUDGET_MS, or the Lambda timeout) ran out first',
+      new RegExp(
+        '^Smoke test failed on 2 of 2 check\\(s\\):\n' +
+          '- hung \\(application/x-npy\\): RequestTimeoutError: no answer within (1000|9\\d\\d) ms \\(the rest of the time budget\\) ' +
+          '\\(after 1 attempt\\(s\\); stopped retrying: out of time budget\\)\n' +
+          '- hung \\(application/json\\): not finished: the time budget \\(TIME_BUDGET_MS, or the Lambda timeout\\) ran out first$',
+      ),
     );
   } finally {
-    process.env.REQUEST_TIMEOUT_MS = '2000';
+    process.env.REQUEST_TIMEOUT_MS = '10000';
   }
   expect(Date.now() - started).toBeLessThan(5_000);
 });

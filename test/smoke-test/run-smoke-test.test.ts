@@ -19,7 +19,7 @@ function run(endpointNames: string[], overrides: Partial<SmokeTestOptions> = {})
     baseDelayMs: 5,
     maxDelayMs: 20,
     maxAttempts: 4,
-    requestTimeoutMs: 2_000,
+    requestTimeoutMs: 10_000,
     log: (line) => retryLog.push(line),
     ...overrides,
   });
@@ -183,14 +183,14 @@ test('a hanging endpoint times out per request, is retried, then fails', async (
   expect(report.passed).toBe(false);
   expect(report.results[0]).toMatchObject({ attempts: 2, latencyMs: null });
   expect(report.results[0].error).toBe('RequestTimeoutError: no answer within 150 ms (REQUEST_TIMEOUT_MS) (after 2 attempt(s))');
-  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(Date.now() - started).toBeLessThan(3_000);
 });
 
 test('the time budget bounds the retries even when attempts remain', async () => {
   fake.endpoint('down', { kind: 'error', error: 'ServiceUnavailable' });
   const started = Date.now();
   const report = await run(['down'], { maxAttempts: 1_000, baseDelayMs: 40, maxDelayMs: 80, timeBudgetMs: 400, contentTypes: ['application/x-npy'] });
-  expect(Date.now() - started).toBeLessThan(1_500);
+  expect(Date.now() - started).toBeLessThan(3_000); // vs ~60 s for 1000 attempts
   expect(report.results[0].error).toMatch(/^ServiceUnavailable, HTTP 503: .* \(after \d+ attempt\(s\); stopped retrying: out of time budget\)$/);
   expect(report.results[0].attempts).toBeLessThan(20);
 });
