@@ -35,3 +35,65 @@ export function synthMnist(options: SynthOptions = {}): { stack: MnistSageMakerS
   const stack = new MnistSageMakerStack(app, 'Mnist', { settings: options.settings, env: options.env });
   return { stack, template: Template.fromStack(stack) };
 }
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] | string; DeletionPolicy?: string }>;
+
+export function resources(template: Template): Resources {
+  return template.toJSON().Resources as Resources;
+}
+
+/** The one resource of `type` whose logical id starts with `prefix`, as [logicalId, resource]. */
+export function single(template: Template, type: string, prefix = ''): [string, Resources[string]] {
+  const found = Object.entries(resources(template)).filter(([id, r]) => r.Type === type && id.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected one ${type} starting with '${prefix}', found ${found.map(([id]) => id).join(', ') || 'none'}`);
+  return found[0];
+}
+
+/** Logical ids a resource needs first: DependsOn plus every Ref / Fn::GetAtt in its properties. */
+export function directDependencies(template: Template, logicalId: string): Set<string> {
+  const resource = resources(template)[logicalId];
+  const deps = new Set<string>([resource.DependsOn ?? []].flat());
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object') {
+      const obj = node as Record<string, unknown>;
+      if (typeof obj.Ref === 'string' && !obj.Ref.startsWith('AWS::')) deps.add(obj.Ref);
+      if (Array.isArray(obj['Fn::GetAtt'])) deps.add(obj['Fn::GetAtt'][0] as string);
+      Object.values(obj).forEach(visit);
+    }
+  };
+  visit(resource.Properties);
+  return deps;
+}
+
+/** Every resource `logicalId` waits for, directly or through others. */
+export function allDependencies(template: Template, logicalId: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [logicalId];
+  while (stack.length > 0) {
+    for (const dep of directDependencies(template, stack.pop()!)) {
+      if (!seen.has(dep)) {
+        seen.add(dep);
+        stack.push(dep);
+      }
+    }
+  }
+  return seen;
+}
+
+/** Every IAM statement in the template's AWS::IAM::Policy resources, with the policy's logical id. */
+export function policyStatements(template: Template): Array<{ policy: string; statement: Record<string, unknown> }> {
+  return Object.entries(resources(template))
+    .filter(([, r]) => r.Type === 'AWS::IAM::Policy')
+    .flatMap(([policy, r]) =>
+      ((r.Properties!.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement).map((statement) => ({ policy, statement })));
+}
+
+/** Statements of the policies attached to the role with logical id `roleId`. */
+export function roleStatements(template: Template, roleId: string): Array<Record<string, unknown>> {
+  return Object.entries(resources(template))
+    .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties!.Roles).includes(`"${roleId}"`))
+    .flatMap(([, r]) => (r.Properties!.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
+}
+
+export const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);

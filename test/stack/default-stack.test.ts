@@ -1,0 +1,320 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { MnistSageMakerStack } from '../../lib/mnist-stack';
+import {
+  allDependencies, asArray, directDependencies, newApp, policyStatements, resources, roleStatements, single,
+} from './synth';
+
+// One synthesis for the whole file, with the Lambda handlers really bundled by esbuild (no Docker).
+let stack: MnistSageMakerStack;
+let template: Template;
+let assemblyDir: string;
+let ids: Record<'bucket' | 'logs' | 'role' | 'training' | 'copy' | 'model' | 'rtConfig' | 'rtEndpoint' | 'slConfig' | 'slEndpoint' | 'smokeFn' | 'smokeRole' | 'trigger', string>;
+
+beforeAll(() => {
+  const app = newApp({ bundle: true });
+  stack = new MnistSageMakerStack(app, 'Mnist');
+  template = Template.fromStack(stack);
+  assemblyDir = app.synth().directory;
+  const id = (type: string, prefix: string) => single(template, type, prefix)[0];
+  ids = {
+    bucket: id('AWS::S3::Bucket', 'StorageBucket'),
+    logs: id('AWS::S3::Bucket', 'StorageAccessLogs'),
+    role: id('AWS::IAM::Role', 'ExecutionRole'),
+    training: id('Custom::SageMakerTrainingJob', 'Training'),
+    copy: id('Custom::S3PrefixCopy', 'TrainingData'),
+    model: id('AWS::SageMaker::Model', 'Model'),
+    rtConfig: id('AWS::SageMaker::EndpointConfig', 'RealtimeEndpoint'),
+    rtEndpoint: id('AWS::SageMaker::Endpoint', 'RealtimeEndpoint'),
+    slConfig: id('AWS::SageMaker::EndpointConfig', 'ServerlessEndpoint'),
+    slEndpoint: id('AWS::SageMaker::Endpoint', 'ServerlessEndpoint'),
+    smokeFn: id('AWS::Lambda::Function', 'SmokeTestFunction'),
+    smokeRole: id('AWS::IAM::Role', 'SmokeTestRole'),
+    trigger: id('Custom::Trigger', 'SmokeTest'),
+  };
+});
+
+const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
+const imageUri = (repository: string, tag: string) => ({
+  'Fn::Join': ['', [
+    { 'Fn::FindInMap': ['DlcRepositoryAccounts', { Ref: 'AWS::Region' }, 'account'] },
+    '.dkr.ecr.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, `/${repository}:${tag}`,
+  ]],
+});
+const objectsUnder = (bucketId: string, prefix: string) => ({ 'Fn::Join': ['', [getAtt(bucketId, 'Arn'), `/${prefix}`]] });
+
+describe('region-agnostic template', () => {
+  test('no concrete account or region: the stack deploys wherever the CLI points', () => {
+    expect(stack.resolve(stack.region)).toEqual({ Ref: 'AWS::Region' });
+    expect(stack.resolve(stack.account)).toEqual({ Ref: 'AWS::AccountId' });
+  });
+
+  test("CloudFormation's own validation (run by cdk synth) reports nothing", () => {
+    const report = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports).toEqual([]);
+  });
+
+  test('every Lambda is bundled by esbuild into one index.js (no Docker)', () => {
+    const functions = Object.values(resources(template)).filter((r) => r.Type === 'AWS::Lambda::Function');
+    const bundled = functions
+      .map((f) => (f.Properties!.Code as { S3Key?: string }).S3Key)
+      .filter((key): key is string => typeof key === 'string')
+      .map((key) => path.join(assemblyDir, `asset.${key.replace(/\.zip$/, '')}`))
+      .filter((dir) => fs.existsSync(path.join(dir, 'index.js')) && !fs.existsSync(path.join(dir, 'index.ts')));
+    // smoke test, training onEvent/isComplete, data copy
+    expect(bundled.length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('bucket', () => {
+  test('encrypted, versioned, public access blocked, access-logged', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LoggingConfiguration: { DestinationBucketName: { Ref: ids.logs }, LogFilePrefix: 'access-logs/' },
+    });
+  });
+
+  test('TLS only: the bucket policy denies requests without aws:SecureTransport', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: ids.bucket },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      })]) },
+    });
+  });
+
+  test('kept on stack deletion by default (with its access logs), and nothing auto-deletes objects', () => {
+    expect(resources(template)[ids.bucket].DeletionPolicy).toBe('Retain');
+    expect(resources(template)[ids.logs].DeletionPolicy).toBe('Retain');
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+});
+
+describe('execution role', () => {
+  test('trusted by SageMaker only', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' } }] },
+    });
+    const role = resources(template)[ids.role];
+    expect(JSON.stringify(role.Properties!.AssumeRolePolicyDocument)).not.toContain('lambda');
+  });
+
+  test('no *FullAccess anywhere; the only managed policy is the logs-only one of CDK\'s trigger provider', () => {
+    const managed = Object.entries(resources(template))
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role' && r.Properties!.ManagedPolicyArns !== undefined)
+      .map(([id, r]) => `${id}: ${JSON.stringify(r.Properties!.ManagedPolicyArns)}`);
+    expect(managed).toEqual([
+      expect.stringMatching(/^AWSCDKTriggerCustomResourceProvider.*:\[\{"Fn::Sub":"arn:\$\{AWS::Partition\}:iam::aws:policy\/service-role\/AWSLambdaBasicExecutionRole"\}\]$/),
+    ]);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/FullAccess/);
+  });
+
+  test('exactly these permissions: logs, metrics, image pulls, data read, output write, code read', () => {
+    const statements = roleStatements(template, ids.role);
+    const withAction = (action: string) => statements.filter((s) => asArray(s.Action as string | string[]).includes(action));
+
+    expect(withAction('logs:PutLogEvents')).toEqual([expect.objectContaining({
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:/aws/sagemaker/*']] },
+    })]);
+    expect(withAction('cloudwatch:PutMetricData')).toEqual([expect.objectContaining({
+      Resource: '*', Condition: { StringLike: { 'cloudwatch:namespace': ['/aws/sagemaker/*'] } },
+    })]);
+
+    const pull = withAction('ecr:BatchGetImage');
+    expect(pull).toHaveLength(1);
+    expect(asArray(pull[0].Action as string[]).sort()).toEqual(['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']);
+    const repositories = JSON.stringify(pull[0].Resource);
+    expect(repositories).toContain(':repository/pytorch-training');
+    expect(repositories).toContain(':repository/pytorch-inference');
+    expect(repositories).toContain('"Fn::FindInMap":["DlcRepositoryAccounts"');
+    expect(withAction('ecr:GetAuthorizationToken')).toEqual([expect.objectContaining({ Resource: '*' })]);
+
+    expect(withAction('s3:PutObject')).toEqual([expect.objectContaining({ Resource: objectsUnder(ids.bucket, 'mnist/output/*') })]);
+    const reads = withAction('s3:GetObject').flatMap((s) => asArray(s.Resource));
+    expect(reads).toContainEqual(objectsUnder(ids.bucket, 'mnist/data/*'));
+    // the sourcedir.tar.gz asset, granted by the training-job construct: one object
+    expect(JSON.stringify(reads)).toMatch(/cdk-hnb659fds-assets-\$\{AWS::AccountId\}-\$\{AWS::Region\}"\},"\/[0-9a-f]{64}\.gz"/);
+    expect(withAction('s3:ListBucket')).toContainEqual(expect.objectContaining({
+      Resource: getAtt(ids.bucket, 'Arn'), Condition: { StringLike: { 's3:prefix': ['mnist/data/*'] } },
+    }));
+    // The model reads exactly the trained artifact, in a policy of its own (avoids a role <-> job cycle).
+    expect(withAction('s3:GetObject')).toContainEqual(expect.objectContaining({
+      Resource: { 'Fn::Join': ['', [getAtt(ids.bucket, 'Arn'), '/', getAtt(ids.training, 'ModelDataKey')]] },
+    }));
+
+    // nothing else: no other action, no wildcard action, no s3 write outside mnist/output/
+    const actions = new Set(statements.flatMap((s) => asArray(s.Action as string | string[])));
+    expect([...actions].sort()).toEqual([
+      'cloudwatch:PutMetricData', 'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken',
+      'ecr:GetDownloadUrlForLayer', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents',
+      's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject',
+    ]);
+  });
+
+  test('iam:PassRole anywhere in the template: only this role, only to SageMaker', () => {
+    const passRole = policyStatements(template).filter(({ statement }) => asArray(statement.Action as string | string[]).includes('iam:PassRole'));
+    expect(passRole.length).toBeGreaterThan(0);
+    for (const { statement } of passRole) {
+      expect(statement.Resource).toEqual(getAtt(ids.role, 'Arn'));
+      expect(statement.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    }
+  });
+});
+
+describe('training data and training job', () => {
+  test('MNIST is copied server-side from the SageMaker sample-files bucket into mnist/data/', () => {
+    template.hasResourceProperties('Custom::S3PrefixCopy', {
+      SourceBucketName: 'sagemaker-sample-files',
+      SourcePrefix: 'datasets/image/MNIST/',
+      Keys: ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
+      DestinationBucketName: { Ref: ids.bucket },
+      DestinationPrefix: 'mnist/data/',
+    });
+  });
+
+  test("the article's job: 2 x ml.c5.2xlarge, 1 epoch with gloo, CPU training DLC, mnist.py, accuracy metric", () => {
+    template.hasResourceProperties('Custom::SageMakerTrainingJob', {
+      TrainingImage: imageUri('pytorch-training', '2.7.1-cpu-py312-ubuntu22.04-sagemaker'),
+      RoleArn: getAtt(ids.role, 'Arn'),
+      EntryPoint: 'mnist.py',
+      HyperParameters: { epochs: '1', backend: '"gloo"' },
+      MetricDefinitions: [
+        { Name: 'test:loss', Regex: 'Test set: Average loss: ([0-9.]+)' },
+        { Name: 'test:accuracy', Regex: 'Test set: Average loss: [0-9.]+, Accuracy: [0-9]+/[0-9]+ \\(([0-9.]+)%\\)' },
+      ],
+      InstanceType: 'ml.c5.2xlarge',
+      InstanceCount: 2,
+      VolumeSizeInGB: 30,
+      MaxRuntimeInSeconds: 30 * 60,
+      InputChannels: [{ Name: 'training', S3Uri: getAtt(ids.copy, 'DestinationS3Uri') }],
+      OutputS3Uri: { 'Fn::Join': ['', ['s3://', { Ref: ids.bucket }, '/mnist/output/']] },
+      EnableNetworkIsolation: false,
+      EnableInterContainerTrafficEncryption: false,
+      MinimumMetric: { Name: 'test:accuracy', Value: 90 },
+    });
+    const job = resources(template)[ids.training].Properties!;
+    expect(job.Spot).toBeUndefined();
+    expect(job.OutputKmsKeyId).toBeUndefined();
+  });
+
+  test('the job starts after the data copy and after the role has its permissions', () => {
+    const deps = directDependencies(template, ids.training);
+    expect(deps).toContain(ids.copy);
+    expect(deps).toContain(single(template, 'AWS::IAM::Policy', 'ExecutionRoleDefaultPolicy')[0]);
+  });
+});
+
+describe('model', () => {
+  test('inference DLC, the trained artifact, the toolkit environment, the same role', () => {
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      ExecutionRoleArn: getAtt(ids.role, 'Arn'),
+      PrimaryContainer: {
+        Image: imageUri('pytorch-inference', '2.6.0-cpu-py312-ubuntu22.04-sagemaker'),
+        ModelDataUrl: { 'Fn::Join': ['', ['s3://', { Ref: ids.bucket }, '/', getAtt(ids.training, 'ModelDataKey')]] },
+        Environment: {
+          SAGEMAKER_PROGRAM: 'mnist.py',
+          SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code',
+          SAGEMAKER_REGION: { Ref: 'AWS::Region' },
+          SAGEMAKER_CONTAINER_LOG_LEVEL: '20',
+        },
+      },
+    });
+  });
+
+  test('is created only once the role can read the artifact', () => {
+    expect(directDependencies(template, ids.model)).toContain(single(template, 'AWS::IAM::Policy', 'ModelArtifactRead')[0]);
+  });
+});
+
+describe('endpoints', () => {
+  test('real-time: one ml.m5.large serving the model, no autoscaling, no data capture', () => {
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [{ ModelName: getAtt(ids.model, 'ModelName'), VariantName: 'AllTraffic', InstanceType: 'ml.m5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 }],
+    });
+    expect(resources(template)[ids.rtConfig].Properties!.DataCaptureConfig).toBeUndefined();
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointConfigName: getAtt(ids.rtConfig, 'EndpointConfigName') });
+  });
+
+  test("serverless: 2048 MB, max concurrency 1 (the article's), no provisioned concurrency", () => {
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [{ ModelName: getAtt(ids.model, 'ModelName'), VariantName: 'AllTraffic', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 1 } }],
+    });
+    const variant = (resources(template)[ids.slConfig].Properties!.ProductionVariants as Array<Record<string, unknown>>)[0];
+    expect(variant.ServerlessConfig).not.toHaveProperty('ProvisionedConcurrency');
+    expect(variant).not.toHaveProperty('InstanceType');
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointConfigName: getAtt(ids.slConfig, 'EndpointConfigName') });
+  });
+
+  test('both depend on the model and not on each other, so CloudFormation creates them in parallel', () => {
+    const realtime = allDependencies(template, ids.rtEndpoint);
+    const serverless = allDependencies(template, ids.slEndpoint);
+    expect(realtime).toContain(ids.model);
+    expect(serverless).toContain(ids.model);
+    expect(realtime).not.toContain(ids.slEndpoint);
+    expect(realtime).not.toContain(ids.slConfig);
+    expect(serverless).not.toContain(ids.rtEndpoint);
+    expect(serverless).not.toContain(ids.rtConfig);
+  });
+});
+
+describe('smoke test', () => {
+  test('Node.js 24 function sized for cold starts, testing both endpoints at 90 %', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Timeout: 600,
+      MemorySize: 512,
+      Environment: { Variables: {
+        ENDPOINT_NAMES: { 'Fn::Join': ['', [getAtt(ids.rtEndpoint, 'EndpointName'), ',', getAtt(ids.slEndpoint, 'EndpointName')]] },
+        MIN_ACCURACY: '0.9',
+        MODEL_NAME: getAtt(ids.model, 'ModelName'),
+        MODEL_REVISION: Match.stringLikeRegexp('^[0-9a-f]{16}$'),
+      } },
+    });
+    expect(stack.smokeTestFunction.node.path).toBe('Mnist/SmokeTest/Function');
+  });
+
+  test('may invoke exactly these two endpoints and write its own logs, nothing else', () => {
+    const statements = roleStatements(template, ids.smokeRole);
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'sagemaker:InvokeEndpoint', Resource: [{ Ref: ids.rtEndpoint }, { Ref: ids.slEndpoint }] }),
+    ]));
+    const actions = statements.flatMap((s) => asArray(s.Action as string | string[])).sort();
+    expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sagemaker:InvokeEndpoint']);
+  });
+
+  test('the trigger runs the current version synchronously after both endpoints', () => {
+    const trigger = resources(template)[ids.trigger];
+    expect(trigger.Properties).toMatchObject({ InvocationType: 'RequestResponse', ExecuteOnHandlerChange: true, Timeout: '600000' });
+    expect(JSON.stringify(trigger.Properties!.HandlerArn)).toContain('SmokeTestFunctionCurrentVersion');
+    const deps = asArray(trigger.DependsOn);
+    expect(deps).toEqual(expect.arrayContaining([ids.rtEndpoint, ids.rtConfig, ids.slEndpoint, ids.slConfig]));
+  });
+});
+
+describe('outputs', () => {
+  test('endpoint names, job name and accuracy, smoke-test function, copy-paste commands', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.RealtimeEndpointName.Value).toEqual(getAtt(ids.rtEndpoint, 'EndpointName'));
+    expect(outputs.ServerlessEndpointName.Value).toEqual(getAtt(ids.slEndpoint, 'EndpointName'));
+    expect(outputs.TrainingJobName.Value).toEqual(getAtt(ids.training, 'TrainingJobName'));
+    expect(JSON.stringify(outputs.TestAccuracy.Value)).toContain(ids.training);
+    expect(outputs.SmokeTestFunctionName.Value).toEqual({ Ref: ids.smokeFn });
+    const invoke = JSON.stringify(outputs.InvokeServerlessEndpoint.Value);
+    expect(invoke).toContain('aws sagemaker-runtime invoke-endpoint --region ');
+    expect(invoke).toContain('--content-type application/json');
+    expect(JSON.stringify(outputs.InvokeRealtimeEndpoint.Value)).toContain(ids.rtEndpoint);
+    expect(JSON.stringify(outputs.RunSmokeTest.Value)).toContain('aws lambda invoke');
+    expect(stack.smokeTestFunctionNameOutput.node.id).toBe('SmokeTestFunctionName');
+  });
+
+  test('public properties for other stacks and stages', () => {
+    expect(stack.endpointNames).toEqual([stack.realtimeEndpointName, stack.serverlessEndpointName]);
+    expect(stack.settings.trainingInstanceCount).toBe(2);
+    expect(stack.executionRole.node.path).toBe('Mnist/ExecutionRole/Role');
+  });
+});
