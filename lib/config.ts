@@ -64,6 +64,8 @@ export interface MnistSettings {
 
   /** Run the smoke test during `cdk deploy` (a failure fails the deploy). The function exists either way. */
   readonly smokeTestOnDeploy: boolean;
+  /** E-mail address subscribed to the endpoint alarms' SNS topic (it must confirm the subscription); unset = no subscription. */
+  readonly alarmEmail?: string;
 }
 
 export type MnistSettingsOverrides = Partial<MnistSettings>;
@@ -106,6 +108,7 @@ export const DEFAULT_SETTINGS: MnistSettings = Object.freeze({
   serverlessMaxConcurrency: 1,
   serverlessProvisionedConcurrency: 0,
   smokeTestOnDeploy: true,
+  alarmEmail: undefined,
 });
 
 /**
@@ -195,6 +198,7 @@ const SCHEMA: { [K in keyof MnistSettings]-?: Kind } = {
   serverlessMaxConcurrency: { type: 'integer', min: 1, max: 200 },
   serverlessProvisionedConcurrency: { type: 'integer', min: 0, max: 200 },
   smokeTestOnDeploy: { type: 'boolean' },
+  alarmEmail: { type: 'string', pattern: /^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, describe: 'an e-mail address such as ops@example.com', optional: true },
 };
 
 /** Every setting's name, in documentation order. */
