@@ -15,7 +15,6 @@ import { SageMakerTrainingJob } from './sagemaker-training-job';
 import { SecureBucket } from './secure-bucket';
 import { ServerlessEndpoint } from './serverless-endpoint';
 import { EndpointMonitoring } from './endpoint-monitoring';
-import { EndpointMonitoring } from './endpoint-monitoring';
 import { EndpointSmokeTest } from './smoke-test';
 import { TrainingData, TrainingDataSource } from './training-data';
 
@@ -43,8 +42,6 @@ export class MnistSageMakerStack extends Stack {
   public readonly smokeTest: EndpointSmokeTest;
   public readonly smokeTestFunction: lambda.IFunction;
   public readonly smokeTestFunctionNameOutput: CfnOutput;
-  /** Alarms, their SNS topic and the dashboard (EndpointMonitoring). */
-  public readonly monitoring: EndpointMonitoring;
   /** Alarms, their SNS topic and the dashboard (EndpointMonitoring). */
   public readonly monitoring: EndpointMonitoring;
 
@@ -166,23 +163,6 @@ export class MnistSageMakerStack extends Stack {
       revision: { MODEL_REVISION: this.modelRevision(trainingImage, inferenceImage), MODEL_NAME: model.modelName },
     });
     this.smokeTestFunction = this.smokeTest.function;
-
-    // Alarms per endpoint, an SNS topic for them (e-mail from the alarmEmail setting) and a dashboard.
-    const monitored = [
-      this.realtimeEndpoint && { label: 'Realtime', endpointName: this.realtimeEndpoint.endpointName, variantName: this.realtimeEndpoint.variantName, serverless: false },
-      this.serverlessEndpoint && { label: 'Serverless', endpointName: this.serverlessEndpoint.endpointName, variantName: this.serverlessEndpoint.variantName, serverless: true },
-    ];
-    this.monitoring = new EndpointMonitoring(this, 'Monitoring', {
-      endpoints: monitored.filter((e): e is NonNullable<typeof e> => Boolean(e)),
-      alarmEmail: s.alarmEmail,
-      trainingJob: {
-        jobName: this.trainingJob.trainingJobName,
-        finalMetrics: { [MNIST.accuracyMetricName]: this.trainingJob.finalMetric(MNIST.accuracyMetricName) },
-        metricNames: MNIST.metricDefinitions.map((m) => m.name),
-      },
-    });
-    new CfnOutput(this, 'DashboardUrl', { value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}` });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe here (or set alarmEmail) to receive endpoint alarms' });
 
     // Alarms per endpoint, an SNS topic for them (e-mail from the alarmEmail setting) and a dashboard.
     const monitored = [
