@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { S3PrefixCopyProperties } from '../lambda/s3-prefix-copy/handlers';
+import { acknowledgeWildcard } from './nag-acknowledge';
 
 export interface S3PrefixCopyProps {
   /** Bucket to copy from (readable by this account, e.g. public `sagemaker-sample-files`). */
@@ -126,5 +127,13 @@ export class S3PrefixCopy extends Construct {
       properties: properties as unknown as Record<string, unknown>,
     });
     this.destinationS3Uri = this.resource.getAttString('DestinationS3Uri');
+
+    acknowledgeWildcard(this, { resource: `${handler.functionArn}:*` },
+      'The CDK Provider framework grants lambda:InvokeFunction on its handler function and that function\'s versions (<arn>:*), nothing else.');
+    if (!keys) {
+      const why = 'No key list was given, so the handler copies, and may later delete, whatever lies under the prefix; it deletes only objects carrying its own copied-by marker.';
+      acknowledgeWildcard(this, { resource: `${sourceBucketArn}/${props.sourcePrefix}*` }, why);
+      acknowledgeWildcard(this, { resource: props.destination.arnForObjects(`${props.destinationPrefix}*`) }, why);
+    }
   }
 }

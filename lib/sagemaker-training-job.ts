@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CustomResource, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,6 +18,7 @@ import {
 } from '../lambda/training-job/hyperparameters';
 import { validateJobNamePrefix } from '../lambda/training-job/job-name';
 import type { TrainingJobProperties } from '../lambda/training-job/properties';
+import { acknowledgeWildcard } from './nag-acknowledge';
 import { writeTarGz } from './tarball';
 
 /** The longest a CloudFormation custom resource may wait (its ServiceTimeout cap), so the Provider's cap too. */
@@ -213,6 +214,21 @@ export class SageMakerTrainingJob extends Construct {
     this.modelDataKey = this.resource.getAttString('ModelDataKey');
     this.trainingJobName = this.resource.getAttString('TrainingJobName');
     this.trainingJobArn = this.resource.getAttString('TrainingJobArn');
+
+    acknowledgeWildcard(this, { resource: jobArnPattern },
+      'Every create starts a job with a new timestamped name, so the handlers can only be scoped to training-job/<prefix>-* (their own jobs).');
+    for (const fn of [onEvent, isComplete, frameworkFunction(provider, 'isComplete'), frameworkFunction(provider, 'onTimeout')]) {
+      acknowledgeWildcard(this, { resource: `${fn.functionArn}:*` },
+        'The CDK Provider framework grants lambda:InvokeFunction on its own handler function and that function\'s versions (<arn>:*), nothing else.');
+    }
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason: 'The Provider\'s waiter state machine only re-invokes isComplete on a timer; every poll is logged by the isComplete function.',
+    });
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-SF2',
+      reason: 'The Provider\'s waiter state machine is a timer loop around one Lambda function; X-Ray tracing would add cost and no insight.',
+    });
   }
 
   /** A final metric of the completed job (e.g. `finalMetric('test:accuracy')`), as a string token. */
@@ -299,6 +315,11 @@ function handlerFunction(scope: Construct, id: string, file: string, logGroup: l
     logGroup,
     bundling: { externalModules: [], minify: true, sourceMap: false },
   });
+}
+
+/** One of the Provider framework's own functions (`framework-onEvent`, `framework-isComplete`, `framework-onTimeout`). */
+function frameworkFunction(provider: cr.Provider, entrypoint: string): lambda.IFunction {
+  return provider.node.findChild(`framework-${entrypoint}`) as lambda.IFunction;
 }
 
 function frameworkRole(scope: Construct, id: string, logGroup: logs.ILogGroup): iam.Role {
