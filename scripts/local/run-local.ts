@@ -259,6 +259,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       entryPoint: MNIST.entryPoint,
       masterPort: options.masterPort ?? (await freePort()),
       threadsPerHost: Math.max(1, Math.floor(os.cpus().length / hostCount)),
+      maxRuntimeMs: settings.trainingMaxRuntimeMinutes * 60_000,
       onLine: (host, line) => log(`[${host}] ${line}`),
     });
   });

@@ -36,6 +36,8 @@ export interface TrainOptions {
   readonly masterPort: number;
   /** Threads per process: the hosts share this machine's cores instead of having their own. */
   readonly threadsPerHost: number;
+  /** Stop every host after this long, as SageMaker's MaxRuntimeInSeconds does (default: no limit). */
+  readonly maxRuntimeMs?: number;
   readonly onLine?: (host: string, line: string) => void;
 }
 
@@ -102,6 +104,13 @@ function runHost(options: TrainOptions, layout: TrainingHostLayout): { done: Pro
  */
 export async function trainHosts(options: TrainOptions): Promise<HostResult[]> {
   const running = options.layouts.map((layout) => runHost(options, layout));
+  let timedOut = false;
+  const limit = options.maxRuntimeMs
+    ? setTimeout(() => {
+        timedOut = true;
+        running.forEach((host) => host.kill());
+      }, options.maxRuntimeMs)
+    : undefined;
   let failed = false;
   const results = await Promise.all(
     running.map(async ({ done }) => {
@@ -113,6 +122,14 @@ export async function trainHosts(options: TrainOptions): Promise<HostResult[]> {
       return result;
     }),
   );
+  clearTimeout(limit);
+  if (timedOut) {
+    throw new TrainingFailedError(
+      `Training stopped after the maximum runtime of ${Math.round(options.maxRuntimeMs! / 60_000)} minute(s) ` +
+        '(trainingMaxRuntimeMinutes), as SageMaker stops a job with MaxRuntimeExceeded: train less (--train-count, --epochs) or raise the setting.',
+      results,
+    );
+  }
   const failures = results.filter((r) => r.exitCode !== 0);
   if (failures.length > 0) {
     const reasons = failures

@@ -13,6 +13,7 @@ import { encodeNpy } from '../../lambda/shared/npy';
 import { decodeScores, encodeBatch } from '../../scripts/local/latency';
 import { createLocalRuntimeClient } from '../../scripts/local/runtime-client';
 import { findPython, LocalRunResult, REPO_ROOT, runLocal, serveAndCheck } from '../../scripts/local/run-local';
+import { TrainingFailedError } from '../../scripts/local/train';
 import { extractTarGz } from '../../scripts/local/untar';
 import { loadPackagedMnist, PIXELS, takeDigits } from '../../scripts/lib/packaged-mnist';
 
@@ -139,6 +140,15 @@ describe('local mode, one host', () => {
     expect(describeFailures(smoke)).toMatch(/wrong answers: #\d+ expected \d got \d/);
   });
 });
+
+test("a training failure stops the run with the script's failure file, as SageMaker's FailureReason", async () => {
+  const attempt = runLocal({ ...reduced, trainCount: 100, testCount: 20, hosts: 1, runId: 'failing', hyperparameters: { epochs: 'many' }, log: () => undefined });
+  await expect(attempt).rejects.toThrow(TrainingFailedError);
+  const error = (await attempt.catch((e: unknown) => e)) as TrainingFailedError;
+  expect(error.message).toMatch(/^Training failed \(as a SageMaker training job would\):\n {2}algo-1: exit code [1-9]\d* — .*epochs/);
+  expect(error.hosts[0].failureReason).toBe(fs.readFileSync(path.join(runsDir, 'failing', 'hosts', 'algo-1', 'output', 'failure'), 'utf8').trim());
+  expect(fs.existsSync(path.join(runsDir, 'failing', 'model.tar.gz'))).toBe(false);
+}, 120_000);
 
 describe('local mode, two hosts (gloo on loopback)', () => {
   let run: LocalRunResult;
