@@ -86,7 +86,13 @@ export class SageMakerExecutionRole extends Construct {
   /** Use a KMS key for volumes and output (training) or endpoint storage. */
   grantKey(key: kms.IKey): void {
     key.grantEncryptDecrypt(this.role);
-    key.grant(this.role, 'kms:CreateGrant', 'kms:DescribeKey');
+    // Volumes of training instances and endpoints are attached through grants on the key.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kms:CreateGrant'],
+      resources: [key.keyArn],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [key.keyArn] }));
     this.acknowledgeKeyActions(key);
   }
 
