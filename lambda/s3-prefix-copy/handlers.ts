@@ -7,7 +7,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { BackoffOptions, errorName, withBackoff } from '../shared/retry';
+import { BackoffOptions, errorName, loggingBackoff, withBackoff } from '../shared/retry';
 
 /**
  * Server-side copy of objects from one bucket/prefix into another, as a custom resource.
@@ -47,6 +47,10 @@ export interface CopyResponse {
 
 type Event = CloudFormationCustomResourceEvent & { PhysicalResourceId?: string };
 
+function backoffOf(deps: Dependencies): BackoffOptions {
+  return loggingBackoff(deps.backoff, deps.log ?? console.log);
+}
+
 function destinationUri(props: S3PrefixCopyProperties): string {
   return `s3://${props.DestinationBucketName}/${props.DestinationPrefix}`;
 }
@@ -57,7 +61,7 @@ function ownerOf(event: Event): string {
 
 async function head(deps: Dependencies, bucket: string, key: string): Promise<HeadObjectCommandOutput | undefined> {
   try {
-    return await withBackoff(`HeadObject s3://${bucket}/${key}`, () => deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })), deps.backoff);
+    return await withBackoff(`HeadObject s3://${bucket}/${key}`, () => deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })), backoffOf(deps));
   } catch (error) {
     if (['NotFound', 'NoSuchKey'].includes(errorName(error))) return undefined;
     throw error;
@@ -71,7 +75,7 @@ async function listKeys(deps: Dependencies, bucket: string, prefix: string): Pro
     const page = await withBackoff(
       `ListObjectsV2 s3://${bucket}/${prefix}`,
       () => deps.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
-      deps.backoff,
+      backoffOf(deps),
     );
     for (const object of page.Contents ?? []) {
       if (object.Key && !object.Key.endsWith('/')) keys.push(object.Key.slice(prefix.length));
@@ -119,7 +123,7 @@ async function copyOne(deps: Dependencies, props: S3PrefixCopyProperties, owner:
           CacheControl: source.CacheControl,
         }),
       ),
-    deps.backoff,
+    backoffOf(deps),
   );
   log(`Copied s3://${props.SourceBucketName}/${sourceKey} -> s3://${props.DestinationBucketName}/${destinationKey}`);
   return 'copied';
@@ -135,7 +139,7 @@ async function deleteOwned(deps: Dependencies, props: S3PrefixCopyProperties, ow
     await withBackoff(
       `DeleteObject ${destinationKey}`,
       () => deps.s3.send(new DeleteObjectCommand({ Bucket: props.DestinationBucketName, Key: destinationKey })),
-      deps.backoff,
+      backoffOf(deps),
     );
     log(`Deleted s3://${props.DestinationBucketName}/${destinationKey} (copied by this resource)`);
     deleted++;

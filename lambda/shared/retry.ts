@@ -107,3 +107,8 @@ function defaultOnRetry(error: unknown, attempt: number, delayMs: number, descri
 export function errorName(error: unknown): string {
   return ((error ?? {}) as AwsErrorShape).name ?? '';
 }
+
+/** `options` with retries reported through `log` (unless options already has an onRetry). */
+export function loggingBackoff(options: BackoffOptions | undefined, log: (line: string) => void): BackoffOptions {
+  return { onRetry: (...args) => log(retryMessage(...args)), ...options };
+}

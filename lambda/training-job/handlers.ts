@@ -9,7 +9,7 @@ import type {
   CloudFormationCustomResourceEvent,
 } from 'aws-lambda';
 import { trainingJobConsoleUrl, trainingJobLogsUrl } from '../shared/console-links';
-import { BackoffOptions, errorName, isThrottlingError, retryMessage, withBackoff } from '../shared/retry';
+import { BackoffOptions, errorName, isThrottlingError, loggingBackoff, withBackoff } from '../shared/retry';
 import { metricAttributeName } from './hyperparameters';
 import { isJobNameFromPrefix, makeJobName } from './job-name';
 import { buildCreateTrainingJobRequest, parseNumber, TrainingJobProperties } from './properties';
@@ -60,11 +60,7 @@ function isNotFound(error: unknown): boolean {
 
 /** Backoff options that log retries through deps.log. */
 function backoffOf(deps: Dependencies): BackoffOptions {
-  const log = deps.log ?? console.log;
-  return {
-    onRetry: (...args) => log(retryMessage(...args)),
-    ...deps.backoff,
-  };
+  return loggingBackoff(deps.backoff, deps.log ?? console.log);
 }
 
 async function describe(deps: Dependencies, jobName: string): Promise<DescribeTrainingJobCommandOutput | undefined> {

@@ -1,0 +1,184 @@
+// The S3PrefixCopy handler through create/update/delete against a stateful loopback S3, called
+// with the real AWS SDK client: it copies, is idempotent, and deletes nothing it did not create.
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { Dependencies, onEvent, OWNER_METADATA, S3PrefixCopyProperties } from '../../lambda/s3-prefix-copy/handlers';
+import { FakeS3 } from './fake-s3';
+
+const MNIST_KEYS = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+const SOURCE = 'sagemaker-sample-files';
+const SOURCE_PREFIX = 'datasets/image/MNIST/';
+const DEST = 'mnist-data-bucket';
+const STACK_ID = 'arn:aws:cloudformation:eu-west-1:123456789012:stack/MnistStack/guid';
+const OWNER = `${STACK_ID}/TrainingDataCopy`;
+
+const PROPS: S3PrefixCopyProperties = {
+  SourceBucketName: SOURCE,
+  SourcePrefix: SOURCE_PREFIX,
+  Keys: MNIST_KEYS,
+  DestinationBucketName: DEST,
+  DestinationPrefix: 'mnist/train/',
+};
+
+function event(
+  requestType: 'Create' | 'Update' | 'Delete',
+  props: Partial<S3PrefixCopyProperties> = {},
+  physicalId?: string,
+  oldProps?: Partial<S3PrefixCopyProperties>,
+): CloudFormationCustomResourceEvent {
+  const base = {
+    ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
+    ResponseURL: 'https://cloudformation-custom-resource-response.example/',
+    StackId: STACK_ID,
+    RequestId: 'request-1',
+    LogicalResourceId: 'TrainingDataCopy',
+    ResourceType: 'Custom::S3PrefixCopy',
+    ResourceProperties: { ServiceToken: 'x', ...PROPS, ...props } as unknown as { ServiceToken: string },
+  };
+  if (requestType === 'Create') return { ...base, RequestType: 'Create' };
+  if (requestType === 'Update') {
+    return {
+      ...base,
+      RequestType: 'Update',
+      PhysicalResourceId: physicalId!,
+      OldResourceProperties: { ServiceToken: 'x', ...PROPS, ...oldProps } as unknown as { ServiceToken: string },
+    };
+  }
+  return { ...base, RequestType: 'Delete', PhysicalResourceId: physicalId! };
+}
+
+let s3: FakeS3;
+let deps: Dependencies;
+let lines: string[];
+
+beforeEach(async () => {
+  s3 = new FakeS3();
+  await s3.start();
+  for (const key of MNIST_KEYS) {
+    s3.put(SOURCE, `${SOURCE_PREFIX}${key}`, `gzip bytes of ${key}`, { contentType: 'application/x-gzip', metadata: { origin: 'yann' } });
+  }
+  s3.put(SOURCE, `${SOURCE_PREFIX}README.txt`, 'not listed');
+  lines = [];
+  deps = { s3: s3.client(), log: (l) => lines.push(l), backoff: { sleep: async () => undefined } };
+});
+
+afterEach(async () => {
+  await s3.stop();
+});
+
+const copies = (): string[] => s3.calls.filter((c) => c.operation === 'CopyObject').map((c) => c.key);
+const deletes = (): string[] => s3.calls.filter((c) => c.operation === 'DeleteObject').map((c) => c.key);
+
+test('create copies the listed keys server-side, keeping bytes and content type, marked as its own', async () => {
+  const result = await onEvent(event('Create'), deps);
+  expect(result).toEqual({
+    PhysicalResourceId: 's3://mnist-data-bucket/mnist/train/',
+    Data: { DestinationS3Uri: 's3://mnist-data-bucket/mnist/train/', ObjectCount: '4' },
+  });
+  expect(s3.keys(DEST)).toEqual(MNIST_KEYS.map((k) => `mnist/train/${k}`).sort());
+  for (const key of MNIST_KEYS) {
+    const copy = s3.get(DEST, `mnist/train/${key}`)!;
+    const source = s3.get(SOURCE, `${SOURCE_PREFIX}${key}`)!;
+    expect(copy.body.equals(source.body)).toBe(true);
+    expect(copy.contentType).toBe('application/x-gzip');
+    expect(copy.metadata).toEqual({ origin: 'yann', [OWNER_METADATA]: OWNER, 'source-etag': source.etag });
+  }
+  expect(s3.keys(DEST)).not.toContain('mnist/train/README.txt');
+});
+
+test('idempotent: a second create copies nothing and changes nothing', async () => {
+  await onEvent(event('Create'), deps);
+  const before = s3.keys(DEST).map((k) => s3.get(DEST, k));
+  s3.calls.length = 0;
+  await onEvent(event('Create'), deps);
+  expect(copies()).toEqual([]);
+  expect(s3.keys(DEST).map((k) => s3.get(DEST, k))).toEqual(before);
+  expect(lines).toContain('s3://mnist-data-bucket/mnist/train/: 0 copied, 4 already up to date, 0 left alone (not ours)');
+});
+
+test('an object it did not create is neither overwritten nor deleted', async () => {
+  s3.put(DEST, 'mnist/train/train-images-idx3-ubyte.gz', 'my own training images');
+  s3.put(DEST, 'mnist/train/notes.txt', 'unrelated');
+  await onEvent(event('Create'), deps);
+  expect(s3.get(DEST, 'mnist/train/train-images-idx3-ubyte.gz')!.body.toString()).toBe('my own training images');
+  expect(lines).toContain('Skipped s3://mnist-data-bucket/mnist/train/train-images-idx3-ubyte.gz: it already exists and was not created by this resource');
+
+  await onEvent(event('Delete', {}, 's3://mnist-data-bucket/mnist/train/'), deps);
+  expect(s3.keys(DEST)).toEqual(['mnist/train/notes.txt', 'mnist/train/train-images-idx3-ubyte.gz']);
+  expect(s3.get(DEST, 'mnist/train/train-images-idx3-ubyte.gz')!.body.toString()).toBe('my own training images');
+});
+
+test('delete removes only its own copies, not another resource\'s copy of the same file', async () => {
+  await onEvent(event('Create'), deps);
+  s3.put(DEST, 'mnist/train/other.gz', 'x', { metadata: { [OWNER_METADATA]: `${STACK_ID}/AnotherCopy` } });
+  const result = await onEvent(event('Delete', { Keys: [...MNIST_KEYS, 'other.gz'] }, 's3://mnist-data-bucket/mnist/train/'), deps);
+  expect(result.PhysicalResourceId).toBe('s3://mnist-data-bucket/mnist/train/');
+  expect(s3.keys(DEST)).toEqual(['mnist/train/other.gz']);
+  expect(deletes().sort()).toEqual(MNIST_KEYS.map((k) => `mnist/train/${k}`).sort());
+});
+
+test('delete after nothing was copied (a failed create) deletes nothing', async () => {
+  s3.put(DEST, 'mnist/train/train-images-idx3-ubyte.gz', 'someone else');
+  await onEvent(event('Delete', {}, 'request-1'), deps);
+  expect(deletes()).toEqual([]);
+  expect(s3.keys(DEST)).toEqual(['mnist/train/train-images-idx3-ubyte.gz']);
+});
+
+test('update at the same destination copies new keys and removes its copies of keys no longer listed', async () => {
+  await onEvent(event('Create', { Keys: MNIST_KEYS.slice(0, 3) }), deps);
+  const physicalId = 's3://mnist-data-bucket/mnist/train/';
+  const result = await onEvent(event('Update', { Keys: MNIST_KEYS.slice(1) }, physicalId, { Keys: MNIST_KEYS.slice(0, 3) }), deps);
+  expect(result.PhysicalResourceId).toBe(physicalId);
+  expect(s3.keys(DEST)).toEqual(MNIST_KEYS.slice(1).map((k) => `mnist/train/${k}`).sort());
+});
+
+test('update to a new destination gets a new physical id; CloudFormation\'s Delete of the old one cleans the old place', async () => {
+  await onEvent(event('Create'), deps);
+  const moved = await onEvent(event('Update', { DestinationPrefix: 'mnist/v2/' }, 's3://mnist-data-bucket/mnist/train/'), deps);
+  expect(moved.PhysicalResourceId).toBe('s3://mnist-data-bucket/mnist/v2/');
+  expect(s3.keys(DEST)).toHaveLength(8);
+  await onEvent(event('Delete', {}, 's3://mnist-data-bucket/mnist/train/'), deps); // old properties
+  expect(s3.keys(DEST)).toEqual(MNIST_KEYS.map((k) => `mnist/v2/${k}`).sort());
+});
+
+test('a changed source object is copied again', async () => {
+  await onEvent(event('Create'), deps);
+  s3.put(SOURCE, `${SOURCE_PREFIX}${MNIST_KEYS[0]}`, 'fixed bytes', { contentType: 'application/x-gzip' });
+  s3.calls.length = 0;
+  await onEvent(event('Update', {}, 's3://mnist-data-bucket/mnist/train/'), deps);
+  expect(copies()).toEqual([`mnist/train/${MNIST_KEYS[0]}`]);
+  expect(s3.get(DEST, `mnist/train/${MNIST_KEYS[0]}`)!.body.toString()).toBe('fixed bytes');
+});
+
+test('without a key list it copies everything under the source prefix (paginated) and deletes only its own', async () => {
+  s3.put(DEST, 'all/mine-not.txt', 'user file');
+  await onEvent(event('Create', { Keys: undefined, DestinationPrefix: 'all/' }), deps);
+  expect(s3.keys(DEST)).toEqual([...MNIST_KEYS, 'README.txt', 'mine-not.txt'].map((k) => `all/${k}`).sort());
+  expect(s3.calls.filter((c) => c.operation === 'ListObjectsV2')).toHaveLength(3); // 5 keys, 2 per page
+  await onEvent(event('Delete', { Keys: undefined, DestinationPrefix: 'all/' }, 's3://mnist-data-bucket/all/'), deps);
+  expect(s3.keys(DEST)).toEqual(['all/mine-not.txt']);
+});
+
+test('a missing source object fails with a message naming it', async () => {
+  await expect(onEvent(event('Create', { Keys: ['nope.gz'] }), deps)).rejects.toThrow(
+    'Source object s3://sagemaker-sample-files/datasets/image/MNIST/nope.gz does not exist; check the bucket, prefix and keys',
+  );
+});
+
+test('an empty source prefix fails clearly instead of copying nothing', async () => {
+  await expect(onEvent(event('Create', { Keys: undefined, SourcePrefix: 'empty/' }), deps)).rejects.toThrow(
+    'Nothing to copy: s3://sagemaker-sample-files/empty/ has no objects',
+  );
+});
+
+test('SlowDown and throttled HEADs are retried', async () => {
+  s3.throttle('CopyObject', 2);
+  s3.throttle('HeadObject', 1);
+  await onEvent(event('Create'), deps);
+  expect(s3.keys(DEST)).toHaveLength(4);
+  expect(copies()).toHaveLength(6);
+  expect(lines.filter((l) => / on attempt \d, retrying in \d+ ms$/.test(l))).toEqual([
+    expect.stringMatching(/^HeadObject s3:\/\/sagemaker-sample-files\/datasets\/image\/MNIST\/train-images-idx3-ubyte.gz: \w+ on attempt 1/),
+    expect.stringMatching(/^CopyObject datasets\/image\/MNIST\/train-images-idx3-ubyte.gz: SlowDown on attempt 1/),
+    expect.stringMatching(/^CopyObject datasets\/image\/MNIST\/train-images-idx3-ubyte.gz: SlowDown on attempt 2/),
+  ]);
+});
