@@ -1,0 +1,59 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const CDK_JSON_CONTEXT = require(path.join(ROOT, 'cdk.json')).context as Record<string, unknown>;
+
+/** Runs bin/app.ts the way the cdk CLI does: context (cdk.json + -c) in CDK_CONTEXT_JSON, output in CDK_OUTDIR. */
+function runApp(context: Record<string, unknown>) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-'));
+  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bin', 'app.ts')], {
+    cwd: ROOT,
+    encoding: 'utf-8',
+    env: {
+      ...process.env,
+      CDK_OUTDIR: outdir,
+      CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, ...context }),
+      CDK_DEFAULT_ACCOUNT: '123456789012',
+      CDK_DEFAULT_REGION: 'us-east-1',
+    },
+  });
+  const files = fs.existsSync(outdir) ? fs.readdirSync(outdir) : [];
+  const read = (file: string) => JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf-8'));
+  return { ...result, outdir, files, read, cleanup: () => fs.rmSync(outdir, { recursive: true, force: true }) };
+}
+
+const SOURCE = {
+  connectionArn: 'arn:aws:codeconnections:us-east-1:123456789012:connection/0f1e2d3c-aaaa-bbbb-cccc-111122223333',
+  repository: 'example-org/mnist-sagemaker-cdk',
+  branch: 'main',
+};
+
+describe('bin/app.ts with -c pipeline=true', () => {
+  test('a missing source setting stops synth with a message naming it', () => {
+    const run = runApp({ pipeline: 'true', repository: SOURCE.repository, branch: SOURCE.branch });
+    run.cleanup();
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain("Pipeline context 'connectionArn' is missing: with -c pipeline=true also pass -c connectionArn=<value>");
+  });
+
+  test('synthesizes only the pipeline stack, with the dev and prod stages as nested assemblies', () => {
+    const run = runApp({ pipeline: 'true', ...SOURCE, alarmEmail: 'ops@example.com' });
+    try {
+      expect(run.stderr).not.toMatch(/Error/);
+      expect(run.status).toBe(0);
+      expect(run.files).toEqual(expect.arrayContaining(['MnistPipeline.template.json', 'assembly-MnistPipeline-Dev', 'assembly-MnistPipeline-Prod']));
+      expect(run.files).not.toContain('MnistSageMaker.template.json');
+      const template = JSON.stringify(run.read('MnistPipeline.template.json'));
+      // The pipeline's own synth passes the ad-hoc alarmEmail on, so its stacks match this synth.
+      expect(template).toContain('-c alarmEmail=ops@example.com');
+      const devStack = run.read(path.join('assembly-MnistPipeline-Dev', 'MnistPipelineDevMnistSageMakerC0A9E3D0.template.json'));
+      expect(JSON.stringify(devStack)).toContain('"Endpoint":"ops@example.com"');
+    } finally {
+      run.cleanup();
+    }
+  });
+});
