@@ -1,14 +1,8 @@
-// Hyperparameters the way they travel from the SageMaker SDK through the training toolkit
-// to the script: the SDK JSON-encodes every value into hyperparameters.json; the toolkit
-// json.loads each one (keeping the raw string when that fails), drops `sagemaker_*` keys and
-// passes the rest to the script as sorted `--key value` arguments, formatted by Python's str().
-
-export type HyperparameterValue = string | number | boolean;
-
-/** What the SDK writes into hyperparameters.json: every value JSON-encoded (`1` → `"1"`, `"gloo"` → `"\"gloo\""`). */
-export function encodeHyperparameters(values: Record<string, HyperparameterValue>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, JSON.stringify(value)]));
-}
+// The training container's half of the hyperparameter journey: hyperparameters.json holds the
+// values JSON-encoded (by the SDK, or here by the stack's own encoder in
+// lambda/training-job/hyperparameters.ts); the toolkit json.loads each one (keeping the raw
+// string when that fails), drops `sagemaker_*` keys and passes the rest to the script as sorted
+// `--key value` arguments, formatted by Python's str().
 
 type Decoded = { kind: 'int' | 'float'; value: number } | { kind: 'bool'; value: boolean } | { kind: 'str'; value: string };
 

@@ -7,11 +7,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { RootConstruct } from 'constructs';
 import { createSmokeTestClient, runSmokeTest, SmokeTestReport } from '../../lambda/smoke-test';
+import { encodeHyperparameters, scriptModeHyperparameters, validateHyperparameters } from '../../lambda/training-job/hyperparameters';
 import { HyperparameterValue, MNIST, MnistSettings, resolveSettings } from '../../lib/config';
 import { createTarGz } from '../../lib/tarball';
 import { writeIdxDataset } from '../lib/packaged-mnist';
 import { resolveDataset } from './dataset';
-import { encodeHyperparameters } from './hyperparameters';
 import { LatencyResult, measureLatency, WIRE_TYPES } from './latency';
 import { PackagedModel, packageModel } from './package-model';
 import { createLocalRuntimeClient } from './runtime-client';
@@ -224,14 +224,17 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     );
     chosen.epochs = scaledEpochs;
   }
+  // Encoded and checked by the same code as the training job's CreateTrainingJob request.
+  validateHyperparameters(chosen);
   const hyperparameters = encodeHyperparameters(chosen);
   const encoded = {
     ...hyperparameters,
-    // What the SageMaker SDK adds; the toolkit reads them and keeps them off the command line.
-    sagemaker_program: JSON.stringify(MNIST.entryPoint),
-    sagemaker_submit_directory: JSON.stringify(path.join(runDir, 'sourcedir.tar.gz')),
-    sagemaker_container_log_level: '20',
-    sagemaker_region: JSON.stringify('local'),
+    ...scriptModeHyperparameters({
+      submitDirectory: path.join(runDir, 'sourcedir.tar.gz'),
+      program: MNIST.entryPoint,
+      jobName: `${MNIST.jobNamePrefix}-local-${path.basename(runDir)}`,
+      region: 'local',
+    }),
   };
   const hosts = Array.from({ length: hostCount }, (_, i) => `algo-${i + 1}`);
   const hostResults = await timed('train', async () => {

@@ -3,24 +3,17 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { decodeHyperparameters, encodeHyperparameters, toolkitArguments } from '../../scripts/local/hyperparameters';
+import { encodeHyperparameters } from '../../lambda/training-job/hyperparameters';
+import { decodeHyperparameters, toolkitArguments } from '../../scripts/local/hyperparameters';
 import { offlineEpochs } from '../../scripts/local/run-local';
 import { parseTestLine } from '../../scripts/local/train';
 import { toolkitEnvironment, writeTrainingHost } from '../../scripts/local/training-tree';
 
-describe('hyperparameters, SDK → toolkit → script', () => {
-  test('the SDK JSON-encodes every value', () => {
-    expect(encodeHyperparameters({ epochs: 1, backend: 'gloo', lr: 0.01, verbose: true })).toEqual({
-      epochs: '1',
-      backend: '"gloo"',
-      lr: '0.01',
-      verbose: 'true',
-    });
-  });
-
+describe('hyperparameters, stack encoding (as the SDK) → toolkit → script', () => {
   test('the toolkit passes sorted --key value pairs, formatted by Python str(), sagemaker_* dropped', () => {
     const encoded = {
-      ...encodeHyperparameters({ epochs: 2, backend: 'gloo', lr: 0.00001, momentum: 0.5, 'batch-size': 64, amp: false, x: 3, big: 1e20 }),
+      ...encodeHyperparameters({ epochs: 2, backend: 'gloo', lr: 0.00001, momentum: 0.5, 'batch-size': 64, amp: false, x: 3 }),
+      big: '100000000000000000000', // an integer beyond 2^53 (the stack refuses to encode one)
       sagemaker_program: '"mnist.py"',
       sagemaker_submit_directory: '"s3://bucket/sourcedir.tar.gz"',
       raw: 'not-json',
@@ -29,7 +22,7 @@ describe('hyperparameters, SDK → toolkit → script', () => {
       '--amp', 'False',
       '--backend', 'gloo',
       '--batch-size', '64',
-      '--big', '100000000000000000000', // JSON.stringify(1e20) has no exponent, so Python reads an int
+      '--big', '100000000000000000000', // no exponent in the JSON, so Python reads an int
       '--epochs', '2',
       '--lr', '1e-05',
       '--momentum', '0.5',
@@ -39,6 +32,7 @@ describe('hyperparameters, SDK → toolkit → script', () => {
     expect(toolkitArguments({ lr: '1.0' })).toEqual(['--lr', '1.0']); // a JSON float stays a float in Python
     expect(toolkitArguments({ big: '1e16', small: '0.0001' })).toEqual(['--big', '1e+16', '--small', '0.0001']);
     expect(decodeHyperparameters(encoded)).toEqual({ epochs: 2, backend: 'gloo', lr: 0.00001, momentum: 0.5, 'batch-size': 64, amp: false, x: 3, big: 1e20, raw: 'not-json' });
+    expect((encoded as Record<string, string>).lr).toBe('1e-05'); // the stack writes Python's repr, the toolkit reads it back
   });
 
   test('a value the unquoted command line would break is refused with the reason', () => {
