@@ -97,3 +97,33 @@ export function roleStatements(template: Template, roleId: string): Array<Record
 }
 
 export const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/**
+ * Evaluate the intrinsics this app's image URIs and ARNs use (Ref to pseudo parameters,
+ * Fn::Join, Fn::FindInMap, Fn::Sub without variables) as CloudFormation would in `region`.
+ */
+export function evaluateInRegion(template: Template, value: unknown, region: string): string {
+  const mappings = (template.toJSON().Mappings ?? {}) as Record<string, Record<string, Record<string, string>>>;
+  const pseudo: Record<string, string> = {
+    'AWS::Region': region,
+    'AWS::URLSuffix': region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com',
+    'AWS::Partition': region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws',
+  };
+  const evaluate = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    const obj = node as Record<string, unknown>;
+    if (typeof obj.Ref === 'string' && obj.Ref in pseudo) return pseudo[obj.Ref];
+    if (obj['Fn::Join']) {
+      const [delimiter, parts] = obj['Fn::Join'] as [string, unknown[]];
+      return parts.map(evaluate).join(delimiter);
+    }
+    if (obj['Fn::FindInMap']) {
+      const [map, key1, key2] = (obj['Fn::FindInMap'] as unknown[]).map(evaluate);
+      const found = mappings[map]?.[key1]?.[key2];
+      if (found === undefined) throw new Error(`Fn::FindInMap: no ${map}.${key1}.${key2} (the deploy would fail in ${region})`);
+      return found;
+    }
+    throw new Error(`cannot evaluate ${JSON.stringify(node)}`);
+  };
+  return evaluate(value);
+}

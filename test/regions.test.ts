@@ -1,0 +1,58 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { evaluateInRegion, single, synthMnist } from './stack/synth';
+
+const TRAINING = 'pytorch-training:2.7.1-cpu-py312-ubuntu22.04-sagemaker';
+const INFERENCE = 'pytorch-inference:2.6.0-cpu-py312-ubuntu22.04-sagemaker';
+
+/** Regions with their DLC registry: the default account, opt-in regions with their own, and China. */
+const REGIONS: Array<[string, string, string]> = [
+  ['us-east-1', '763104351884', 'amazonaws.com'],
+  ['eu-central-1', '763104351884', 'amazonaws.com'],
+  ['ap-east-1', '871362719292', 'amazonaws.com'],
+  ['me-south-1', '217643126080', 'amazonaws.com'],
+  ['af-south-1', '626614931356', 'amazonaws.com'],
+  ['il-central-1', '780543022126', 'amazonaws.com'],
+  ['cn-north-1', '727897471807', 'amazonaws.com.cn'],
+];
+
+function imageUris(template: Template): { training: unknown; inference: unknown } {
+  const [, job] = single(template, 'Custom::SageMakerTrainingJob');
+  const [, model] = single(template, 'AWS::SageMaker::Model');
+  return { training: job.Properties!.TrainingImage, inference: (model.Properties!.PrimaryContainer as { Image: unknown }).Image };
+}
+
+describe('the region-agnostic template (what cdk deploy uses) resolves the right images in every region', () => {
+  let template: Template;
+  beforeAll(() => ({ template } = synthMnist()));
+
+  test.each(REGIONS)('%s → account %s', (region, account, suffix) => {
+    const { training, inference } = imageUris(template);
+    expect(evaluateInRegion(template, training, region)).toBe(`${account}.dkr.ecr.${region}.${suffix}/${TRAINING}`);
+    expect(evaluateInRegion(template, inference, region)).toBe(`${account}.dkr.ecr.${region}.${suffix}/${INFERENCE}`);
+  });
+});
+
+describe('synthesized for concrete regions (env set), the accounts are literals', () => {
+  test.each(REGIONS.filter(([region]) => ['us-east-1', 'ap-east-1', 'af-south-1', 'cn-north-1'].includes(region)))(
+    '%s → account %s',
+    (region, account, suffix) => {
+      const { template } = synthMnist({ env: { account: '123456789012', region } });
+      const { training, inference } = imageUris(template);
+      expect(template.toJSON().Mappings?.DlcRepositoryAccounts).toBeUndefined();
+      expect(JSON.stringify(training)).toContain(`"${account}.dkr.ecr.${region}."`);
+      expect(evaluateInRegion(template, training, region)).toBe(`${account}.dkr.ecr.${region}.${suffix}/${TRAINING}`);
+      expect(evaluateInRegion(template, inference, region)).toBe(`${account}.dkr.ecr.${region}.${suffix}/${INFERENCE}`);
+      // the role may pull from exactly that registry
+      const [policyId] = single(template, 'AWS::IAM::Policy', 'ExecutionRoleDefaultPolicy');
+      const policy = JSON.stringify(template.toJSON().Resources[policyId]);
+      expect(policy).toContain(`:ecr:${region}:${account}:repository/pytorch-training`);
+      expect(policy).toContain(`:ecr:${region}:${account}:repository/pytorch-inference`);
+    },
+  );
+
+  test('a region without a known DLC account fails synth with the fix; -c dlcAccount makes it work', () => {
+    expect(() => synthMnist({ env: { account: '123456789012', region: 'xx-nowhere-1' } })).toThrow(/set -c dlcAccount=<12-digit account>/);
+    const { template } = synthMnist({ env: { account: '123456789012', region: 'xx-nowhere-1' }, context: { dlcAccount: '111122223333' } });
+    expect(JSON.stringify(imageUris(template).training)).toContain('111122223333.dkr.ecr.xx-nowhere-1.');
+  });
+});
