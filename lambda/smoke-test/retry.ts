@@ -52,6 +52,8 @@ export interface RetryPolicy {
   readonly deadline: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
+  /** No retry unless at least this much budget is left after the delay (a try cut short proves nothing). Default 0. */
+  readonly minAttemptMs?: number;
   /** Uniform 0..1; injectable so tests are deterministic. */
   readonly random?: () => number;
 }
@@ -87,7 +89,7 @@ export async function withRetries<T>(
     } catch (error) {
       if (!isRetryable(error) || n >= policy.maxAttempts) return { error, attempts: n };
       const delay = backoffDelay(n, policy);
-      if (Date.now() + delay >= policy.deadline) return { error, attempts: n, outOfTime: true };
+      if (Date.now() + delay + (policy.minAttemptMs ?? 0) >= policy.deadline) return { error, attempts: n, outOfTime: true };
       onRetry?.(n, error, delay);
       await sleep(delay);
     }

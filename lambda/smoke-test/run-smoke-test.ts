@@ -72,6 +72,9 @@ export interface SmokeTestOptions {
   readonly log?: (line: string) => void;
 }
 
+/** A retry is only worth starting with at least this much time left (or REQUEST_TIMEOUT_MS if smaller). */
+const MIN_USEFUL_ATTEMPT_MS = 1_000;
+
 /** How many wrong answers per check the failure message lists (CloudFormation truncates long reasons). */
 const MAX_LISTED_WRONG = 10;
 
@@ -132,7 +135,14 @@ async function runCheck(
     const body = encodeRequest(digits.images.subarray(start * DIGIT_PIXELS, (start + count) * DIGIT_PIXELS), count, contentType);
     requests++;
     const outcome = await withRetries(
-      { maxAttempts: options.maxAttempts, deadline, baseDelayMs: options.baseDelayMs, maxDelayMs: options.maxDelayMs, random: options.random },
+      {
+        maxAttempts: options.maxAttempts,
+        deadline,
+        baseDelayMs: options.baseDelayMs,
+        maxDelayMs: options.maxDelayMs,
+        minAttemptMs: Math.min(options.requestTimeoutMs, MIN_USEFUL_ATTEMPT_MS),
+        random: options.random,
+      },
       (remainingMs) =>
         remainingMs < options.requestTimeoutMs
           ? invokeOnce(options.client, endpointName, contentType, body, Math.max(1, remainingMs), 'the rest of the time budget')
