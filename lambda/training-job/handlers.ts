@@ -129,10 +129,35 @@ async function stopJob(event: Event, deps: Dependencies): Promise<OnEventRespons
   return { PhysicalResourceId: jobName };
 }
 
+/** Properties whose change needs no new job: the deploy only re-checks the finished job. */
+const RECHECK_ONLY_PROPERTIES = new Set(['ServiceToken', 'MinimumMetric', 'OwnerTag']);
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(String(value)); // CloudFormation stringifies scalars anyway
+}
+
+function onlyRecheckChanged(event: Event): boolean {
+  if (event.RequestType !== 'Update') return false;
+  const strip = (props: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(props ?? {}).filter(([k]) => !RECHECK_ONLY_PROPERTIES.has(k)));
+  return canonical(strip(event.ResourceProperties)) === canonical(strip(event.OldResourceProperties));
+}
+
 export async function onEvent(event: Event, deps: Dependencies): Promise<OnEventResponse> {
   switch (event.RequestType) {
     case 'Create':
+      return startJob(event, deps);
     case 'Update':
+      if (onlyRecheckChanged(event) && event.PhysicalResourceId) {
+        // e.g. a new minimum accuracy: isComplete checks the finished job again, no retraining.
+        (deps.log ?? console.log)(`Update changes no training setting: re-checking training job ${event.PhysicalResourceId}`);
+        return { PhysicalResourceId: event.PhysicalResourceId };
+      }
       return startJob(event, deps);
     case 'Delete':
       return stopJob(event, deps);

@@ -333,6 +333,22 @@ describe('update', () => {
     expect(fake.calls.filter((c) => c.operation === 'StopTrainingJob')).toEqual([]);
   });
 
+  test('a change of minimumMetric alone re-checks the finished job instead of training again', async () => {
+    fake.planNextJob({ outcome: 'Completed', metrics: { 'test:accuracy': 97 } });
+    const first = await provider(event('Create', { MinimumMetric: { Name: 'test:accuracy', Value: 90 } }));
+    const stricter = event('Update', { MinimumMetric: { Name: 'test:accuracy', Value: 99 } }, first.physicalId, {
+      MinimumMetric: { Name: 'test:accuracy', Value: 90 },
+    });
+    await expect(provider(stricter)).rejects.toThrow(/test:accuracy=97, below the required minimum 99/);
+    const looser = event('Update', { MinimumMetric: { Name: 'test:accuracy', Value: 95 } }, first.physicalId, {
+      MinimumMetric: { Name: 'test:accuracy', Value: 90 },
+    });
+    const kept = await provider(looser);
+    expect(kept.physicalId).toBe(first.physicalId);
+    expect(kept.data).toEqual(first.data);
+    expect(fake.calls.filter((c) => c.operation === 'CreateTrainingJob')).toHaveLength(1);
+  });
+
   test('a failed update fails the deploy with the reason; the old job stays the resource', async () => {
     const first = await provider(event('Create'));
     fake.planNextJob({ outcome: 'Failed', failureReason: 'ClientError: Data download failed' });
