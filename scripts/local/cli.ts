@@ -19,7 +19,7 @@ Training (default: the stack's settings from cdk.json)
   --master-port PORT     gloo rendezvous port (default: a free one; SageMaker uses 7777)
 Serving
   --endpoint-name NAME   the name the runtime path answers to (default ${DEFAULT_ENDPOINT_NAME})
-  --min-accuracy F       smoke-test threshold 0..1 (default: the stack's minTestAccuracy)
+  --min-accuracy F       accuracy floor 0..1 for training and the smoke test (default: minTestAccuracy)
   --latency-requests N   timed requests per content type in the summary (default 30)
   --keep-serving         leave the endpoint up afterwards (Ctrl-C stops it)
   --runs-dir DIR         where run folders go (default local-runs/)`;
@@ -115,7 +115,7 @@ async function main(): Promise<number> {
     console.log(
       `\nThe endpoint stays up (Ctrl-C stops it):\n` +
         `  curl ${result.server.url}/ping\n` +
-        `  curl -X POST ${result.server.url}/endpoints/${name}/invocations -H 'Content-Type: application/json' --data '[[...784 pixel values 0..255...]]'\n` +
+        `  npm run predict -- --endpoint ${name} --local ${result.server.url} mnist:5   (or your own 28×28 PNG files)\n` +
         `  or any SageMaker runtime client with its endpoint set to ${result.server.url}`,
     );
     const server = result.server;
