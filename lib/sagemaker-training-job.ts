@@ -85,6 +85,8 @@ export class SageMakerTrainingJob extends Construct {
   public readonly codeAsset: s3assets.Asset;
   public readonly onEventFunction: lambda.IFunction;
   public readonly isCompleteFunction: lambda.IFunction;
+  /** Where the handlers log: each poll's status, step and metrics (`aws logs tail <name> --follow`). */
+  public readonly logGroup: logs.ILogGroup;
   private readonly metricNames: string[];
 
   constructor(scope: Construct, id: string, props: SageMakerTrainingJobProps) {
@@ -131,6 +133,7 @@ export class SageMakerTrainingJob extends Construct {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.logGroup = logGroup;
     const onEvent = handlerFunction(this, 'OnEvent', 'on-event.ts', logGroup, Duration.minutes(2));
     const isComplete = handlerFunction(this, 'IsComplete', 'is-complete.ts', logGroup, Duration.minutes(2));
     this.onEventFunction = onEvent;
