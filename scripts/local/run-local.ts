@@ -40,7 +40,7 @@ export interface LocalRunOptions {
   readonly hyperparameters?: Record<string, HyperparameterValue>;
   /** Default: a free port (the toolkit's 7777 may be taken on a laptop). */
   readonly masterPort?: number;
-  /** Smoke-test threshold, fraction 0..1 (default: the stack's minTestAccuracy). */
+  /** Accuracy floor, fraction 0..1, for training and the smoke test (default: the stack's minTestAccuracy). */
   readonly minAccuracy?: number;
   readonly endpointName?: string;
   /** Timed requests per content type for the summary (default 30). */

@@ -74,6 +74,8 @@ function runHost(options: TrainOptions, layout: TrainingHostLayout): { done: Pro
     }),
     OMP_NUM_THREADS: String(options.threadsPerHost),
   };
+  // The container does not set these; the script derives them from SM_HOSTS/SM_CURRENT_HOST.
+  for (const inherited of ['RANK', 'WORLD_SIZE', 'LOCAL_RANK']) delete env[inherited];
   const args = [options.entryPoint, ...toolkitArguments(options.encodedHyperparameters)];
   // As the toolkit does: the script runs from the unpacked source folder (/opt/ml/code).
   const child = spawn(options.python, args, { cwd: layout.codeDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
