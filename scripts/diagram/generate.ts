@@ -36,7 +36,8 @@ export function synthesizeDiagram(): Synthesized {
   const context = require(path.join(REPO_ROOT, 'cdk.json')).context as Record<string, unknown>;
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'diagram-'));
   try {
-    const app = new App({ outdir, context });
+    // No esbuild bundling: the picture depends on the resources, not on the Lambda bundles.
+    const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
     const stack = new MnistSageMakerStack(app, 'MnistSageMaker');
     const template = app.synth().getStackByName(stack.stackName).template as CfnTemplate;
     const model = buildDiagramModel(template, componentsOf(stack));

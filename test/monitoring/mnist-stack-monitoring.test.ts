@@ -1,0 +1,49 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { resources, synthMnist } from '../stack/synth';
+
+/** The alarms' (EndpointName, VariantName) dimension pairs, as synthesized. */
+function alarmTargets(template: ReturnType<typeof synthMnist>['template']) {
+  return Object.values(resources(template))
+    .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+    .map((r) => {
+      const dims = r.Properties!.Dimensions as Array<{ Name: string; Value: unknown }>;
+      return `${r.Properties!.MetricName} ${JSON.stringify(dims.find((d) => d.Name === 'EndpointName')!.Value)} ${dims.find((d) => d.Name === 'VariantName')!.Value}`;
+    })
+    .sort();
+}
+
+describe('the MNIST stack monitors what it deploys', () => {
+  test('default: both endpoints, by their deployed names and variants; training job on the dashboard', () => {
+    const { stack, template } = synthMnist();
+    const realtime = JSON.stringify(stack.resolve(stack.realtimeEndpointName));
+    const serverless = JSON.stringify(stack.resolve(stack.serverlessEndpointName));
+    expect(alarmTargets(template)).toEqual([
+      `Invocation4XXErrors ${realtime} AllTraffic`, `Invocation4XXErrors ${serverless} AllTraffic`,
+      `Invocation5XXErrors ${realtime} AllTraffic`, `Invocation5XXErrors ${serverless} AllTraffic`,
+      `ModelLatency ${realtime} AllTraffic`, `ModelLatency ${serverless} AllTraffic`,
+      `OverheadLatency ${serverless} AllTraffic`,
+    ].sort());
+    const [dashboard] = Object.values(resources(template)).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    const parts = (dashboard.Properties!.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    // The final accuracy comes from the training custom resource; the graph from the job's own metrics.
+    expect(parts).toContainEqual(stack.resolve(stack.trainingJob.finalMetric('test:accuracy')));
+    expect(parts).toContainEqual(stack.resolve(stack.trainingJob.trainingJobName));
+    expect(parts.filter((p) => typeof p === 'string').join('')).toContain('"/aws/sagemaker/TrainingJobs","test:accuracy","Host"');
+    template.hasOutput('DashboardUrl', {});
+    template.hasOutput('AlarmTopicArn', {});
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  test('serverless only: no real-time alarms', () => {
+    const { template } = synthMnist({ settings: { realtimeEndpoint: false } });
+    expect(alarmTargets(template).map((t) => t.split(' ')[0])).toEqual([
+      'Invocation4XXErrors', 'Invocation5XXErrors', 'ModelLatency', 'OverheadLatency',
+    ]);
+  });
+
+  test('alarmEmail from context subscribes the address; a bad one fails synth naming the setting', () => {
+    const { template } = synthMnist({ context: { alarmEmail: 'ops@example.com' } });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: Match.anyValue() });
+    expect(() => synthMnist({ context: { alarmEmail: 'ops at example' } })).toThrow(/Invalid setting alarmEmail=ops at example: expected an e-mail address/);
+  });
+});
