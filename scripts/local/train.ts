@@ -62,7 +62,7 @@ export function parseTestLine(line: string, fallbackEpoch: number): EpochResult 
 
 function runHost(options: TrainOptions, layout: TrainingHostLayout): { done: Promise<HostResult>; kill: () => void } {
   const hosts = options.layouts.map((l) => l.host);
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...toolkitEnvironment({
       layout,
