@@ -41,6 +41,16 @@ describe('defaults', () => {
   });
 });
 
+test('the README configuration table documents every setting with its default', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  for (const name of SETTING_NAMES) {
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+    expect({ name, documented: row !== undefined }).toEqual({ name, documented: true });
+    const value = DEFAULT_SETTINGS[name];
+    if (value !== undefined && name !== 'hyperparameters') expect({ name, row }).toEqual({ name, row: expect.stringContaining(`\`${value}\``) });
+  }
+});
+
 describe('values from -c arrive as strings and are parsed', () => {
   test('numbers, booleans, JSON hyperparameters', () => {
     const s = fromCli({
