@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -19,7 +20,7 @@ import {
 import { validateJobNamePrefix } from '../lambda/training-job/job-name';
 import type { TrainingJobProperties } from '../lambda/training-job/properties';
 import { acknowledgeWildcard } from './nag-acknowledge';
-import { writeTarGz } from './tarball';
+import { createTar, gzipDeterministic } from './tarball';
 
 /** The longest a CloudFormation custom resource may wait (its ServiceTimeout cap), so the Provider's cap too. */
 export const MAX_PROVIDER_TIMEOUT = Duration.hours(1);
@@ -96,10 +97,17 @@ export class SageMakerTrainingJob extends Construct {
     validateProps(props, pollInterval, totalTimeout);
     this.metricNames = props.metricDefinitions.map((m) => m.name);
 
-    // sourcedir.tar.gz, hashed on the uncompressed tar so a different zlib never changes the asset.
-    const stagingDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sourcedir-'));
-    const tarball = path.join(stagingDir, 'sourcedir.tar.gz');
-    const contentHash = writeTarGz(props.sourceDirectory, tarball);
+    // sourcedir.tar.gz, hashed on the uncompressed tar so a different zlib never changes the asset;
+    // kept in one folder per content hash, so repeated synths do not pile up temporary files.
+    const tar = createTar(props.sourceDirectory);
+    const contentHash = crypto.createHash('sha256').update(tar).digest('hex');
+    const tarball = path.join(os.tmpdir(), 'cdk-sagemaker-sourcedir', contentHash, 'sourcedir.tar.gz');
+    if (!fs.existsSync(tarball)) {
+      fs.mkdirSync(path.dirname(tarball), { recursive: true });
+      const partial = `${tarball}.${process.pid}.tmp`;
+      fs.writeFileSync(partial, gzipDeterministic(tar));
+      fs.renameSync(partial, tarball);
+    }
     this.codeAsset = new s3assets.Asset(this, 'SourceDir', { path: tarball, assetHash: contentHash });
     // Only this object, not the whole bootstrap bucket (Asset.grantRead would grant s3:List* and s3:GetObject* on all of it).
     props.role.addToPrincipalPolicy(
@@ -246,6 +254,12 @@ export class SageMakerTrainingJob extends Construct {
 function validateProps(props: SageMakerTrainingJobProps, pollInterval: Duration, totalTimeout: Duration): void {
   validateJobNamePrefix(props.jobNamePrefix);
   validateHyperparameters(props.hyperparameters, (v) => Token.isUnresolved(v));
+  if (props.networkIsolation && fs.existsSync(path.join(props.sourceDirectory, 'requirements.txt'))) {
+    throw new Error(
+      `sourceDirectory '${props.sourceDirectory}' has a requirements.txt, which makes the container run pip at start: ` +
+        'with networkIsolation it cannot reach an index and the job fails. Put the packages in the image, or turn networkIsolation off',
+    );
+  }
   const entryPath = path.join(props.sourceDirectory, props.entryPoint);
   if (props.entryPoint.includes('/') || !fs.existsSync(entryPath)) {
     throw new Error(`entryPoint '${props.entryPoint}' must be a file at the root of sourceDirectory '${props.sourceDirectory}'`);

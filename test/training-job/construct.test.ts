@@ -263,4 +263,14 @@ describe('synth-time errors name the setting and the fix', () => {
   ])('%s', (_what, overrides, message) => {
     expect(() => synth(overrides)).toThrow(message);
   });
+
+  test('a requirements.txt under network isolation (pip would fail at start)', () => {
+    fs.writeFileSync(path.join(sourceDir, 'requirements.txt'), 'numpy\n');
+    try {
+      expect(() => synth({ networkIsolation: true })).toThrow(/has a requirements.txt, which makes the container run pip at start/);
+      expect(() => synth()).not.toThrow();
+    } finally {
+      fs.rmSync(path.join(sourceDir, 'requirements.txt'));
+    }
+  });
 });
