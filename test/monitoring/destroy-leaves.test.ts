@@ -1,0 +1,38 @@
+import { resources, synthMnist } from '../stack/synth';
+
+/** Resources CloudFormation keeps on stack deletion, as `Type` strings. */
+function retained(settings: Parameters<typeof synthMnist>[0]) {
+  const { template } = synthMnist(settings);
+  return Object.values(resources(template))
+    .filter((r) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate')
+    .map((r) => r.Type)
+    .sort();
+}
+
+// What the README's "What cdk destroy removes and what stays" promises.
+describe('cdk destroy', () => {
+  test('by default keeps only the two buckets (data/models and their access logs)', () => {
+    expect(retained({})).toEqual(['AWS::S3::Bucket', 'AWS::S3::Bucket']);
+  });
+
+  test('with destroyBucketOnDelete=true keeps nothing, and empties the buckets first', () => {
+    const { template } = synthMnist({ settings: { destroyBucketOnDelete: true, bucketEncryption: 'kms' } });
+    const all = Object.values(resources(template));
+    expect(all.filter((r) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate').map((r) => r.Type)).toEqual([]);
+    expect(all.filter((r) => r.Type === 'Custom::S3AutoDeleteObjects')).toHaveLength(2);
+  });
+
+  test('with a KMS-encrypted bucket kept, its key is kept too (and says so in the README)', () => {
+    expect(retained({ settings: { bucketEncryption: 'kms' } })).toEqual(['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::S3::Bucket']);
+  });
+
+  test('everything that bills by the hour is deleted: endpoints, configs, model, training job, alarm key', () => {
+    const { template } = synthMnist({ settings: { realtimeMaxInstanceCount: 2, serverlessProvisionedConcurrency: 1 } });
+    const hourly = Object.values(resources(template)).filter((r) =>
+      /^AWS::SageMaker::|^Custom::SageMakerTrainingJob$|^AWS::KMS::Key$|^AWS::ApplicationAutoScaling::/.test(r.Type));
+    expect(hourly.map((r) => r.Type)).toEqual(expect.arrayContaining([
+      'AWS::SageMaker::Endpoint', 'AWS::SageMaker::EndpointConfig', 'AWS::SageMaker::Model', 'Custom::SageMakerTrainingJob', 'AWS::KMS::Key',
+    ]));
+    for (const r of hourly) expect([undefined, 'Delete']).toContain(r.DeletionPolicy);
+  });
+});
