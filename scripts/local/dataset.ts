@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadPackagedMnist, PackagedMnist, takeDigits } from '../lib/packaged-mnist';
 import { readIdxDataset } from './idx-reader';
-import { downloadMnist, MnistDownloadError } from './mnist-download';
+import { downloadMnist, MnistDownloadError, MnistFile } from './mnist-download';
 
 export interface DatasetOptions {
   /** The user's folder of IDX files (`--data DIR`); skips the download. */
@@ -13,6 +13,8 @@ export interface DatasetOptions {
   readonly offline?: boolean;
   readonly cacheDir?: string;
   readonly mirrors?: readonly string[];
+  /** Expected files and MD5s (default: the original MNIST files). */
+  readonly files?: readonly MnistFile[];
   readonly downloadTimeoutMs?: number;
   readonly trainCount?: number;
   readonly testCount?: number;
@@ -45,7 +47,7 @@ async function load(options: DatasetOptions): Promise<ResolvedDataset> {
   if (options.offline) return packaged('--offline');
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   try {
-    const dir = await downloadMnist({ cacheDir, mirrors: options.mirrors, timeoutMs: options.downloadTimeoutMs, log });
+    const dir = await downloadMnist({ cacheDir, mirrors: options.mirrors, files: options.files, timeoutMs: options.downloadTimeoutMs, log });
     return { data: readIdxDataset(dir), source: `MNIST downloaded and checksum-verified, cached in ${dir}`, kind: 'download' };
   } catch (error) {
     if (!(error instanceof MnistDownloadError)) throw error;

@@ -1,6 +1,9 @@
 // Packing and unpacking model.tar.gz (layout checked before any upload), and reading the
 // user's IDX folder (gzipped or not, flat or MNIST/raw), with clear errors for broken input.
+import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
@@ -95,6 +98,33 @@ describe('MNIST data for local mode', () => {
     expect(resolved.kind).toBe('user');
     expect([resolved.data.train.count, resolved.data.test.count]).toEqual([10, 5]);
     await expect(resolveDataset({ dataDir: dir, trainCount: 51 })).rejects.toThrow(/--train-count 51 is not valid .* from 1 to 50/);
+  });
+
+  test('online: real IDX files from a (loopback) mirror are verified, cached and read', async () => {
+    const served = path.join(dir, 'mirror');
+    writeIdxDataset(served, small());
+    const server = http.createServer((request, response) => {
+      const file = path.join(served, path.basename(request.url ?? ''));
+      if (fs.existsSync(file)) response.end(fs.readFileSync(file));
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const files = fs.readdirSync(served).map((name) => ({
+        name,
+        md5: crypto.createHash('md5').update(fs.readFileSync(path.join(served, name))).digest('hex'),
+      }));
+      const cacheDir = path.join(dir, 'cache');
+      const mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/MNIST/`;
+      const resolved = await resolveDataset({ cacheDir, mirrors: [mirror], files, testCount: 7 });
+      expect(resolved.kind).toBe('download');
+      expect(resolved.source).toContain(cacheDir);
+      expect([resolved.data.train.count, resolved.data.test.count]).toEqual([50, 7]);
+      expect(resolved.data.train.labels).toEqual(small().train.labels);
+      expect(fs.readdirSync(cacheDir).sort()).toEqual(files.map((f) => f.name).sort());
+    } finally {
+      server.close();
+    }
   });
 
   test('when no mirror answers, local mode says so and uses the packaged digits', async () => {
