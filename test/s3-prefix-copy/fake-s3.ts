@@ -43,10 +43,14 @@ export class FakeS3 {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  get endpoint(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
   client(): S3Client {
     return new S3Client({
       region: 'eu-west-1',
-      endpoint: `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`,
+      endpoint: this.endpoint,
       forcePathStyle: true,
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
       maxAttempts: 1,
