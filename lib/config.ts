@@ -6,6 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Node } from 'constructs';
+import { MAX_PROVIDER_TIMEOUT, TRAINING_JOB_MARGIN } from './sagemaker-training-job';
+import { SERVERLESS_MEMORY_SIZES_MB } from './serverless-endpoint';
 
 export type DataSource = 'sample-files' | 'local' | 's3';
 export type BucketEncryptionSetting = 's3-managed' | 'kms';
@@ -112,13 +114,10 @@ export const DEFAULT_SETTINGS: MnistSettings = Object.freeze({
 });
 
 /**
- * The custom resource that waits for training gives up after one hour (the `Provider`
- * framework's limit); provisioning and uploading need minutes of that, so the job's own
- * limits stay below.
+ * The custom resource that waits for training gives up after one hour (CloudFormation's limit);
+ * provisioning and uploading need minutes of that, so the job's own limits stay below (50).
  */
-export const TRAINING_WAIT_LIMIT_MINUTES = 50;
-
-export const SERVERLESS_MEMORY_SIZES = [1024, 2048, 3072, 4096, 5120, 6144] as const;
+export const TRAINING_WAIT_LIMIT_MINUTES = MAX_PROVIDER_TIMEOUT.minus(TRAINING_JOB_MARGIN).toMinutes();
 
 /** MNIST specifics of this app (not settings: changing them needs code changes elsewhere). */
 export const MNIST = Object.freeze({
@@ -194,7 +193,7 @@ const SCHEMA: { [K in keyof MnistSettings]-?: Kind } = {
   realtimeMaxRequestsPerSecond: { type: 'integer', min: 1, max: 10000 },
   dataCapturePercent: { type: 'integer', min: 0, max: 100 },
   serverlessEndpoint: { type: 'boolean' },
-  serverlessMemoryMb: { type: 'integer', min: 1024, max: 6144, oneOf: SERVERLESS_MEMORY_SIZES },
+  serverlessMemoryMb: { type: 'integer', min: 1024, max: 6144, oneOf: SERVERLESS_MEMORY_SIZES_MB },
   serverlessMaxConcurrency: { type: 'integer', min: 1, max: 200 },
   serverlessProvisionedConcurrency: { type: 'integer', min: 0, max: 200 },
   smokeTestOnDeploy: { type: 'boolean' },

@@ -2,7 +2,7 @@ import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { CfnEndpoint, CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 
-export const SERVERLESS_MEMORY_SIZES_MB = [1024, 2048, 3072, 4096, 5120, 6144];
+export const SERVERLESS_MEMORY_SIZES_MB: readonly number[] = [1024, 2048, 3072, 4096, 5120, 6144];
 
 export interface ServerlessEndpointProps {
   readonly model: sagemaker.IModel;

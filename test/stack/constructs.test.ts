@@ -1,0 +1,122 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
+import { PyTorchModel } from '../../lib/pytorch-model';
+import { RealtimeEndpoint } from '../../lib/realtime-endpoint';
+import { ServerlessEndpoint } from '../../lib/serverless-endpoint';
+import { EndpointSmokeTest } from '../../lib/smoke-test';
+import { TrainingData } from '../../lib/training-data';
+import { newApp, roleStatements, single } from './synth';
+
+// The generic constructs on their own, as another model's stack would use them.
+function fixture() {
+  const stack = new Stack(newApp(), 'S');
+  const model = sagemaker.Model.fromModelName(stack, 'Imported', 'some-model');
+  return { stack, model };
+}
+
+describe('ServerlessEndpoint validates its configuration at synth time', () => {
+  test.each([
+    [{ memorySizeInMb: 1500 }, /memorySizeInMb must be one of 1024, 2048, 3072, 4096, 5120, 6144, got 1500/],
+    [{ memorySizeInMb: 8192 }, /memorySizeInMb must be one of/],
+    [{ maxConcurrency: 0 }, /maxConcurrency must be a whole number from 1 to 200, got 0/],
+    [{ maxConcurrency: 201 }, /from 1 to 200, got 201/],
+    [{ maxConcurrency: 2, provisionedConcurrency: 3 }, /provisionedConcurrency must be a whole number from 1 to maxConcurrency \(2\), got 3/],
+    [{ provisionedConcurrency: 0 }, /provisionedConcurrency must be a whole number from 1/],
+  ])('%o', (props, message) => {
+    const { stack, model } = fixture();
+    expect(() => new ServerlessEndpoint(stack, 'E', { model, ...props })).toThrow(message);
+  });
+
+  test('defaults: 2048 MB, max concurrency 1', () => {
+    const { stack, model } = fixture();
+    new ServerlessEndpoint(stack, 'E', { model });
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [{ ModelName: 'some-model', VariantName: 'AllTraffic', ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 1 } }],
+    });
+  });
+});
+
+describe('RealtimeEndpoint', () => {
+  test.each([
+    [{ instanceCount: 0 }, /instanceCount must be a whole number ≥ 1, got 0/],
+    [{ instanceCount: 3, maxInstanceCount: 2 }, /maxInstanceCount must be a whole number ≥ instanceCount \(3\), got 2/],
+    [{ dataCapture: { samplingPercentage: 0, destinationS3Uri: 's3://b/p/' } }, /samplingPercentage must be a whole number from 1 to 100, got 0/],
+    [{ dataCapture: { samplingPercentage: 101, destinationS3Uri: 's3://b/p/' } }, /got 101/],
+  ])('rejects %o', (props, message) => {
+    const { stack, model } = fixture();
+    expect(() => new RealtimeEndpoint(stack, 'E', { model, instanceType: 'ml.m5.large', ...props })).toThrow(message);
+  });
+
+  test('no autoscaling when the maximum equals the count', () => {
+    const { stack, model } = fixture();
+    new RealtimeEndpoint(stack, 'E', { model, instanceType: 'ml.m5.large', instanceCount: 2, maxInstanceCount: 2 });
+    Template.fromStack(stack).resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+  });
+});
+
+describe('EndpointSmokeTest (generic: any endpoints by name and ARN)', () => {
+  const endpoints = [
+    { endpointName: 'a', endpointArn: 'arn:aws:sagemaker:eu-west-1:111122223333:endpoint/a' },
+    { endpointName: 'b', endpointArn: 'arn:aws:sagemaker:eu-west-1:111122223333:endpoint/b' },
+  ];
+
+  test('invoke rights on exactly the given endpoints; names and threshold in the environment', () => {
+    const { stack } = fixture();
+    new EndpointSmokeTest(stack, 'Smoke', { endpoints, minAccuracy: 0.8, runOnDeploy: false, revision: { MODEL_REVISION: 'abc' } });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('Custom::Trigger', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x', Timeout: 600,
+      Environment: { Variables: { ENDPOINT_NAMES: 'a,b', MIN_ACCURACY: '0.8', MODEL_REVISION: 'abc' } },
+    });
+    const [roleId] = single(template, 'AWS::IAM::Role', 'SmokeRole');
+    expect(roleStatements(template, roleId)).toContainEqual(expect.objectContaining({
+      Action: 'sagemaker:InvokeEndpoint', Resource: endpoints.map((e) => e.endpointArn),
+    }));
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test.each([
+    [{ endpoints: [] }, /needs at least one endpoint/],
+    [{ minAccuracy: 1.5 }, /minAccuracy must be a fraction from 0 to 1, got 1.5/],
+    [{ revision: { ENDPOINT_NAMES: 'x' } }, /revision key 'ENDPOINT_NAMES'/],
+    [{ revision: { 'model-name': 'x' } }, /UPPER_SNAKE/],
+    [{ endpoints: [{ endpointName: 'a,b', endpointArn: 'arn' }] }, /cannot contain commas/],
+  ])('rejects %o', (props, message) => {
+    const { stack } = fixture();
+    expect(() => new EndpointSmokeTest(stack, 'Smoke', { endpoints, ...props })).toThrow(message);
+  });
+});
+
+describe('PyTorchModel', () => {
+  test('reads exactly its artifact (not the bucket), with KMS decrypt on that bucket key only', () => {
+    const stack = new Stack(newApp(), 'S');
+    const bucket = new s3.Bucket(stack, 'B', { encryption: s3.BucketEncryption.KMS });
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    new PyTorchModel(stack, 'M', { role, imageUri: 'img:1', modelDataBucket: bucket, modelDataKey: 'out/job/output/model.tar.gz', entryPoint: 'inference.py' });
+    const template = Template.fromStack(stack);
+    const [bucketId] = single(template, 'AWS::S3::Bucket');
+    const [keyId] = single(template, 'AWS::KMS::Key');
+    const [, policy] = single(template, 'AWS::IAM::Policy', 'MArtifactRead');
+    expect(policy.Properties!.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/out/job/output/model.tar.gz']] } },
+        { Action: 'kms:Decrypt', Effect: 'Allow', Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+      ],
+    });
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      PrimaryContainer: { Image: 'img:1', Environment: Match.objectLike({ SAGEMAKER_PROGRAM: 'inference.py' }) },
+    });
+    template.resourceCountIs('AWS::IAM::Role', 1); // no role of the alpha's own (it would carry AmazonSageMakerFullAccess)
+  });
+});
+
+test('TrainingData wants a prefix ending in /', () => {
+  const stack = new Stack(newApp(), 'S');
+  const bucket = new s3.Bucket(stack, 'B');
+  expect(() => new TrainingData(stack, 'D', { source: { kind: 's3', s3Uri: 's3://x/y/' }, bucket, prefix: 'data' })).toThrow(/must end with '\/'/);
+});
