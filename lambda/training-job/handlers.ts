@@ -11,7 +11,7 @@ import type {
 import { trainingJobConsoleUrl, trainingJobLogsUrl } from '../shared/console-links';
 import { BackoffOptions, errorName, isThrottlingError, loggingBackoff, withBackoff } from '../shared/retry';
 import { metricAttributeName } from './hyperparameters';
-import { isJobNameFromPrefix, makeJobName } from './job-name';
+import { isJobNameFromPrefix, jobNameTime, makeJobName } from './job-name';
 import { buildCreateTrainingJobRequest, parseNumber, TrainingJobProperties } from './properties';
 
 /**
@@ -45,6 +45,8 @@ export interface Dependencies {
 type Event = CloudFormationCustomResourceEvent & { PhysicalResourceId?: string };
 
 const RUNNING_STATUSES = new Set(['InProgress', 'Stopping']);
+/** How long after its creation a job missing from DescribeTrainingJob counts as "not visible yet". */
+const NOT_VISIBLE_GRACE_MS = 5 * 60 * 1000;
 
 function propertiesOf(event: Event): TrainingJobProperties {
   return event.ResourceProperties as unknown as TrainingJobProperties;
@@ -264,7 +266,16 @@ export async function isComplete(event: Event, deps: Dependencies): Promise<IsCo
     }
     throw error;
   }
-  if (!job) throw new Error(`Training job ${jobName} does not exist (was it deleted outside CloudFormation?)`);
+  if (!job) {
+    // The first poll comes right after CreateTrainingJob: give a new job a moment to become visible.
+    const created = jobNameTime(jobName);
+    const now = (deps.now ?? (() => new Date()))();
+    if (created && now.getTime() - created.getTime() < NOT_VISIBLE_GRACE_MS) {
+      log(`Training job ${jobName} is not visible yet; polling again`);
+      return { IsComplete: false };
+    }
+    throw new Error(`Training job ${jobName} does not exist (was it deleted outside CloudFormation?)`);
+  }
   logPoll(job, deps);
 
   const logs = trainingJobLogsUrl(deps.region, jobName);

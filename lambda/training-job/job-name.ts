@@ -42,3 +42,11 @@ export function isJobNameFromPrefix(name: string, prefix: string): boolean {
     name.startsWith(`${prefix.toLowerCase()}-`)
   );
 }
+
+/** When a name from {@link makeJobName} was made (UTC), or undefined for other names. */
+export function jobNameTime(name: string): Date | undefined {
+  const match = /-(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})-[a-z0-9]{4}$/.exec(name);
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, s] = match;
+  return new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
+}

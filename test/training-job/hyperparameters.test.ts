@@ -10,7 +10,7 @@ import {
   scriptModeHyperparameters,
   validateHyperparameters,
 } from '../../lambda/training-job/hyperparameters';
-import { isJobNameFromPrefix, JOB_NAME_PATTERN, makeJobName, validateJobNamePrefix } from '../../lambda/training-job/job-name';
+import { isJobNameFromPrefix, JOB_NAME_PATTERN, jobNameTime, makeJobName, validateJobNamePrefix } from '../../lambda/training-job/job-name';
 
 const PYTHON = path.join(__dirname, '..', '..', 'scripts', 'python.sh');
 
@@ -94,6 +94,8 @@ describe('job names', () => {
     expect(isJobNameFromPrefix(name, prefix)).toBe(true);
     expect(isJobNameFromPrefix(name, 'A'.repeat(42))).toBe(false);
     expect(isJobNameFromPrefix('other-20261126080910-9999', 'mnist')).toBe(false);
+    expect(jobNameTime(name)).toEqual(new Date('2026-11-26T08:09:10Z'));
+    expect(jobNameTime('someone-elses-job')).toBeUndefined();
   });
 
   test.each(['', '-mnist', 'mnist-', 'mnist_train', 'mnist train', 'x'.repeat(44)])('prefix %p is refused', (prefix) => {

@@ -220,6 +220,18 @@ describe('create', () => {
     );
   });
 
+  test('a job not visible yet on the first poll is polled again; one missing for minutes fails the deploy', async () => {
+    const created = new Date('2026-11-26T08:00:00Z');
+    let now = created;
+    deps = { ...deps, now: () => now };
+    const waiting = (name: string) => ({ ...event('Create'), PhysicalResourceId: name }) as CloudFormationCustomResourceEvent;
+    const name = 'mnist-train-20261126080000-abcd'; // as if CreateTrainingJob had answered but Describe lags
+    await expect(isComplete(waiting(name), deps)).resolves.toEqual({ IsComplete: false });
+    expect(lines).toContain(`Training job ${name} is not visible yet; polling again`);
+    now = new Date(created.getTime() + 6 * 60 * 1000);
+    await expect(isComplete(waiting(name), deps)).rejects.toThrow(`Training job ${name} does not exist (was it deleted outside CloudFormation?)`);
+  });
+
   test('two creates in the same second get different, valid names', async () => {
     const fixed = new Date('2026-11-26T08:00:00Z');
     let seed = 0;
