@@ -167,22 +167,28 @@ class _Parser(argparse.ArgumentParser):
 def parse_args(argv=None, env=None):
     env = os.environ if env is None else env
     p = _Parser(description=__doc__.splitlines()[0])
-    # The article's hyperparameters (same names and meaning; defaults tuned for speed, see README).
-    p.add_argument("--batch-size", type=int, default=64, help="training batch size per host (default: 64)")
+    # The article's hyperparameters: same names and meaning; defaults chosen for speed (README).
+    p.add_argument("--batch-size", type=int, default=32,
+                   help="training batch size, split evenly across hosts (default: 32)")
     p.add_argument("--test-batch-size", type=int, default=1000, help="test batch size (default: 1000)")
     p.add_argument("--epochs", type=int, default=10, help="passes over the training set (default: 10)")
-    p.add_argument("--lr", type=float, default=0.05, help="peak learning rate (default: 0.05)")
-    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default: 0.9)")
+    p.add_argument("--lr", type=float, default=0.003, help="(peak) learning rate (default: 0.003)")
+    p.add_argument("--momentum", type=float, default=0.9,
+                   help="SGD momentum, or Adam's beta1 (its momentum term) (default: 0.9)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     p.add_argument("--log-interval", type=int, default=100, help="batches between progress lines (default: 100)")
-    p.add_argument("--backend", type=str, default=None, help="distributed backend: gloo (CPU/GPU) or nccl (GPU)")
-    # New knobs.
+    p.add_argument("--backend", type=str, default=None,
+                   help="distributed backend for several hosts: gloo (CPU/GPU) or nccl (GPU); "
+                   "default gloo on CPU, nccl on GPU")
+    # New knobs. `--optimizer sgd --lr-schedule constant --lr 0.01 --momentum 0.5 --batch-size 64`
+    # is the article's recipe.
+    p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="adam or sgd (default: adam)")
     p.add_argument(
         "--lr-schedule",
         choices=("onecycle", "constant"),
         default="onecycle",
-        help="onecycle: warm up to --lr, then anneal to 0 over all epochs; constant: --lr throughout "
-        "(with --lr 0.01 --momentum 0.5 this is the article's recipe) (default: onecycle)",
+        help="onecycle: warm up to --lr, then cosine-anneal to 0 by the last epoch; constant: --lr "
+        "throughout (default: onecycle)",
     )
     p.add_argument("--warmup", type=float, default=0.15, help="onecycle warm-up share of all steps (default: 0.15)")
     # Container environment (SageMaker training toolkit).
@@ -212,8 +218,19 @@ def check_args(args):
         raise HyperparameterError(
             "SM_CURRENT_HOST {!r} is not one of SM_HOSTS {!r}.".format(args.current_host, args.hosts)
         )
+    if args.batch_size < len(args.hosts):
+        raise HyperparameterError(
+            "--batch-size {} is smaller than the {} hosts it is split across.".format(args.batch_size, len(args.hosts))
+        )
     if args.backend is not None and args.backend not in ("gloo", "nccl"):
         raise HyperparameterError("--backend {!r} is not supported: use gloo (CPU or GPU) or nccl (GPU).".format(args.backend))
+
+
+def make_optimizer(args, parameters):
+    if args.optimizer == "adam":
+        return torch.optim.Adam(parameters, lr=args.lr, betas=(args.momentum, 0.999))
+    nesterov = args.lr_schedule == "onecycle" and args.momentum > 0
+    return torch.optim.SGD(parameters, lr=args.lr, momentum=args.momentum, nesterov=nesterov)
 
 
 def learning_rate(args, step, total_steps):
@@ -287,19 +304,21 @@ def train(args):
 
     net = Net().to(device)
     model = nn.parallel.DistributedDataParallel(net) if distributed else net
-    nesterov = args.lr_schedule == "onecycle" and args.momentum > 0
-    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum, nesterov=nesterov)
+    optimizer = make_optimizer(args, model.parameters())
 
+    # --batch-size is the global batch: each host takes its share, DDP averages the gradients,
+    # so one or several hosts follow the same recipe (same steps, same learning rates).
+    host_batch = args.batch_size // world_size
     shard_size = len(epoch_shard(len(train_x), 1, args.seed, rank, world_size))
-    steps_per_epoch = math.ceil(shard_size / args.batch_size)
+    steps_per_epoch = math.ceil(shard_size / host_batch)
     total_steps = steps_per_epoch * args.epochs
     step = 0
     for epoch in range(1, args.epochs + 1):
         model.train()
         started = time.time()
         shard = epoch_shard(len(train_x), epoch, args.seed, rank, world_size).to(device)
-        for batch_idx, start in enumerate(range(0, shard_size, args.batch_size), 1):
-            idx = shard[start : start + args.batch_size]
+        for batch_idx, start in enumerate(range(0, shard_size, host_batch), 1):
+            idx = shard[start : start + host_batch]
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(args, step, total_steps)
             optimizer.zero_grad(set_to_none=True)
