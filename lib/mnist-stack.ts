@@ -113,8 +113,9 @@ export class MnistSageMakerStack extends Stack {
       outputKmsKey: key,
       minimumMetric: { name: MNIST.accuracyMetricName, value: s.minTestAccuracy * 100 },
     });
-    // The job starts only once the data is in place and the role's policy grants what it needs.
-    this.trainingJob.node.addDependency(data, role);
+    // The job starts only once the data is in place and the role's policy grants what it needs;
+    // only the job itself waits: its handlers and state machine are created alongside the data copy.
+    this.trainingJob.resource.node.addDependency(data, role);
 
     const model = new PyTorchModel(this, 'Model', {
       role: role.role,

@@ -204,6 +204,9 @@ describe('training data and training job', () => {
     const deps = directDependencies(template, ids.training);
     expect(deps).toContain(ids.copy);
     expect(deps).toContain(single(template, 'AWS::IAM::Policy', 'ExecutionRoleDefaultPolicy')[0]);
+    // ...while the job's own handlers are created in parallel with the copy, not after it
+    const [onEvent] = single(template, 'AWS::Lambda::Function', 'TrainingOnEvent');
+    expect(allDependencies(template, onEvent)).not.toContain(ids.copy);
   });
 });
 
