@@ -24,10 +24,11 @@ export class MnistStage extends Stage implements SmokeTestedStage {
   }
 }
 
-/** dev: serverless only (pay per request). */
+/** dev: serverless only (pay per request); data capture needs the real-time endpoint, so it is off. */
 export const DEV_SETTINGS: MnistSettingsOverrides = Object.freeze({
   realtimeEndpoint: false,
   serverlessEndpoint: true,
+  dataCapturePercent: 0,
 });
 
 /** prod: the real-time endpoint, scaling from 1 to 4 instances on invocations per instance. */

@@ -75,4 +75,16 @@ describe('the MNIST pipeline: dev and prod from one stage class', () => {
       expect(stage.smokeTestFunctionNamePrefix).toBe(`${stage.stack.stackName}-`);
     }
   });
+
+  test('cdk.json settings that only fit prod (data capture on the real-time endpoint) do not break dev', () => {
+    const withCapture = new App({ context: { ...CDK_CONTEXT, dataCapturePercent: '10', 'aws:cdk:bundling-stacks': [] } });
+    const stack = new PipelineStack(withCapture, 'MnistPipeline', {
+      env: { account: '123456789012', region: 'eu-west-1' },
+      source: { connectionArn: 'arn:aws:codeconnections:eu-west-1:123456789012:connection/abc', repository: 'o/r', branch: 'main' },
+      stages: mnistPipelineStages(),
+    });
+    const [devStage, prodStage] = stack.stages as MnistStage[];
+    expect(devStage.stack.settings.dataCapturePercent).toBe(0);
+    expect(prodStage.stack.settings.dataCapturePercent).toBe(10);
+  });
 });
