@@ -111,7 +111,8 @@ export class MnistSageMakerStack extends Stack {
       interContainerTrafficEncryption: s.interContainerTrafficEncryption,
       volumeKmsKey: key,
       outputKmsKey: key,
-      minimumMetric: { name: MNIST.accuracyMetricName, value: s.minTestAccuracy * 100 },
+      // The metric is a percentage; round away float noise (0.57 * 100 = 56.99999999999999).
+      minimumMetric: { name: MNIST.accuracyMetricName, value: Number((s.minTestAccuracy * 100).toFixed(6)) },
     });
     // The job starts only once the data is in place and the role's policy grants what it needs;
     // only the job itself waits: its handlers and state machine are created alongside the data copy.

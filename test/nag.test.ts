@@ -50,7 +50,7 @@ beforeAll(() => {
   defaults = runNag({});
   everything = runNag({
     bucketEncryption: 'kms', destroyBucketOnDelete: true, dataSource: 'local', dataLocalPath: dataDir,
-    spotTraining: true, spotMaxWaitMinutes: 45, networkIsolation: true, interContainerTrafficEncryption: true,
+    spotTraining: true, spotMaxWaitMinutes: 45, interContainerTrafficEncryption: true,
     realtimeMaxInstanceCount: 3, dataCapturePercent: 10, serverlessProvisionedConcurrency: 1, alarmEmail: 'ops@example.com',
   });
 });
