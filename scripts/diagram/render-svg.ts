@@ -14,7 +14,7 @@ const GAP_Y = 40;
 const MIN_WIDTH = 720;
 const MARGIN = 24;
 const TITLE_SPACE = 56;
-const LEGEND_SPACE = 72;
+const LEGEND_SPACE = 80;
 const CHAR_WIDTH = 6.3; // average width of an 11px sans-serif character, for truncation
 const TITLE_CHAR_WIDTH = 7.6; // 12px bold
 
@@ -39,6 +39,7 @@ interface Placed {
   readonly x: number;
   readonly y: number;
   readonly height: number;
+  readonly row: number;
 }
 
 export function friendlyType(type: string): string {
@@ -123,11 +124,11 @@ export function renderSvg(model: DiagramModel, options: RenderOptions): string {
 
   const placed = new Map<string, Placed>();
   let y = TITLE_SPACE;
-  for (const row of rows) {
+  for (const [r, row] of rows.entries()) {
     let x = (width - rowWidth(row)) / 2;
     for (const id of row) {
       const node = byId.get(id)!;
-      placed.set(id, { node, lines: linesOf(node), x, y, height: heightOf(node) });
+      placed.set(id, { node, lines: linesOf(node), x, y, height: heightOf(node), row: r });
       x += NODE_WIDTH + GAP_X;
     }
     y += rowHeight(row) + GAP_Y;
@@ -168,7 +169,9 @@ export function renderSvg(model: DiagramModel, options: RenderOptions): string {
       mutual || !downwards ? ' marker-start="url(#arrow)"' : '',
       mutual || downwards ? ' marker-end="url(#arrow)"' : '',
     ].join('');
-    out.push(`<path d="${path}" fill="none" stroke="#687078" stroke-width="1.2"${markers} data-from="${escapeXml(edge.from)}" data-to="${escapeXml(edge.to)}"/>`);
+    // A link that skips rows passes behind boxes: dashed and lighter, so it is not read as going through them.
+    const style = lower.row - upper.row > 1 ? 'stroke="#8d99a3" stroke-dasharray="5 4"' : 'stroke="#687078"';
+    out.push(`<path d="${path}" fill="none" ${style} stroke-width="1.2"${markers} data-from="${escapeXml(edge.from)}" data-to="${escapeXml(edge.to)}"/>`);
   }
 
   for (const { node, lines, x, y: top, height: h } of placed.values()) {
@@ -202,7 +205,8 @@ export function renderSvg(model: DiagramModel, options: RenderOptions): string {
     lx += itemWidth;
   }
   out.push(
-    `<text x="${MARGIN}" y="${round(ly + 32)}" font-size="10" fill="#545b64">Arrow A → B: a resource in B references one in A (Ref, GetAtt, Sub or DependsOn). Title: construct id; lines: its resource types.</text>`,
+    `<text x="${MARGIN}" y="${round(ly + 30)}" font-size="10" fill="#545b64">Arrow A → B: a resource in B references one in A (Ref, GetAtt, Sub or DependsOn); dashed: the link passes behind boxes.</text>`,
+    `<text x="${MARGIN}" y="${round(ly + 43)}" font-size="10" fill="#545b64">Box title: the construct id in the stack; lines: its CloudFormation resource types (policies and permissions omitted).</text>`,
     '</svg>',
     '',
   );
