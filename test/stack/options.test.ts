@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { asArray, resources, roleStatements, single, synthMnist } from './synth';
+import { MnistSageMakerStack } from '../../lib/mnist-stack';
+import { asArray, resources, roleStatements, single, synthMnist, validationFindings } from './synth';
 
 const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });
 
@@ -15,9 +16,10 @@ afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 describe('every option switched on (settings as -c passes them: strings)', () => {
   let template: Template;
+  let stack: MnistSageMakerStack;
   let ids: Record<string, string>;
   beforeAll(() => {
-    ({ template } = synthMnist({
+    ({ template, stack } = synthMnist({
       context: {
         bucketEncryption: 'kms',
         destroyBucketOnDelete: 'true',
@@ -48,6 +50,10 @@ describe('every option switched on (settings as -c passes them: strings)', () =>
       slConfig: id('AWS::SageMaker::EndpointConfig', 'ServerlessEndpoint'),
       training: id('Custom::SageMakerTrainingJob', 'Training'),
     };
+  });
+
+  test("CloudFormation's own validation finds nothing", () => {
+    expect(validationFindings(stack)).toEqual([]);
   });
 
   test('KMS: a rotating key encrypts the bucket, training volumes and output, endpoint storage and captures', () => {

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Environment } from 'aws-cdk-lib';
+import { App, Environment, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { MnistSettingsOverrides } from '../../lib/config';
 import { MnistSageMakerStack } from '../../lib/mnist-stack';
@@ -126,4 +126,10 @@ export function evaluateInRegion(template: Template, value: unknown, region: str
     throw new Error(`cannot evaluate ${JSON.stringify(node)}`);
   };
   return evaluate(value);
+}
+
+/** The plugin reports of the validation report `cdk synth` wrote for this stack's app (CloudFormation's own checks). */
+export function validationFindings(stack: Stack): unknown[] {
+  const file = path.join((stack.node.root as App).outdir, 'validation-report.json');
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { pluginReports: unknown[] }).pluginReports;
 }
