@@ -336,11 +336,40 @@ function isUnset(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
 
+/** Levenshtein distance, for "did you mean" on misspelt setting names. */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+/**
+ * A context key that is almost a setting's name (`-c trainingInstanceCout=1`) would otherwise be
+ * ignored without a word: refuse it. Keys far from every setting (feature flags, other apps'
+ * context such as `pipeline`) pass.
+ */
+function rejectMisspeltSettings(keys: string[]): void {
+  for (const key of keys) {
+    if (key.includes(':') || (SETTING_NAMES as string[]).includes(key)) continue;
+    const near = SETTING_NAMES.find((name) => name.toLowerCase() === key.toLowerCase() || editDistance(name, key) <= 2);
+    if (near) throw new SettingsError(`Unknown setting ${key}: did you mean ${near}? (-c ${near}=<value>; the settings are listed in README.md, Configuration)`);
+  }
+}
+
 /**
  * Resolve the settings: `overrides` (from code) over context (`cdk.json`, `-c`) over
  * defaults, each value parsed and checked, then checked together.
  */
 export function resolveSettings(node: Node | undefined, overrides: MnistSettingsOverrides = {}): MnistSettings {
+  rejectMisspeltSettings([...Object.keys(node?.getAllContext() ?? {}), ...Object.keys(overrides)]);
   const resolved: Record<string, unknown> = {};
   for (const name of SETTING_NAMES) {
     const kind = SCHEMA[name];

@@ -71,7 +71,7 @@ describe('values from -c arrive as strings and are parsed', () => {
   });
 
   test('code overrides win over context, context over defaults', () => {
-    const app = new App({ context: { trainingInstanceCount: '3', epochsIgnored: 'x' } });
+    const app = new App({ context: { trainingInstanceCount: '3' } });
     expect(resolveSettings(app.node).trainingInstanceCount).toBe(3);
     expect(resolveSettings(app.node, { trainingInstanceCount: 1 }).trainingInstanceCount).toBe(1);
   });
@@ -111,6 +111,21 @@ describe('a bad value fails with the setting name and the allowed values', () =>
     expect(() => fromCli({ [name]: value })).toThrow(message);
     // and the error tells how to set it
     expect(() => fromCli({ [name]: value })).toThrow(`-c ${name.split('.')[0]}=<value>`);
+  });
+});
+
+describe('misspelt setting names fail instead of being ignored', () => {
+  test.each([
+    ['trainingInstanceCout', 'trainingInstanceCount'],
+    ['serverlessmemorymb', 'serverlessMemoryMb'],
+    ['realtimeEndpoints', 'realtimeEndpoint'],
+  ])('%s → did you mean %s?', (typo, name) => {
+    expect(() => fromCli({ [typo]: '1' })).toThrow(`Unknown setting ${typo}: did you mean ${name}?`);
+    expect(() => resolveSettings(undefined, { [typo]: 1 } as never)).toThrow(`did you mean ${name}?`);
+  });
+
+  test('other context (feature flags, the pipeline app\'s keys) passes', () => {
+    expect(() => fromCli({ pipeline: 'false', connectionArn: 'arn:x', repository: 'o/r', branch: 'main', '@aws-cdk/core:checkSecretUsage': 'true' })).not.toThrow();
   });
 });
 
