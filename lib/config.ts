@@ -6,8 +6,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Node } from 'constructs';
+import { isGpuInstanceType } from './instance-types';
 import { MAX_PROVIDER_TIMEOUT, TRAINING_JOB_MARGIN } from './sagemaker-training-job';
 import { SERVERLESS_MEMORY_SIZES_MB } from './serverless-endpoint';
+
+export { isGpuInstanceType };
 
 export type DataSource = 'sample-files' | 'local' | 's3';
 export type BucketEncryptionSetting = 's3-managed' | 'kms';
@@ -275,10 +278,6 @@ function parseValue(name: string, kind: Kind, raw: unknown): unknown {
   }
 }
 
-/** GPU instance families (ml.g4dn, ml.g5, ml.p3, ml.p4d, …) get the GPU image tags. */
-export function isGpuInstanceType(instanceType: string): boolean {
-  return /^ml\.[gp]\d+[a-z]*\./.test(instanceType);
-}
 
 function isNeuronInstanceType(instanceType: string): boolean {
   return /^ml\.(inf|trn)\d/.test(instanceType);

@@ -8,6 +8,7 @@ import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { Construct } from 'constructs';
 import { isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, resolveSettings } from './config';
 import { DlcImage } from './dlc-image';
+import { hasInstanceStorage } from './instance-types';
 import { PyTorchModel } from './pytorch-model';
 import { RealtimeEndpoint } from './realtime-endpoint';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
@@ -109,7 +110,8 @@ export class MnistSageMakerStack extends Stack {
         : undefined,
       networkIsolation: s.networkIsolation,
       interContainerTrafficEncryption: s.interContainerTrafficEncryption,
-      volumeKmsKey: key,
+      // Instances with NVMe storage encrypt it in hardware and take no volume key.
+      volumeKmsKey: hasInstanceStorage(s.trainingInstanceType) ? undefined : key,
       outputKmsKey: key,
       // The metric is a percentage; round away float noise (0.57 * 100 = 56.99999999999999).
       minimumMetric: { name: MNIST.accuracyMetricName, value: Number((s.minTestAccuracy * 100).toFixed(6)) },

@@ -1,6 +1,8 @@
+import { Annotations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
+import { hasInstanceStorage } from './instance-types';
 import { Construct } from 'constructs';
 
 export interface DataCaptureOptions {
@@ -46,8 +48,14 @@ export class RealtimeEndpoint extends Construct {
     }
     this.variantName = props.variantName ?? 'AllTraffic';
 
+    // CreateEndpointConfig refuses KmsKeyId for Nitro instances with local NVMe storage; their
+    // instance store is always encrypted by the hardware (AES-256), so the key is left out there.
+    const volumeKey = hasInstanceStorage(props.instanceType) ? undefined : props.encryptionKey;
+    if (props.encryptionKey && !volumeKey) {
+      Annotations.of(this).addInfo(`${props.instanceType} has NVMe instance storage (hardware-encrypted); the endpoint's volume KMS key is not set.`);
+    }
     this.endpointConfig = new sagemaker.EndpointConfig(this, 'Config', {
-      encryptionKey: props.encryptionKey,
+      encryptionKey: volumeKey,
       instanceProductionVariants: [{
         model: props.model,
         variantName: this.variantName,
@@ -79,3 +87,4 @@ export class RealtimeEndpoint extends Construct {
     }
   }
 }
+

@@ -1,9 +1,11 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { PyTorchModel } from '../../lib/pytorch-model';
+import { hasInstanceStorage } from '../../lib/instance-types';
 import { RealtimeEndpoint } from '../../lib/realtime-endpoint';
 import { ServerlessEndpoint } from '../../lib/serverless-endpoint';
 import { EndpointSmokeTest } from '../../lib/smoke-test';
@@ -119,4 +121,24 @@ test('TrainingData wants a prefix ending in /', () => {
   const stack = new Stack(newApp(), 'S');
   const bucket = new s3.Bucket(stack, 'B');
   expect(() => new TrainingData(stack, 'D', { source: { kind: 's3', s3Uri: 's3://x/y/' }, bucket, prefix: 'data' })).toThrow(/must end with '\/'/);
+});
+
+describe('RealtimeEndpoint volume key', () => {
+  test.each([
+    ['ml.m5.large', true],
+    ['ml.c5.xlarge', true],
+    ['ml.m5d.large', false],
+    ['ml.c6id.large', false],
+    ['ml.g4dn.xlarge', false],
+    ['ml.g5.xlarge', false],
+    ['ml.p4d.24xlarge', false],
+    ['ml.p3.2xlarge', true],
+  ])('%s: KmsKeyId set = %s (refused for instances with NVMe instance storage)', (instanceType, keySet) => {
+    const { stack, model } = fixture();
+    const key = new kms.Key(stack, 'K');
+    new RealtimeEndpoint(stack, 'E', { model, instanceType, encryptionKey: key });
+    const [, config] = single(Template.fromStack(stack), 'AWS::SageMaker::EndpointConfig');
+    expect(config.Properties!.KmsKeyId !== undefined).toBe(keySet);
+    expect(hasInstanceStorage(instanceType)).toBe(!keySet);
+  });
 });

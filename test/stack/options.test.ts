@@ -201,6 +201,13 @@ describe('switches', () => {
     expect(template.toJSON().Mappings?.DlcRepositoryAccounts).toBeUndefined();
   });
 
+  test('KMS with a GPU (NVMe) training instance: no volume key (SageMaker refuses it there), output still encrypted', () => {
+    const { template } = synthMnist({ settings: { bucketEncryption: 'kms', trainingInstanceType: 'ml.g4dn.xlarge' } });
+    const [, job] = single(template, 'Custom::SageMakerTrainingJob');
+    expect(job.Properties!.VolumeKmsKeyId).toBeUndefined();
+    expect(job.Properties!.OutputKmsKeyId).toBeDefined();
+  });
+
   test('smokeTestOnDeploy=false: the function stays (for the pipeline and by hand), the trigger goes', () => {
     const { template, stack } = synthMnist({ context: { smokeTestOnDeploy: 'false' } });
     template.resourceCountIs('Custom::Trigger', 0);
