@@ -12,7 +12,6 @@ import argparse
 import gzip
 import io
 import json
-import logging
 import math
 import os
 import shutil
@@ -27,8 +26,6 @@ import torch
 import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
-
-logger = logging.getLogger(__name__)
 
 # Pixel statistics of the MNIST training set, as in the article's transforms.Normalize.
 PIXEL_MEAN = 0.1307
@@ -197,9 +194,7 @@ def parse_args(argv=None, env=None):
     p.add_argument("--model-dir", type=str, default=env.get("SM_MODEL_DIR", "/opt/ml/model"))
     p.add_argument("--data-dir", type=str, default=env.get("SM_CHANNEL_TRAINING", "/opt/ml/input/data/training"))
     p.add_argument("--num-gpus", type=int, default=int(env.get("SM_NUM_GPUS", "0") or 0))
-    args = p.parse_args(argv)
-    if isinstance(args.hosts, str):  # a default string that argparse did not convert
-        args.hosts = json.loads(args.hosts)
+    args = p.parse_args(argv)  # argparse also runs `type` on string defaults: SM_HOSTS becomes a list
     check_args(args)
     return args
 
@@ -207,7 +202,9 @@ def parse_args(argv=None, env=None):
 def check_args(args):
     for name in ("batch_size", "test_batch_size", "epochs", "log_interval"):
         if getattr(args, name) < 1:
-            raise HyperparameterError("--{} must be at least 1, got {}.".format(name.replace("_", "-"), getattr(args, name)))
+            raise HyperparameterError(
+                "--{} must be at least 1, got {}.".format(name.replace("_", "-"), getattr(args, name))
+            )
     if not (args.lr > 0 and math.isfinite(args.lr)):
         raise HyperparameterError("--lr must be a positive number, got {}.".format(args.lr))
     if not 0 <= args.momentum < 1:
@@ -223,7 +220,9 @@ def check_args(args):
             "--batch-size {} is smaller than the {} hosts it is split across.".format(args.batch_size, len(args.hosts))
         )
     if args.backend is not None and args.backend not in ("gloo", "nccl"):
-        raise HyperparameterError("--backend {!r} is not supported: use gloo (CPU or GPU) or nccl (GPU).".format(args.backend))
+        raise HyperparameterError(
+            "--backend {!r} is not supported: use gloo (CPU or GPU) or nccl (GPU).".format(args.backend)
+        )
 
 
 def make_optimizer(args, parameters):
@@ -405,7 +404,9 @@ def model_fn(model_dir):
     """Loads model.pth (this script's plain keys or the article's DataParallel `module.` keys)."""
     path = os.path.join(model_dir, "model.pth")
     if not os.path.isfile(path):
-        raise FileNotFoundError("No model.pth in {}: the model.tar.gz must hold model.pth at its root.".format(model_dir))
+        raise FileNotFoundError(
+            "No model.pth in {}: the model.tar.gz must hold model.pth at its root.".format(model_dir)
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except TypeError:  # torch older than 1.13 has no weights_only
@@ -449,7 +450,9 @@ def _decode_json(body):
     if isinstance(value, dict):  # also accept {"instances": [...]} / {"inputs": [...]}
         value = value.get("instances", value.get("inputs"))
     if not isinstance(value, list):
-        raise client_error(400, "The JSON body must be an array of images (or {\"instances\": [...]}) of numbers 0..255.")
+        raise client_error(
+            400, "The JSON body must be an array of images (or {\"instances\": [...]}) of numbers 0..255."
+        )
     try:
         array = np.asarray(value)
     except ValueError as e:
@@ -465,7 +468,9 @@ def _decode_csv(body):
         try:
             rows.append([float(cell) for cell in line.split(",")])
         except ValueError:
-            raise client_error(400, "CSV line {} is not all numbers: send 784 comma-separated pixels per line.".format(line_number))
+            raise client_error(
+                400, "CSV line {} is not all numbers: send 784 comma-separated pixels per line.".format(line_number)
+            )
         if len(rows[-1]) != len(rows[0]):
             raise client_error(
                 400, "CSV line {} has {} values but line 1 has {}: every line is one image of 784 pixels.".format(
@@ -477,13 +482,15 @@ def _decode_csv(body):
 def to_batch(array):
     """Checks a decoded request and returns raw pixels as float32 (N,1,28,28)."""
     if array.dtype.kind not in "uif":
-        raise client_error(400, "Pixels must be numbers 0..255; the request holds non-numeric values (type {}).".format(array.dtype))
+        raise client_error(
+            400, "Pixels must be numbers 0..255; the request holds non-numeric values (type {}).".format(array.dtype)
+        )
     if array.size == 0:
         raise client_error(400, "Empty batch: send at least one 28x28 image.")
     shape = array.shape
     if shape in ((IMAGE_SIDE, IMAGE_SIDE), (PIXELS,)):
         array = array.reshape(1, 1, IMAGE_SIDE, IMAGE_SIDE)
-    elif array.ndim == 2 and shape[1] == PIXELS or array.ndim == 3 and shape[1:] == (IMAGE_SIDE, IMAGE_SIDE):
+    elif (array.ndim == 2 and shape[1] == PIXELS) or (array.ndim == 3 and shape[1:] == (IMAGE_SIDE, IMAGE_SIDE)):
         array = array.reshape(shape[0], 1, IMAGE_SIDE, IMAGE_SIDE)
     elif not (array.ndim == 4 and shape[1:] == (1, IMAGE_SIDE, IMAGE_SIDE)):
         raise client_error(
@@ -492,15 +499,15 @@ def to_batch(array):
     if len(array) > MAX_BATCH:
         raise client_error(413, "Batch of {} images is over the limit of {}: split it into smaller requests.".format(
             len(array), MAX_BATCH))
-    array = array.astype(np.float32)
     if not np.isfinite(array).all():
         raise client_error(400, "Pixels must be finite numbers 0..255; the request holds NaN or infinity.")
-    low, high = float(array.min()), float(array.max())
+    low, high = array.min(), array.max()
     if low < 0 or high > 255:
         raise client_error(
-            400, "Pixels must be raw values 0..255 (not normalized); got values from {:g} to {:g}.".format(low, high)
+            400, "Pixels must be raw values 0..255 (not normalized); got values from {:g} to {:g}.".format(
+                float(low), float(high))
         )
-    return array
+    return array.astype(np.float32)
 
 
 def input_fn(request_body, request_content_type):

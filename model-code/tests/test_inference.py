@@ -138,6 +138,7 @@ class InferenceTest(unittest.TestCase):
             ("above 255", npy(self.payload + 1), "application/x-npy", 400, "0..255"),
             ("normalized", npy(self.payload / 255.0 - 0.5), "application/x-npy", 400, "not normalized"),
             ("NaN in npy", npy(with_nan), "application/x-npy", 400, "NaN"),
+            ("infinity", npy(np.full((1, 784), np.inf)), "application/x-npy", 400, "NaN or infinity"),
             ("NaN in JSON", "[" + ",".join(["NaN"] * 784) + "]", "application/json", 400, "NaN"),
             ("empty npy batch", npy(np.zeros((0, 1, 28, 28), np.float32)), "application/x-npy", 400, "Empty batch"),
             ("empty JSON batch", "[]", "application/json", 400, "Empty batch"),
