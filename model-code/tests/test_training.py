@@ -63,6 +63,15 @@ class TrainingTest(unittest.TestCase):
         logged = support.logged_accuracies(self.single_log)[-1]
         self.assertAlmostEqual(score_artifact(model_dir, self.channel), logged, places=2)
 
+    def test_the_articles_hyperparameters_unchanged_train_with_the_defaults(self):
+        host = support.SageMakerLayout(os.path.join(self.tmp, "article"), self.channel)
+        code, log = host.run(["--backend", "gloo", "--epochs", "1"])
+        self.assertEqual(code, 0, log)
+        self.assertEqual([int(e) for e in TEST_LINE.findall(log)], [1])
+        # One pass over 8,004 digits with the default recipe (measured 92%).
+        self.assertGreaterEqual(support.logged_accuracies(log)[0], 88.0, log)
+        self.assertEqual(sorted(os.listdir(host.model_dir)), ["code", "model.pth"])
+
     def test_two_hosts_on_loopback_make_one_artifact_that_scores_like_one_host(self):
         hosts = ("algo-1", "algo-2")
         root = os.path.join(self.tmp, "two")
