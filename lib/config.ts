@@ -126,6 +126,8 @@ export const TRAINING_WAIT_LIMIT_MINUTES = MAX_PROVIDER_TIMEOUT.minus(TRAINING_J
 export const MNIST = Object.freeze({
   modelCodeDirectory: path.join(__dirname, '..', 'model-code'),
   entryPoint: 'mnist.py',
+  /** For local virtual environments only: shipped, it would make the training container run pip at start. */
+  localOnlyFiles: ['requirements.txt'],
   jobNamePrefix: 'mnist',
   dataPrefix: 'mnist/data/',
   outputPrefix: 'mnist/output/',
@@ -141,7 +143,7 @@ export const MNIST = Object.freeze({
       't10k-labels-idx1-ubyte.gz',
     ],
   },
-  /** mnist.py's per-epoch test line (CONTRACTS A); accuracy is a percentage 0..100. */
+  /** mnist.py's per-epoch test line (see README, model code); accuracy is a percentage 0..100. */
   metricDefinitions: [
     { name: 'test:loss', regex: 'Test set: Average loss: ([0-9.]+)' },
     { name: 'test:accuracy', regex: 'Test set: Average loss: [0-9.]+, Accuracy: [0-9]+/[0-9]+ \\(([0-9.]+)%\\)' },

@@ -95,6 +95,7 @@ export class MnistSageMakerStack extends Stack {
       role: role.role,
       image: trainingImage.imageUri,
       sourceDirectory: MNIST.modelCodeDirectory,
+      excludeFromSource: [...MNIST.localOnlyFiles],
       entryPoint: MNIST.entryPoint,
       hyperparameters: s.hyperparameters,
       instanceType: s.trainingInstanceType,

@@ -37,6 +37,12 @@ export interface SageMakerTrainingJobProps {
   readonly image: string;
   /** Folder packed into `sourcedir.tar.gz` (`__pycache__`, `*.pyc`, `tests/` left out). */
   readonly sourceDirectory: string;
+  /**
+   * Files at the root of `sourceDirectory` not to ship, e.g. a `requirements.txt` kept for local
+   * virtual environments: in the archive it would make the container run pip at start.
+   * @default - none
+   */
+  readonly excludeFromSource?: string[];
   /** Script at the root of `sourceDirectory` the toolkit runs (`sagemaker_program`). */
   readonly entryPoint: string;
   /** Passed as `--key value`; JSON-encoded as the SageMaker SDK does. No spaces or shell characters. */
@@ -99,7 +105,7 @@ export class SageMakerTrainingJob extends Construct {
 
     // sourcedir.tar.gz, hashed on the uncompressed tar so a different zlib never changes the asset;
     // kept in one folder per content hash, so repeated synths do not pile up temporary files.
-    const tar = createTar(props.sourceDirectory);
+    const tar = createTar(props.sourceDirectory, { excludeRootFiles: props.excludeFromSource });
     const contentHash = crypto.createHash('sha256').update(tar).digest('hex');
     const tarball = path.join(os.tmpdir(), 'cdk-sagemaker-sourcedir', contentHash, 'sourcedir.tar.gz');
     if (!fs.existsSync(tarball)) {
@@ -254,10 +260,13 @@ export class SageMakerTrainingJob extends Construct {
 function validateProps(props: SageMakerTrainingJobProps, pollInterval: Duration, totalTimeout: Duration): void {
   validateJobNamePrefix(props.jobNamePrefix);
   validateHyperparameters(props.hyperparameters, (v) => Token.isUnresolved(v));
-  if (props.networkIsolation && fs.existsSync(path.join(props.sourceDirectory, 'requirements.txt'))) {
+  const shipsRequirements = !(props.excludeFromSource ?? []).includes('requirements.txt')
+    && fs.existsSync(path.join(props.sourceDirectory, 'requirements.txt'));
+  if (props.networkIsolation && shipsRequirements) {
     throw new Error(
       `sourceDirectory '${props.sourceDirectory}' has a requirements.txt, which makes the container run pip at start: ` +
-        'with networkIsolation it cannot reach an index and the job fails. Put the packages in the image, or turn networkIsolation off',
+        'with networkIsolation it cannot reach an index and the job fails. Put the packages in the image, leave the file out ' +
+          "(excludeFromSource: ['requirements.txt']), or turn networkIsolation off",
     );
   }
   const entryPath = path.join(props.sourceDirectory, props.entryPoint);

@@ -29,8 +29,14 @@ export interface TarEntry {
   readonly source?: string;
 }
 
+export interface TarOptions {
+  /** Files at the root of the source folder to leave out (e.g. a requirements.txt meant for local use only). */
+  readonly excludeRootFiles?: readonly string[];
+}
+
 /** Lists what goes into the archive, in archive order. Throws on symlinks and special files. */
-export function listTarEntries(sourceDir: string): TarEntry[] {
+export function listTarEntries(sourceDir: string, options: TarOptions = {}): TarEntry[] {
+  const excludedRootFiles = new Set(options.excludeRootFiles ?? []);
   const root = path.resolve(sourceDir);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
     throw new Error(`createTarGz: source directory '${sourceDir}' does not exist or is not a directory`);
@@ -51,7 +57,7 @@ export function listTarEntries(sourceDir: string): TarEntry[] {
         entries.push({ name: rel, type: 'directory', mode: 0o755 });
         walk(full, rel);
       } else if (stat.isFile()) {
-        if (SKIPPED_FILE_PATTERN.test(name)) continue;
+        if (SKIPPED_FILE_PATTERN.test(name) || (!prefix && excludedRootFiles.has(name))) continue;
         entries.push({ name: rel, type: 'file', mode: stat.mode & 0o111 ? 0o755 : 0o644, source: full });
       } else {
         throw new Error(`createTarGz: '${full}' is neither a regular file nor a directory`);
@@ -102,10 +108,10 @@ function header(entry: TarEntry, size: number): Buffer {
 }
 
 /** The uncompressed, deterministic tar archive of `sourceDir`. */
-export function createTar(sourceDir: string): Buffer {
+export function createTar(sourceDir: string, options: TarOptions = {}): Buffer {
   const parts: Buffer[] = [];
   const maxSize = 8 ** 11 - 1; // 11 octal digits
-  for (const entry of listTarEntries(sourceDir)) {
+  for (const entry of listTarEntries(sourceDir, options)) {
     if (entry.type === 'directory') {
       parts.push(header(entry, 0));
       continue;
@@ -132,16 +138,16 @@ export function gzipDeterministic(data: Buffer): Buffer {
 }
 
 /** Writes `outFile` as the deterministic tar.gz of `sourceDir` (the contract's signature). */
-export function createTarGz(sourceDir: string, outFile: string): void {
-  writeTarGz(sourceDir, outFile);
+export function createTarGz(sourceDir: string, outFile: string, options: TarOptions = {}): void {
+  writeTarGz(sourceDir, outFile, options);
 }
 
 /**
  * Same as {@link createTarGz} and returns the sha256 (hex) of the uncompressed archive: a content
  * hash that does not depend on the zlib version, for use as an asset hash.
  */
-export function writeTarGz(sourceDir: string, outFile: string): string {
-  const tar = createTar(sourceDir);
+export function writeTarGz(sourceDir: string, outFile: string, options: TarOptions = {}): string {
+  const tar = createTar(sourceDir, options);
   fs.mkdirSync(path.dirname(path.resolve(outFile)), { recursive: true });
   fs.writeFileSync(outFile, gzipDeterministic(tar));
   return crypto.createHash('sha256').update(tar).digest('hex');

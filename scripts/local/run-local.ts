@@ -240,7 +240,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   const hostResults = await timed('train', async () => {
     const dataDir = writeIdxDataset(path.join(runDir, 'data'), dataset.data, { gzip: true, layout: 'flat' });
     const sourceArchive = path.join(runDir, 'sourcedir.tar.gz');
-    createTarGz(MNIST.modelCodeDirectory, sourceArchive);
+    createTarGz(MNIST.modelCodeDirectory, sourceArchive, { excludeRootFiles: MNIST.localOnlyFiles });
     const layouts = hosts.map((host) => {
       const layout = writeTrainingHost({
         root: path.join(runDir, 'hosts', host),

@@ -29,6 +29,7 @@ describe('every option switched on (settings as -c passes them: strings)', () =>
         trainingMaxRuntimeMinutes: '20',
         spotMaxWaitMinutes: '40',
         interContainerTrafficEncryption: 'true',
+        networkIsolation: 'true',
         hyperparameters: '{"epochs":2,"lr":0.02}',
         minTestAccuracy: '0.57',
         realtimeInstanceCount: '2',
@@ -92,11 +93,11 @@ describe('every option switched on (settings as -c passes them: strings)', () =>
     expect(JSON.stringify(resources(template)[ids.training].Properties!.InputChannels)).toContain(uploadId);
   });
 
-  test('spot training with checkpoints under mnist/checkpoints/, which the role may read and write', () => {
+  test('spot training with checkpoints under mnist/checkpoints/ (which the role may read and write), network isolation, encrypted inter-container traffic', () => {
     template.hasResourceProperties('Custom::SageMakerTrainingJob', {
       MaxRuntimeInSeconds: 1200,
       Spot: { MaxWaitTimeInSeconds: 2400, CheckpointS3Uri: { 'Fn::Join': ['', ['s3://', { Ref: ids.bucket }, '/mnist/checkpoints/']] } },
-      EnableNetworkIsolation: false,
+      EnableNetworkIsolation: true,
       EnableInterContainerTrafficEncryption: true,
       HyperParameters: { epochs: '2', lr: '0.02', backend: '"gloo"' },
       MinimumMetric: { Name: 'test:accuracy', Value: 57 }, // percent, without float noise

@@ -269,6 +269,12 @@ describe('synth-time errors name the setting and the fix', () => {
     try {
       expect(() => synth({ networkIsolation: true })).toThrow(/has a requirements.txt, which makes the container run pip at start/);
       expect(() => synth()).not.toThrow();
+      // Left out of the archive, the file can stay for local virtual environments.
+      const excluded = synth({ networkIsolation: true, excludeFromSource: ['requirements.txt'] });
+      const key = (Object.values(excluded.template.findResources('Custom::SageMakerTrainingJob'))[0].Properties.CodeS3Uri as string)
+        .split('/').pop()!;
+      const staged = path.join(excluded.app.synth().directory, `asset.${key.replace(/\.gz$/, '')}.tar.gz`);
+      expect(execFileSync('tar', ['-tzf', staged], { encoding: 'utf8' }).trim().split('\n')).toEqual(['mnist.py']);
     } finally {
       fs.rmSync(path.join(sourceDir, 'requirements.txt'));
     }
