@@ -16,7 +16,7 @@ MODEL_CODE_DIR = os.path.dirname(TESTS_DIR)
 REPO_ROOT = os.path.dirname(MODEL_CODE_DIR)
 SCRIPT = os.path.join(MODEL_CODE_DIR, "mnist.py")
 
-# The SageMaker metric definitions documented in the README (CONTRACTS.md section A).
+# The SageMaker metric definitions documented in the README (model code section).
 LOSS_REGEX = r"Test set: Average loss: ([0-9.]+)"
 ACCURACY_REGEX = r"Test set: Average loss: [0-9.]+, Accuracy: [0-9]+/[0-9]+ \(([0-9.]+)%\)"
 

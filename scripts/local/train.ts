@@ -7,7 +7,7 @@ import * as readline from 'readline';
 import { toolkitArguments } from './hyperparameters';
 import { toolkitEnvironment, TrainingHostLayout } from './training-tree';
 
-/** The per-epoch line of model-code/mnist.py (CONTRACTS A), also read by the SageMaker metric regexes. */
+/** The per-epoch line of model-code/mnist.py, also read by the SageMaker metric regexes. */
 const TEST_LINE = /Test set: Average loss: ([0-9.]+), Accuracy: ([0-9]+)\/([0-9]+) \(([0-9.]+)%\)(?:, Epoch: (\d+))?/;
 
 export interface EpochResult {

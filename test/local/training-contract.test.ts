@@ -80,7 +80,7 @@ describe('the /opt/ml-like tree and the toolkit environment', () => {
   });
 });
 
-describe("reading mnist.py's per-epoch test line (CONTRACTS A)", () => {
+describe("reading mnist.py's per-epoch test line", () => {
   test('takes loss, counts, percent and epoch', () => {
     expect(parseTestLine('Test set: Average loss: 0.0523, Accuracy: 9839/10000 (98.39%), Epoch: 1', 9)).toEqual({
       loss: 0.0523, correct: 9839, total: 10000, accuracy: 98.39, epoch: 1,
