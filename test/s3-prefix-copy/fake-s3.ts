@@ -5,8 +5,8 @@
 // (204 even when missing), and XML errors such as SlowDown (503).
 import * as crypto from 'crypto';
 import * as http from 'http';
-import { AddressInfo, Socket } from 'net';
 import { S3Client } from '@aws-sdk/client-s3';
+import { LoopbackServer } from '../support/loopback-server';
 
 export interface StoredObject {
   readonly body: Buffer;
@@ -23,28 +23,18 @@ export class FakeS3 {
   /** Keys per ListObjectsV2 page (small, to exercise pagination). */
   pageSize = 2;
   private readonly throttles = new Map<Operation, number>();
-  private readonly server: http.Server;
-  private readonly sockets = new Set<Socket>();
-
-  constructor() {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-  }
+  private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
 
   async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await this.server.start();
   }
 
   async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.stop();
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.server.url;
   }
 
   client(): S3Client {

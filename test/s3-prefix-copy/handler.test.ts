@@ -3,6 +3,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Dependencies, onEvent, OWNER_METADATA, S3PrefixCopyProperties } from '../../lambda/s3-prefix-copy/handlers';
 import { FakeS3 } from './fake-s3';
+import { customResourceEvent } from '../support/custom-resource-event';
 
 const MNIST_KEYS = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 const SOURCE = 'sagemaker-sample-files';
@@ -25,25 +26,14 @@ function event(
   physicalId?: string,
   oldProps?: Partial<S3PrefixCopyProperties>,
 ): CloudFormationCustomResourceEvent {
-  const base = {
-    ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
-    ResponseURL: 'https://cloudformation-custom-resource-response.example/',
-    StackId: STACK_ID,
-    RequestId: 'request-1',
-    LogicalResourceId: 'TrainingDataCopy',
-    ResourceType: 'Custom::S3PrefixCopy',
-    ResourceProperties: { ServiceToken: 'x', ...PROPS, ...props } as unknown as { ServiceToken: string },
-  };
-  if (requestType === 'Create') return { ...base, RequestType: 'Create' };
-  if (requestType === 'Update') {
-    return {
-      ...base,
-      RequestType: 'Update',
-      PhysicalResourceId: physicalId!,
-      OldResourceProperties: { ServiceToken: 'x', ...PROPS, ...oldProps } as unknown as { ServiceToken: string },
-    };
-  }
-  return { ...base, RequestType: 'Delete', PhysicalResourceId: physicalId! };
+  return customResourceEvent(requestType, {
+    resourceType: 'Custom::S3PrefixCopy',
+    logicalId: 'TrainingDataCopy',
+    stackId: STACK_ID,
+    properties: { ...PROPS, ...props },
+    oldProperties: { ...PROPS, ...oldProps },
+    physicalId,
+  });
 }
 
 let s3: FakeS3;

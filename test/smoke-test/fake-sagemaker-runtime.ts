@@ -6,8 +6,8 @@
 // ValidationError 400 for an unknown endpoint; ServiceUnavailable 503; InternalFailure 500).
 // It answers from the true labels of the digits it knows, so right answers need no model.
 import * as http from 'http';
-import { AddressInfo, Socket } from 'net';
 import { decodeNpy, encodeNpy } from '../../lambda/shared/npy';
+import { LoopbackServer } from '../support/loopback-server';
 
 const PIXELS = 784;
 const ACCOUNT = '123456789012';
@@ -55,28 +55,21 @@ const STATUS: Record<ServiceErrorName, number> = {
 
 export class FakeSageMakerRuntime {
   readonly requests: RecordedRequest[] = [];
-  private readonly server: http.Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
   private readonly scripts = new Map<string, Step[]>();
   private readonly served = new Map<string, number>();
   private readonly known = new Map<string, { label: number; index: number }>();
 
   constructor(digits: KnownDigit[]) {
     digits.forEach((digit, index) => this.known.set(Buffer.from(digit.pixels).toString('base64'), { label: digit.label, index }));
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return this.url;
+    return this.server.start();
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.server.url;
   }
 
   /** Declares an endpoint: its n-th request follows steps[n] (the last step repeats). */
@@ -91,8 +84,7 @@ export class FakeSageMakerRuntime {
   }
 
   async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.stop();
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -5,8 +5,8 @@
 // InProgress/Starting → Downloading → Training → Uploading → Completed (or Failed/Stopped) one step
 // per DescribeTrainingJob, StopTrainingJob only works InProgress and goes through Stopping.
 import * as http from 'http';
-import { AddressInfo, Socket } from 'net';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { LoopbackServer } from '../support/loopback-server';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
@@ -62,28 +62,18 @@ export class FakeSageMaker {
   private readonly throttles = new Map<string, number>();
   private loseCreateResponse = false;
   private finishBeforeStop = false;
-  private readonly server: http.Server;
-  private readonly sockets = new Set<Socket>();
-
-  constructor() {
-    this.server = http.createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-  }
+  private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
 
   async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    await this.server.start();
   }
 
   async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.stop();
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.server.url;
   }
 
   /** A real SDK client pointed at this fake (no retries of its own, like the handlers' clients). */

@@ -7,6 +7,7 @@ import { Dependencies, isComplete, onEvent } from '../../lambda/training-job/han
 import { isJobNameFromPrefix, JOB_NAME_PATTERN } from '../../lambda/training-job/job-name';
 import type { TrainingJobProperties } from '../../lambda/training-job/properties';
 import { FakeSageMaker, REGION } from './fake-sagemaker';
+import { customResourceEvent } from '../support/custom-resource-event';
 
 const CODE_URI = 's3://cdk-assets-123456789012-eu-west-1/0123abcd.gz';
 
@@ -47,25 +48,14 @@ function event(
   physicalId?: string,
   oldProps?: Partial<TrainingJobProperties>,
 ): CloudFormationCustomResourceEvent {
-  const base = {
-    ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
-    ResponseURL: 'https://cloudformation-custom-resource-response.example/',
-    StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/MnistStack/guid',
-    RequestId: 'b3b0c6a4-8a8c-4b5d-9d1c-3a3e1b7f1f00',
-    LogicalResourceId: 'TrainingJob',
-    ResourceType: 'Custom::SageMakerTrainingJob',
-    ResourceProperties: asCloudFormationSends({ ServiceToken: 'x', ...PROPERTIES, ...props }) as { ServiceToken: string },
-  };
-  if (requestType === 'Create') return { ...base, RequestType: 'Create' };
-  if (requestType === 'Update') {
-    return {
-      ...base,
-      RequestType: 'Update',
-      PhysicalResourceId: physicalId!,
-      OldResourceProperties: asCloudFormationSends({ ServiceToken: 'x', ...PROPERTIES, ...oldProps }) as { ServiceToken: string },
-    };
-  }
-  return { ...base, RequestType: 'Delete', PhysicalResourceId: physicalId! };
+  return customResourceEvent(requestType, {
+    resourceType: 'Custom::SageMakerTrainingJob',
+    logicalId: 'TrainingJob',
+    stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/MnistStack/guid',
+    properties: asCloudFormationSends({ ...PROPERTIES, ...props }) as Record<string, unknown>,
+    oldProperties: asCloudFormationSends({ ...PROPERTIES, ...oldProps }) as Record<string, unknown>,
+    physicalId,
+  });
 }
 
 let fake: FakeSageMaker;
