@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { Construct } from 'constructs';
 import { isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, resolveSettings } from './config';
+import { consoleHost } from './console-host';
 import { DlcImage } from './dlc-image';
 import { hasInstanceStorage } from './instance-types';
 import { PyTorchModel } from './pytorch-model';
@@ -183,7 +184,7 @@ export class MnistSageMakerStack extends Stack {
         metricNames: MNIST.metricDefinitions.map((m) => m.name),
       },
     });
-    new CfnOutput(this, 'DashboardUrl', { value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}` });
+    new CfnOutput(this, 'DashboardUrl', { value: `https://${consoleHost(this)}/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}` });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe here (or set alarmEmail) to receive endpoint alarms' });
 
     this.smokeTestFunctionNameOutput = this.addOutputs();

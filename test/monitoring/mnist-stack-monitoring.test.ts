@@ -34,6 +34,13 @@ describe('the MNIST stack monitors what it deploys', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
+  test('the dashboard link uses the console of the partition it is deployed in', () => {
+    const link = (env?: { account: string; region: string }) => JSON.stringify(synthMnist({ env }).template.toJSON().Outputs.DashboardUrl.Value);
+    expect(link()).toContain('{"Fn::FindInMap":["ConsoleHostByPartition",{"Ref":"AWS::Partition"},"host"]}');
+    expect(link({ account: '123456789012', region: 'cn-north-1' })).toContain('https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1');
+    expect(link({ account: '123456789012', region: 'eu-west-1' })).toContain('https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1');
+  });
+
   test('serverless only: no real-time alarms', () => {
     const { template } = synthMnist({ settings: { realtimeEndpoint: false } });
     expect(alarmTargets(template).map((t) => t.split(' ')[0])).toEqual([
