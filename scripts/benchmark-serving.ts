@@ -9,7 +9,8 @@ import { ChildProcess, spawn } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import * as readline from 'readline';
-import { LatencyResult, WIRE_TYPES } from './local/latency';
+import { CONTENT_TYPES } from '../lambda/smoke-test/payload';
+import { LatencyResult } from './local/latency';
 
 const ROOT = path.resolve(__dirname, '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
   }
   try {
     const rows: string[] = [];
-    for (const contentType of WIRE_TYPES) {
+    for (const contentType of CONTENT_TYPES) {
       for (const batch of [1, 16]) {
         const serial = await runClient(url, contentType, batch, options.requests, 1);
         const parallel = await runClient(url, contentType, batch, options.requests, options.concurrency);

@@ -83,8 +83,9 @@ export function createSmokeTestClient(config: SageMakerRuntimeClientConfig = {})
   return new SageMakerRuntimeClient({ maxAttempts: 1, ...config });
 }
 
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
+/** Nearest-rank percentile of ascending `sorted` values (fraction 0..1). */
+export function percentile(sorted: readonly number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))];
 }
 
 async function invokeOnce(

@@ -3,7 +3,8 @@
 // Usage: tsx scripts/local/load-client.ts --url URL [--endpoint-name NAME] --content-type TYPE --batch N --requests N [--concurrency N]
 import { parseArgs } from 'util';
 import { loadPackagedMnist } from '../lib/packaged-mnist';
-import { measureLatency, WIRE_TYPES, WireType } from './latency';
+import { CONTENT_TYPES, SmokeContentType } from '../../lambda/smoke-test/payload';
+import { measureLatency } from './latency';
 import { createLocalRuntimeClient } from './runtime-client';
 
 async function main(): Promise<void> {
@@ -18,8 +19,8 @@ async function main(): Promise<void> {
     },
   });
   if (!values.url) throw new Error('Missing --url: the local endpoint, e.g. http://127.0.0.1:8080.');
-  const contentType = values['content-type'] as WireType;
-  if (!WIRE_TYPES.includes(contentType)) throw new Error(`--content-type ${contentType}: use ${WIRE_TYPES.join(' or ')}.`);
+  const contentType = values['content-type'] as SmokeContentType;
+  if (!CONTENT_TYPES.includes(contentType)) throw new Error(`--content-type ${contentType}: use ${CONTENT_TYPES.join(' or ')}.`);
   const result = await measureLatency({
     client: createLocalRuntimeClient(values.url),
     endpointName: values['endpoint-name']!,

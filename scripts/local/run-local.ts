@@ -7,12 +7,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { RootConstruct } from 'constructs';
 import { createSmokeTestClient, runSmokeTest, SmokeTestReport } from '../../lambda/smoke-test';
+import { CONTENT_TYPES } from '../../lambda/smoke-test/payload';
 import { encodeHyperparameters, scriptModeHyperparameters, validateHyperparameters } from '../../lambda/training-job/hyperparameters';
 import { HyperparameterValue, MNIST, MnistSettings, resolveSettings } from '../../lib/config';
 import { createTarGz } from '../../lib/tarball';
 import { writeIdxDataset } from '../lib/packaged-mnist';
 import { resolveDataset } from './dataset';
-import { LatencyResult, measureLatency, WIRE_TYPES } from './latency';
+import { LatencyResult, measureLatency } from './latency';
 import { PackagedModel, packageModel } from './package-model';
 import { createLocalRuntimeClient } from './runtime-client';
 import { LocalServer, startLocalServer } from './serving-process';
@@ -157,7 +158,7 @@ export async function serveAndCheck(options: ServeAndCheckOptions): Promise<{ se
     const latency: LatencyResult[] = [];
     if (options.latencyDigits && (options.latencyRequests ?? 30) > 0) {
       const client = createLocalRuntimeClient(server.url);
-      for (const contentType of WIRE_TYPES) {
+      for (const contentType of CONTENT_TYPES) {
         latency.push(
           await measureLatency({
             client,

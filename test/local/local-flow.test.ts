@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { describeFailures } from '../../lambda/smoke-test';
 import { encodeNpy } from '../../lambda/shared/npy';
-import { decodeScores, encodeBatch } from '../../scripts/local/latency';
+import { encodeRequest, parseResponse } from '../../lambda/smoke-test/payload';
 import { createLocalRuntimeClient } from '../../scripts/local/runtime-client';
 import { findPython, LocalRunResult, REPO_ROOT, runLocal, serveAndCheck } from '../../scripts/local/run-local';
 import { TrainingFailedError } from '../../scripts/local/train';
@@ -77,11 +77,11 @@ describe('local mode, one host', () => {
     const response = await fetch(`${url}/invocations`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-npy', Accept: 'application/x-npy' },
-      body: Buffer.from(encodeBatch(digits.images, 16, 'application/x-npy')),
+      body: Buffer.from(encodeRequest(digits.images, 16, 'application/x-npy')),
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/x-npy');
-    const rows = decodeScores(new Uint8Array(await response.arrayBuffer()), 'application/x-npy', 16);
+    const rows = parseResponse(new Uint8Array(await response.arrayBuffer()), 'application/x-npy', 16);
     for (const row of rows) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
     const correct = rows.filter((row, i) => row.indexOf(Math.max(...row)) === digits.labels[i]).length;
     expect(correct).toBeGreaterThanOrEqual(10);
