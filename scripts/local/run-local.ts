@@ -6,7 +6,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { RootConstruct } from 'constructs';
-import { createSmokeTestClient, runSmokeTest, SmokeTestReport } from '../../lambda/smoke-test';
+import { runSmokeTest, SmokeTestReport } from '../../lambda/smoke-test';
 import { CONTENT_TYPES } from '../../lambda/smoke-test/payload';
 import { encodeHyperparameters, scriptModeHyperparameters, validateHyperparameters } from '../../lambda/training-job/hyperparameters';
 import { HyperparameterValue, MNIST, MnistSettings, resolveSettings } from '../../lib/config';
@@ -142,11 +142,8 @@ export async function serveAndCheck(options: ServeAndCheckOptions): Promise<{ se
   try {
     options.log(`Endpoint "${options.endpointName}" serving at ${server.url}`);
     const smoke = await runSmokeTest({
-      client: createSmokeTestClient({
-        endpoint: server.url,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'LOCALMODE', secretAccessKey: 'local-mode-does-not-check-signatures' },
-      }),
+      // Same settings as the Lambda's client (SDK retries off: runSmokeTest retries and counts).
+      client: createLocalRuntimeClient(server.url),
       endpointNames: [options.endpointName],
       minAccuracy: options.minAccuracy,
       maxAttempts: 2,
