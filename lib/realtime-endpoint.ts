@@ -1,7 +1,7 @@
 import { Annotations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
-import { CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
+import { CfnEndpoint, CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
 import { hasInstanceStorage } from './instance-types';
 import { Construct } from 'constructs';
 
@@ -76,15 +76,46 @@ export class RealtimeEndpoint extends Construct {
       };
     }
 
-    this.endpoint = new sagemaker.Endpoint(this, 'Endpoint', { endpointConfig: this.endpointConfig });
+    const autoscaled = max > count;
+    this.endpoint = new sagemaker.Endpoint(this, endpointId(props.instanceType, autoscaled), { endpointConfig: this.endpointConfig });
     this.endpointName = this.endpoint.endpointName;
     this.endpointArn = this.endpoint.endpointArn;
 
-    if (max > count) {
+    if (autoscaled) {
+      retainScaledInstanceCount(this.endpoint);
       this.endpoint.findInstanceProductionVariant(this.variantName)
         .autoScaleInstanceCount({ minCapacity: count, maxCapacity: max })
         .scaleOnInvocations('InvocationsPerInstance', { maxRequestsPerSecond: props.maxRequestsPerSecond ?? 20 });
     }
   }
+}
+
+/**
+ * The endpoint's construct id. SageMaker refuses an update that changes the instance type of a
+ * variant registered as a scalable target ("Update endpoints that use auto scaling"), and
+ * CloudFormation updates the endpoint before it removes the old scalable target. So an autoscaled
+ * endpoint's id carries its instance type: a new type makes CloudFormation create a new endpoint
+ * (new name) with its own scalable target, and delete the old pair once the update has succeeded.
+ * Without autoscaling the id stays `Endpoint` and a type change is an in-place update (same name).
+ */
+function endpointId(instanceType: string, autoscaled: boolean): string {
+  if (!autoscaled) return 'Endpoint';
+  const pascal = instanceType.split(/[^A-Za-z0-9]+/).filter(Boolean).map((part) => part[0].toUpperCase() + part.slice(1)).join('');
+  return `AutoscaledEndpoint${pascal}`;
+}
+
+/**
+ * Every retrain points the endpoint at a new endpoint config; by default that update resets the
+ * live instance count to the config's initial count, dropping a scaled-out endpoint to its minimum.
+ * RetainAllVariantProperties keeps the count autoscaling has set. Only instance count and weight are
+ * retainable variant properties (the instance type and model always come from the new config); the
+ * weight is excluded from retention so the template stays the one source of the traffic split.
+ */
+function retainScaledInstanceCount(endpoint: sagemaker.Endpoint): void {
+  // The alpha Endpoint has no property for it (aws-cdk issue 23151): set it on its L1 resource,
+  // which it names 'Endpoint' (so node.defaultChild does not find it).
+  const cfn = endpoint.node.findChild('Endpoint') as CfnEndpoint;
+  cfn.retainAllVariantProperties = true;
+  cfn.excludeRetainedVariantProperties = [{ variantPropertyType: 'DesiredWeight' }];
 }
 

@@ -52,6 +52,10 @@ describe('the MNIST pipeline: dev and prod from one stage class', () => {
     prodTemplate.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
       MinCapacity: 1, MaxCapacity: 4, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
     });
+    // Each retrain updates the endpoint: it must keep the count autoscaling has reached.
+    prodTemplate.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      RetainAllVariantProperties: true, ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }],
+    });
   });
 
   test("each stage's smoke-test step reads that stage's SmokeTestFunctionName output", () => {
