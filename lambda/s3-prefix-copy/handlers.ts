@@ -18,6 +18,12 @@ import { BackoffOptions, errorName, loggingBackoff, withBackoff } from '../share
  *   its own copy of the same source object (same source ETag: nothing to do). So it is idempotent.
  * - Update removes its own copies of keys that are no longer listed.
  * - Delete removes its own copies only. Objects it did not create are never overwritten or deleted.
+ * - A Create that fails removes the copies it made before failing: the Provider framework answers
+ *   CloudFormation's Delete after a failed Create itself, so this handler never sees that Delete.
+ *
+ * Permissions: asking "does the copy exist yet?" is a HeadObject on a key that may be missing, and
+ * S3 answers that with 403, not 404, unless the caller also has s3:ListBucket on the bucket (for an
+ * s3:prefix matching the key). A 403 on a HEAD is therefore reported as that missing permission.
  */
 
 export const OWNER_METADATA = 'copied-by';
@@ -59,11 +65,34 @@ function ownerOf(event: Event): string {
   return `${event.StackId}/${event.LogicalResourceId}`;
 }
 
-async function head(deps: Dependencies, bucket: string, key: string): Promise<HeadObjectCommandOutput | undefined> {
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** Thrown when S3 denies a HEAD: the message names the permissions S3 wants for it. */
+export class HeadDeniedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HeadDeniedError';
+  }
+}
+
+type Side = 'source' | 'destination';
+
+function deniedMessage(side: Side, bucket: string, key: string, prefix: string): string {
+  const denied = `HeadObject s3://${bucket}/${key} was denied (403). S3 answers 403 instead of 404 for a missing object unless the caller may list the bucket`;
+  return side === 'destination'
+    ? `${denied}: the copy handler's role needs s3:ListBucket on bucket ${bucket} for prefix '${prefix}' (condition s3:prefix StringLike '${prefix}*') and s3:GetObject on the object.`
+    : `${denied}, so either the source object does not exist (check the source bucket, prefix and keys) or the copy handler's role lacks s3:GetObject on it.`;
+}
+
+/** The object's metadata, or undefined when it does not exist (`prefix`: the one a 403 is reported for). */
+async function head(deps: Dependencies, side: Side, bucket: string, key: string, prefix: string): Promise<HeadObjectCommandOutput | undefined> {
   try {
     return await withBackoff(`HeadObject s3://${bucket}/${key}`, () => deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })), backoffOf(deps));
   } catch (error) {
-    if (['NotFound', 'NoSuchKey'].includes(errorName(error))) return undefined;
+    if (['NotFound', 'NoSuchKey'].includes(errorName(error)) || httpStatus(error) === 404) return undefined;
+    if (httpStatus(error) === 403 || ['AccessDenied', 'Forbidden'].includes(errorName(error))) throw new HeadDeniedError(deniedMessage(side, bucket, key, prefix));
     throw error;
   }
 }
@@ -93,12 +122,12 @@ async function copyOne(deps: Dependencies, props: S3PrefixCopyProperties, owner:
   const log = deps.log ?? console.log;
   const sourceKey = `${props.SourcePrefix}${key}`;
   const destinationKey = `${props.DestinationPrefix}${key}`;
-  const source = await head(deps, props.SourceBucketName, sourceKey);
+  const source = await head(deps, 'source', props.SourceBucketName, sourceKey, props.SourcePrefix);
   if (!source) throw new Error(`Source object s3://${props.SourceBucketName}/${sourceKey} does not exist; check the bucket, prefix and keys`);
   if ((source.ContentLength ?? 0) > MAX_COPY_BYTES) {
     throw new Error(`s3://${props.SourceBucketName}/${sourceKey} is larger than 5 GiB, which a single CopyObject cannot copy`);
   }
-  const existing = await head(deps, props.DestinationBucketName, destinationKey);
+  const existing = await head(deps, 'destination', props.DestinationBucketName, destinationKey, props.DestinationPrefix);
   if (existing && existing.Metadata?.[OWNER_METADATA] !== owner) {
     log(`Skipped s3://${props.DestinationBucketName}/${destinationKey}: it already exists and was not created by this resource`);
     return 'foreign';
@@ -134,7 +163,7 @@ async function deleteOwned(deps: Dependencies, props: S3PrefixCopyProperties, ow
   let deleted = 0;
   for (const key of keys) {
     const destinationKey = `${props.DestinationPrefix}${key}`;
-    const existing = await head(deps, props.DestinationBucketName, destinationKey);
+    const existing = await head(deps, 'destination', props.DestinationBucketName, destinationKey, props.DestinationPrefix);
     if (!existing || existing.Metadata?.[OWNER_METADATA] !== owner) continue;
     await withBackoff(
       `DeleteObject ${destinationKey}`,
@@ -163,11 +192,7 @@ export async function onEvent(event: Event, deps: Dependencies): Promise<CopyRes
   validate(props);
 
   if (event.RequestType === 'Delete') {
-    // By properties, not physical id: a Create that failed half-way also gets its copies removed.
-    const candidates = props.Keys && props.Keys.length > 0
-      ? props.Keys
-      : await listKeys(deps, props.DestinationBucketName, props.DestinationPrefix);
-    await deleteOwned(deps, props, owner, candidates);
+    await deleteOwned(deps, props, owner, await destinationCandidates(deps, props));
     return { PhysicalResourceId: event.PhysicalResourceId ?? physicalId };
   }
 
@@ -176,15 +201,22 @@ export async function onEvent(event: Event, deps: Dependencies): Promise<CopyRes
     throw new Error(`Nothing to copy: s3://${props.SourceBucketName}/${props.SourcePrefix} has no objects`);
   }
   const results = { copied: 0, unchanged: 0, foreign: 0 };
-  for (const key of keys) results[await copyOne(deps, props, owner, key)]++;
+  try {
+    for (const key of keys) results[await copyOne(deps, props, owner, key)]++;
+  } catch (error) {
+    // The Provider framework answers the Delete that follows a failed Create without calling this
+    // handler, so whatever this Create copied would stay behind: remove it now.
+    if (event.RequestType === 'Create') await removeAfterFailedCreate(deps, props, owner, keys);
+    throw error;
+  }
 
   if (event.RequestType === 'Update' && event.PhysicalResourceId === physicalId) {
-    // Same destination: remove our copies of keys no longer listed. (A new destination gets a new
-    // physical id, and CloudFormation's Delete of the old one cleans up the old location.)
+    // Same destination: remove our copies of keys no longer listed (the role may write and delete
+    // anywhere under the destination prefix, so a shorter key list leaves nothing it cannot remove).
+    // A new destination gets a new physical id, and CloudFormation's Delete of the old one cleans up there.
     const old = event.OldResourceProperties as unknown as S3PrefixCopyProperties;
-    if (old.Keys && old.Keys.length > 0) {
-      await deleteOwned(deps, props, owner, old.Keys.filter((k) => !keys.includes(k)));
-    }
+    const before = await destinationCandidates(deps, { ...old, DestinationBucketName: props.DestinationBucketName, DestinationPrefix: props.DestinationPrefix });
+    await deleteOwned(deps, props, owner, before.filter((k) => !keys.includes(k)));
   }
   (deps.log ?? console.log)(
     `${physicalId}: ${results.copied} copied, ${results.unchanged} already up to date, ${results.foreign} left alone (not ours)`,
@@ -193,4 +225,19 @@ export async function onEvent(event: Event, deps: Dependencies): Promise<CopyRes
     PhysicalResourceId: physicalId,
     Data: { DestinationS3Uri: physicalId, ObjectCount: String(keys.length) },
   };
+}
+
+/** Keys (relative to the destination prefix) that may hold copies made with `props`: its key list, or what lies under the prefix. */
+async function destinationCandidates(deps: Dependencies, props: S3PrefixCopyProperties): Promise<string[]> {
+  return props.Keys && props.Keys.length > 0 ? props.Keys : listKeys(deps, props.DestinationBucketName, props.DestinationPrefix);
+}
+
+async function removeAfterFailedCreate(deps: Dependencies, props: S3PrefixCopyProperties, owner: string, keys: string[]): Promise<void> {
+  const log = deps.log ?? console.log;
+  try {
+    const removed = await deleteOwned(deps, props, owner, keys);
+    log(`Create failed: removed the ${removed} copies it had made`);
+  } catch (cleanupError) {
+    log(`Create failed, and removing its copies failed too (${errorName(cleanupError) || 'Error'}: ${(cleanupError as Error).message}); objects marked ${OWNER_METADATA}=${owner} may remain under ${destinationUri(props)}`);
+  }
 }

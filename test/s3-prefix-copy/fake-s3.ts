@@ -2,7 +2,8 @@
 // real @aws-sdk/client-s3 client (path-style). It implements what S3PrefixCopy uses, the way S3
 // answers: HeadObject (404 without a body when missing), ListObjectsV2 (XML, paginated),
 // CopyObject (x-amz-copy-source, metadata directive, copy-source-if-match → 412), DeleteObject
-// (204 even when missing), and XML errors such as SlowDown (503).
+// (204 even when missing), and XML errors such as SlowDown (503). Like S3, a HEAD of a missing key
+// answers 403 (not 404) in a bucket the caller may not list (see withoutListBucket).
 import * as crypto from 'crypto';
 import * as http from 'http';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -23,6 +24,7 @@ export class FakeS3 {
   /** Keys per ListObjectsV2 page (small, to exercise pagination). */
   pageSize = 2;
   private readonly throttles = new Map<Operation, number>();
+  private readonly unlistable = new Set<string>();
   private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
 
   async start(): Promise<void> {
@@ -64,6 +66,11 @@ export class FakeS3 {
 
   keys(bucket: string): string[] {
     return [...(this.buckets.get(bucket)?.keys() ?? [])].sort();
+  }
+
+  /** The caller lacks s3:ListBucket on `bucket`: S3 then answers a HEAD of a missing key with 403, not 404. */
+  withoutListBucket(bucket: string): void {
+    this.unlistable.add(bucket);
   }
 
   throttle(operation: Operation, count: number): void {
@@ -112,6 +119,7 @@ export class FakeS3 {
 
   private head(res: http.ServerResponse, bucket: string, key: string): void {
     const object = this.get(bucket, key);
+    if (!object && this.unlistable.has(bucket)) return this.error(res, 403, 'Forbidden', 'Forbidden', true);
     if (!object) return this.error(res, 404, 'NotFound', 'Not Found', true);
     const headers: Record<string, string> = {
       etag: object.etag,

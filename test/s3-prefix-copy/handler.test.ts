@@ -106,11 +106,51 @@ test('delete removes only its own copies, not another resource\'s copy of the sa
   expect(deletes().sort()).toEqual(MNIST_KEYS.map((k) => `mnist/train/${k}`).sort());
 });
 
-test('delete after nothing was copied (a failed create) deletes nothing', async () => {
+test('delete of an object it did not copy deletes nothing', async () => {
   s3.put(DEST, 'mnist/train/train-images-idx3-ubyte.gz', 'someone else');
-  await onEvent(event('Delete', {}, 'request-1'), deps);
+  await onEvent(event('Delete', {}, 's3://mnist-data-bucket/mnist/train/'), deps);
   expect(deletes()).toEqual([]);
   expect(s3.keys(DEST)).toEqual(['mnist/train/train-images-idx3-ubyte.gz']);
+});
+
+test('a create that fails half-way removes the copies it made (the Provider framework answers the Delete after it)', async () => {
+  s3.put(DEST, 'mnist/train/t10k-images-idx3-ubyte.gz', 'a user file');
+  const keys = [MNIST_KEYS[0], MNIST_KEYS[1], 'missing.gz', MNIST_KEYS[2]];
+  await expect(onEvent(event('Create', { Keys: keys }), deps)).rejects.toThrow(/missing\.gz does not exist/);
+  expect(copies()).toEqual([`mnist/train/${MNIST_KEYS[0]}`, `mnist/train/${MNIST_KEYS[1]}`]);
+  expect(s3.keys(DEST)).toEqual(['mnist/train/t10k-images-idx3-ubyte.gz']);
+  expect(lines).toContain('Create failed: removed the 2 copies it had made');
+});
+
+test('a failed update keeps the copies (CloudFormation rolls it back with another Update)', async () => {
+  await onEvent(event('Create'), deps);
+  await expect(onEvent(event('Update', { Keys: [...MNIST_KEYS, 'missing.gz'] }, 's3://mnist-data-bucket/mnist/train/'), deps)).rejects.toThrow(/missing\.gz/);
+  expect(s3.keys(DEST)).toHaveLength(4);
+  expect(deletes()).toEqual([]);
+});
+
+test('without s3:ListBucket S3 answers 403 for the missing copy: the error names the missing permission', async () => {
+  s3.withoutListBucket(DEST);
+  await expect(onEvent(event('Create'), deps)).rejects.toThrow(
+    "HeadObject s3://mnist-data-bucket/mnist/train/train-images-idx3-ubyte.gz was denied (403). S3 answers 403 instead of 404 for a missing object unless the caller may list the bucket: " +
+      "the copy handler's role needs s3:ListBucket on bucket mnist-data-bucket for prefix 'mnist/train/' (condition s3:prefix StringLike 'mnist/train/*') and s3:GetObject on the object.",
+  );
+  expect(copies()).toEqual([]);
+});
+
+test('the Delete path needs s3:ListBucket too: a 403 there names it instead of passing silently', async () => {
+  await onEvent(event('Create'), deps);
+  s3.buckets.get(DEST)!.delete(`mnist/train/${MNIST_KEYS[0]}`); // removed by hand: HEAD now asks about a missing key
+  s3.withoutListBucket(DEST);
+  await expect(onEvent(event('Delete', {}, 's3://mnist-data-bucket/mnist/train/'), deps)).rejects.toThrow(/needs s3:ListBucket on bucket mnist-data-bucket for prefix 'mnist\/train\/'/);
+});
+
+test('a 403 on a source object says it may be missing, since the source bucket may not be listable', async () => {
+  s3.withoutListBucket(SOURCE);
+  await expect(onEvent(event('Create', { Keys: ['nope.gz'] }), deps)).rejects.toThrow(
+    'HeadObject s3://sagemaker-sample-files/datasets/image/MNIST/nope.gz was denied (403). S3 answers 403 instead of 404 for a missing object unless the caller may list the bucket, ' +
+      "so either the source object does not exist (check the source bucket, prefix and keys) or the copy handler's role lacks s3:GetObject on it.",
+  );
 });
 
 test('update at the same destination copies new keys and removes its copies of keys no longer listed', async () => {
@@ -119,6 +159,22 @@ test('update at the same destination copies new keys and removes its copies of k
   const result = await onEvent(event('Update', { Keys: MNIST_KEYS.slice(1) }, physicalId, { Keys: MNIST_KEYS.slice(0, 3) }), deps);
   expect(result.PhysicalResourceId).toBe(physicalId);
   expect(s3.keys(DEST)).toEqual(MNIST_KEYS.slice(1).map((k) => `mnist/train/${k}`).sort());
+});
+
+test('update from copying everything to a key list removes its copies of the keys left out', async () => {
+  await onEvent(event('Create', { Keys: undefined }), deps);
+  s3.put(DEST, 'mnist/train/user.txt', 'not ours');
+  expect(s3.keys(DEST)).toHaveLength(6);
+  await onEvent(event('Update', { Keys: MNIST_KEYS.slice(0, 2) }, 's3://mnist-data-bucket/mnist/train/', { Keys: undefined }), deps);
+  expect(s3.keys(DEST)).toEqual([...MNIST_KEYS.slice(0, 2), 'user.txt'].map((k) => `mnist/train/${k}`).sort());
+});
+
+test('a rollback (an Update back to the old key list) restores the old copies and removes the new ones', async () => {
+  const physicalId = 's3://mnist-data-bucket/mnist/train/';
+  await onEvent(event('Create', { Keys: MNIST_KEYS.slice(0, 2) }), deps);
+  await onEvent(event('Update', { Keys: MNIST_KEYS.slice(2) }, physicalId, { Keys: MNIST_KEYS.slice(0, 2) }), deps);
+  await onEvent(event('Update', { Keys: MNIST_KEYS.slice(0, 2) }, physicalId, { Keys: MNIST_KEYS.slice(2) }), deps);
+  expect(s3.keys(DEST)).toEqual(MNIST_KEYS.slice(0, 2).map((k) => `mnist/train/${k}`).sort());
 });
 
 test('update to a new destination gets a new physical id; CloudFormation\'s Delete of the old one cleans the old place', async () => {
