@@ -107,6 +107,23 @@ export function synthCommand(source: PipelineSourceSettings, extraContext: Recor
   return ['npx cdk synth', ...args].join(' ');
 }
 
+/**
+ * Runtimes the pipeline's CodeBuild projects select on `aws/codebuild/standard:7.0` (its
+ * runtime-versions list has Node.js 18, 20, 22 and 24; Python 3.9 to 3.12). Node.js 20 reached end
+ * of life on 2026-04-30; 22 is the oldest maintained LTS the image offers. Python runs the model
+ * code's tests (scripts/python.sh installs torch into .venv with pip, as on a laptop).
+ */
+export const PIPELINE_RUNTIMES = { nodejs: '22', python: '3.12' } as const;
+
+/**
+ * The synth step's commands: install, the project's whole test suite (types, lint, jest, the
+ * model code's Python tests), then `cdk synth`. A broken handler or model script stops the
+ * pipeline here, before any stage deploys and pays for a training job.
+ */
+export function synthStepCommands(source: PipelineSourceSettings, extraContext: Record<string, string> = {}): string[] {
+  return ['npm ci', 'npm test', synthCommand(source, extraContext)];
+}
+
 /** Environment variable the post-deployment step reads the function name from. */
 export const SMOKE_TEST_FUNCTION_ENV = 'SMOKE_TEST_FUNCTION_NAME';
 
@@ -156,12 +173,16 @@ export class PipelineStack extends Stack {
       crossAccountKeys: false,
       synth: new pipelines.ShellStep('Synth', {
         input: pipelines.CodePipelineSource.connection(repository, branch, { connectionArn }),
-        commands: ['npm ci', synthCommand(props.source, props.synthContext)],
+        commands: synthStepCommands(props.source, props.synthContext),
       }),
       codeBuildDefaults: {
         buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
-        // The project needs Node.js 20 or newer (package.json "engines").
-        partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: { 'runtime-versions': { nodejs: '20' } } } }),
+        partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: { 'runtime-versions': { nodejs: PIPELINE_RUNTIMES.nodejs } } } }),
+      },
+      synthCodeBuildDefaults: {
+        // The tests train small models and run a moto server: 4 vCPUs / 7 GB rather than 2 / 3 GB.
+        buildEnvironment: { computeType: codebuild.ComputeType.MEDIUM },
+        partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: { 'runtime-versions': { python: PIPELINE_RUNTIMES.python } } } }),
       },
     });
 

@@ -75,16 +75,33 @@ describe('PipelineStack', () => {
     });
   });
 
-  test('the synth step runs npm ci and the pipeline-mode cdk synth with the same context', () => {
-    const projects = template.findResources('AWS::CodeBuild::Project');
-    const buildSpecs = Object.values(projects).map((p) => String(p.Properties.Source.BuildSpec));
-    const synth = buildSpecs.find((spec) => spec.includes('cdk synth'));
-    expect(synth).toBeDefined();
-    expect(synth).toContain('npm ci');
-    expect(synth).toContain(
+  type BuildSpec = { phases: Record<string, { 'runtime-versions'?: Record<string, string>; commands?: string[] }> };
+  const projects = Object.values(template.findResources('AWS::CodeBuild::Project'));
+  const buildSpecs = projects.map((p) => JSON.parse(String(p.Properties.Source.BuildSpec)) as BuildSpec);
+  const synthIndex = buildSpecs.findIndex((spec) => JSON.stringify(spec).includes('cdk synth'));
+  const synthSpec = buildSpecs[synthIndex];
+
+  test('the synth step installs, runs the whole test suite, then the pipeline-mode cdk synth with the same context', () => {
+    expect(synthSpec.phases.build.commands).toEqual([
+      'npm ci',
+      'npm test',
       `npx cdk synth -c pipeline=true -c connectionArn=${SOURCE.connectionArn} -c repository=${SOURCE.repository} -c branch=main -c alarmEmail=ops@example.com`,
-    );
-    expect(synth).toContain('"nodejs": "20"');
+    ]);
+  });
+
+  test('the synth step selects Node.js 22 and Python 3.12 (the model tests) on a 4-vCPU standard:7.0 build', () => {
+    expect(synthSpec.phases.install['runtime-versions']).toEqual({ nodejs: '22', python: '3.12' });
+    expect(projects[synthIndex].Properties.Environment).toMatchObject({
+      Image: 'aws/codebuild/standard:7.0', ComputeType: 'BUILD_GENERAL1_MEDIUM',
+    });
+  });
+
+  test('every CodeBuild project (synth, self-update, assets, smoke tests) runs Node.js 22, none an end-of-life Node.js', () => {
+    expect(projects.length).toBeGreaterThanOrEqual(4);
+    for (const [i, spec] of buildSpecs.entries()) {
+      expect(spec.phases.install['runtime-versions']).toMatchObject({ nodejs: '22' });
+      expect(projects[i].Properties.Environment).toMatchObject({ Image: 'aws/codebuild/standard:7.0' });
+    }
   });
 
   test('dev deploys without approval; prod waits for a manual approval before deploying', () => {
