@@ -26,6 +26,11 @@ export interface S3PrefixCopyProps {
  * Copies objects server-side (CopyObject, nothing passes through Lambda) from another bucket
  * into `destination` at deploy time. Idempotent; it overwrites and deletes only objects it
  * copied itself (tagged with `copied-by` metadata), and on Delete it removes just those.
+ *
+ * Its role may write and delete anywhere under `destinationPrefix` (only its own copies are
+ * touched), so a changed key list leaves nothing behind. Changing `destinationPrefix` or the
+ * bucket leaves the old copies: the role no longer reaches the old place when CloudFormation
+ * deletes the old resource in its cleanup phase (the update itself still completes).
  */
 export class S3PrefixCopy extends Construct {
   /** `s3://bucket/prefix/`; a token, so readers wait for the copy. */
@@ -67,13 +72,25 @@ export class S3PrefixCopy extends Construct {
         resources: keys ? keys.map((k) => `${sourceBucketArn}/${props.sourcePrefix}${k}`) : [`${sourceBucketArn}/${props.sourcePrefix}*`],
       }),
     );
+    // The whole destination prefix, not just today's keys: after the key list changes, the handler
+    // must still be able to look at and delete its copies of the old keys. It overwrites and
+    // deletes only objects carrying its own copied-by marker.
+    const ownCopies = props.destination.arnForObjects(`${props.destinationPrefix}*`);
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'WriteOwnCopies',
         actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: keys
-          ? keys.map((k) => props.destination.arnForObjects(`${props.destinationPrefix}${k}`))
-          : [props.destination.arnForObjects(`${props.destinationPrefix}*`)],
+        resources: [ownCopies],
+      }),
+    );
+    // "Is the copy there yet?" is a HeadObject on a key that may not exist: without ListBucket,
+    // S3 answers 403 instead of 404 (it evaluates ListBucket with the object key as s3:prefix).
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListDestinationPrefix',
+        actions: ['s3:ListBucket'],
+        resources: [props.destination.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${props.destinationPrefix}*`] } },
       }),
     );
     if (!keys) {
@@ -85,16 +102,12 @@ export class S3PrefixCopy extends Construct {
           conditions: { StringLike: { 's3:prefix': [`${props.sourcePrefix}*`] } },
         }),
       );
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          sid: 'ListDestinationPrefix',
-          actions: ['s3:ListBucket'],
-          resources: [props.destination.bucketArn],
-          conditions: { StringLike: { 's3:prefix': [`${props.destinationPrefix}*`] } },
-        }),
-      );
     }
-    props.destination.encryptionKey?.grantEncryptDecrypt(role);
+    // CopyObject writes a new SSE-KMS object: GenerateDataKey. Decrypt because S3 documents an
+    // SSE-KMS upload as needing both (multipart parts, directory buckets) and a copy should not
+    // fail half-way on it. No Encrypt or ReEncrypt*: S3 never calls them for the requester;
+    // HeadObject and DeleteObject use no key.
+    props.destination.encryptionKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
 
     const handler = new nodejs.NodejsFunction(this, 'Handler', {
       entry: path.join(__dirname, '..', 'lambda', 's3-prefix-copy', 'index.ts'),
@@ -130,10 +143,11 @@ export class S3PrefixCopy extends Construct {
 
     acknowledgeWildcard(this, { resource: `${handler.functionArn}:*` },
       'The CDK Provider framework grants lambda:InvokeFunction on its handler function and that function\'s versions (<arn>:*), nothing else.');
+    acknowledgeWildcard(this, { resource: ownCopies },
+      'The handler writes and deletes only its own copies under this one destination prefix (each carries its copied-by marker, checked before every overwrite or delete); the prefix, not the key list, so that copies of keys dropped from the list can still be removed.');
     if (!keys) {
-      const why = 'No key list was given, so the handler copies, and may later delete, whatever lies under the prefix; it deletes only objects carrying its own copied-by marker.';
-      acknowledgeWildcard(this, { resource: `${sourceBucketArn}/${props.sourcePrefix}*` }, why);
-      acknowledgeWildcard(this, { resource: props.destination.arnForObjects(`${props.destinationPrefix}*`) }, why);
+      acknowledgeWildcard(this, { resource: `${sourceBucketArn}/${props.sourcePrefix}*` },
+        'No key list was given, so the handler copies whatever lies under the source prefix; it only reads there.');
     }
   }
 }

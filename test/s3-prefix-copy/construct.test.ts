@@ -1,5 +1,6 @@
-// S3PrefixCopy's template: least-privilege IAM (the named source objects, the destination keys,
-// list permissions only when no key list is given, the bucket's KMS key), properties, cdk-nag.
+// S3PrefixCopy's template: least-privilege IAM (the named source objects, the destination prefix,
+// ListBucket on the destination prefix so a HEAD of a missing copy is a 404, the source listed only
+// when no key list is given, the bucket's KMS key for exactly what S3 needs), properties, cdk-nag.
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -34,21 +35,32 @@ function handlerStatements(template: Template): Array<Record<string, unknown>> {
 
 const arn = (suffix: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, suffix]] });
 
-test('with a key list: GetObject on exactly those source objects, read/write/delete on exactly those destination keys', () => {
+test('with a key list: GetObject on exactly those source objects; its copies and ListBucket scoped to the destination prefix', () => {
   const { template, stack, copy } = synth();
   const statements = handlerStatements(template);
   expect(statements.map((s) => s.Sid ?? s.Action)).toEqual([
     ['logs:CreateLogStream', 'logs:PutLogEvents'],
     'ReadSourceObjects',
     'WriteOwnCopies',
+    'ListDestinationPrefix',
   ]);
   const read = statements.find((s) => s.Sid === 'ReadSourceObjects')!;
   expect(read.Action).toBe('s3:GetObject');
   expect(read.Resource).toEqual(KEYS.map((k) => arn(`:s3:::sagemaker-sample-files/datasets/image/MNIST/${k}`)));
+  // The prefix, not the keys: copies of keys dropped from a later key list must stay deletable.
   const write = statements.find((s) => s.Sid === 'WriteOwnCopies')!;
   expect(write.Action).toEqual(['s3:GetObject', 's3:PutObject', 's3:DeleteObject']);
-  expect(write.Resource).toEqual(KEYS.map((k) => arn(`:s3:::mnist-data-bucket/mnist/train/${k}`)));
-  expect(JSON.stringify(statements)).not.toContain('s3:ListBucket');
+  expect(write.Resource).toEqual(arn(':s3:::mnist-data-bucket/mnist/train/*'));
+  // HeadObject of a copy that does not exist yet answers 403 instead of 404 without ListBucket.
+  expect(statements).toContainEqual({
+    Sid: 'ListDestinationPrefix',
+    Action: 's3:ListBucket',
+    Effect: 'Allow',
+    Resource: arn(':s3:::mnist-data-bucket'),
+    Condition: { StringLike: { 's3:prefix': ['mnist/train/*'] } },
+  });
+  expect(JSON.stringify(statements)).not.toContain('sagemaker-sample-files"');
+  expect(statements.filter((s) => s.Action === 's3:ListBucket')).toHaveLength(1);
   expect(JSON.stringify(statements)).not.toContain('"*"');
   template.hasResourceProperties('Custom::S3PrefixCopy', {
     SourceBucketName: 'sagemaker-sample-files',
@@ -81,14 +93,15 @@ test('without a key list: prefix-scoped objects plus ListBucket limited to the t
   expect(statements.find((s) => s.Sid === 'ReadSourceObjects')!.Resource).toEqual(arn(':s3:::sagemaker-sample-files/datasets/image/MNIST/*'));
 });
 
-test('a KMS-encrypted destination bucket: the handler may use its key', () => {
+test('a KMS-encrypted destination bucket: the handler may generate data keys and decrypt with that key, nothing more', () => {
   const statements = handlerStatements(synth({}, true).template);
-  expect(statements).toContainEqual(
+  const kms = statements.filter((s) => JSON.stringify(s.Action).includes('kms:'));
+  expect(kms).toEqual([
     expect.objectContaining({
-      Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
       Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] },
     }),
-  );
+  ]);
 });
 
 test.each<[string, Partial<S3PrefixCopyProps>, RegExp]>([
