@@ -2,8 +2,11 @@ import {
   CreateTrainingJobCommand,
   DescribeTrainingJobCommand,
   DescribeTrainingJobCommandOutput,
+  ListTagsCommand,
+  ListTrainingJobsCommand,
   SageMakerClient,
   StopTrainingJobCommand,
+  TrainingJobSummary,
 } from '@aws-sdk/client-sagemaker';
 import type {
   CloudFormationCustomResourceEvent,
@@ -11,14 +14,18 @@ import type {
 import { trainingJobConsoleUrl, trainingJobLogsUrl } from '../shared/console-links';
 import { BackoffOptions, errorName, isThrottlingError, loggingBackoff, withBackoff } from '../shared/retry';
 import { metricAttributeName } from './hyperparameters';
-import { isJobNameFromPrefix, jobNameTime, makeJobName } from './job-name';
+import { canonicalJson, FINGERPRINT_TAG, trainingFingerprint } from './fingerprint';
+import { isJobNameFromPrefix, jobNameStem, jobNameTime, makeJobName } from './job-name';
 import { buildCreateTrainingJobRequest, parseNumber, TrainingJobProperties } from './properties';
 
 /**
  * The training job's custom-resource lifecycle (Provider framework: onEvent + isComplete).
  *
- * - Create/Update: start a NEW job (an update means changed settings, so a new model; the new job
- *   name is the new physical id, and CloudFormation then deletes the old physical id).
+ * - Create/Update: training is idempotent by content. The inputs' fingerprint (fingerprint.ts) is
+ *   in every job's name and tags; a `Completed` job with the same fingerprint is reused, else an
+ *   `InProgress` one is adopted, else a NEW job starts (its name is the new physical id, and
+ *   CloudFormation then deletes the old physical id). So a rollback (an Update with the old
+ *   properties) starts no job: it gets the old job back, with the same physical id.
  * - isComplete: poll DescribeTrainingJob; Completed → attributes; Failed/Stopped → throw.
  * - Delete: stop the job if it still runs, then wait until it has stopped. Finished jobs are
  *   kept as history (they cost nothing); a missing job is fine.
@@ -78,11 +85,91 @@ async function describe(deps: Dependencies, jobName: string): Promise<DescribeTr
   }
 }
 
-async function startJob(event: Event, deps: Dependencies): Promise<OnEventResponse> {
+/** ListTrainingJobs pages read per lookup (100 jobs each) before giving up and training anew. */
+const MAX_LOOKUP_PAGES = 20;
+/** Statuses a job with the same fingerprint is reused in, in order of preference. */
+const REUSABLE_STATUSES = ['Completed', 'InProgress'];
+
+async function fingerprintTagOf(deps: Dependencies, jobArn: string): Promise<string | undefined> {
+  let token: string | undefined;
+  do {
+    const page = await withBackoff(
+      `ListTags ${jobArn}`,
+      () => deps.sagemaker.send(new ListTagsCommand({ ResourceArn: jobArn, NextToken: token })),
+      backoffOf(deps),
+    );
+    const tag = (page?.Tags ?? []).find((t) => t.Key === FINGERPRINT_TAG);
+    if (tag) return tag.Value;
+    token = page?.NextToken;
+  } while (token);
+  return undefined;
+}
+
+/**
+ * A job of this resource trained from the same inputs that can stand in for a new one: ListTrainingJobs
+ * on the name stem `<prefix>-<fingerprint 12 hex>-`, Completed before InProgress, newest first, each
+ * confirmed by its full fingerprint tag. Failed, Stopping and Stopped jobs are never reused.
+ */
+async function findReusableJob(props: TrainingJobProperties, fingerprint: string, deps: Dependencies): Promise<TrainingJobSummary | undefined> {
+  const stem = jobNameStem(props.JobNamePrefix, fingerprint);
+  const candidates: TrainingJobSummary[] = [];
+  let token: string | undefined;
+  let pages = 0;
+  do {
+    const page = await withBackoff(
+      `ListTrainingJobs ${stem}*`,
+      () => deps.sagemaker.send(new ListTrainingJobsCommand({
+        NameContains: stem, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100, NextToken: token,
+      })),
+      backoffOf(deps),
+    );
+    for (const job of page?.TrainingJobSummaries ?? []) {
+      const name = job.TrainingJobName ?? '';
+      if (name.startsWith(stem) && isJobNameFromPrefix(name, props.JobNamePrefix) && REUSABLE_STATUSES.includes(job.TrainingJobStatus ?? '')) {
+        candidates.push(job);
+      }
+    }
+    token = page?.NextToken;
+  } while (token && ++pages < MAX_LOOKUP_PAGES);
+  const rank = (job: TrainingJobSummary) => REUSABLE_STATUSES.indexOf(job.TrainingJobStatus ?? '');
+  const time = (job: TrainingJobSummary) => new Date(job.CreationTime ?? 0).getTime();
+  candidates.sort((a, b) => rank(a) - rank(b) || time(b) - time(a));
+  for (const job of candidates) {
+    if (job.TrainingJobArn && (await fingerprintTagOf(deps, job.TrainingJobArn)) === fingerprint) return job;
+  }
+  return undefined;
+}
+
+async function reuseOrStartJob(event: Event, deps: Dependencies): Promise<OnEventResponse> {
   const log = deps.log ?? console.log;
   const props = propertiesOf(event);
-  const jobName = makeJobName(props.JobNamePrefix, (deps.now ?? (() => new Date()))(), deps.random);
-  const request = buildCreateTrainingJobRequest(props, jobName, deps.region);
+  const fingerprint = trainingFingerprint(props);
+  let reusable: TrainingJobSummary | undefined;
+  try {
+    reusable = await findReusableJob(props, fingerprint, deps);
+  } catch (error) {
+    throw new Error(
+      `Looking for a training job with the same inputs failed (${errorName(error)}: ${(error as Error).message}). ` +
+        `The onEvent role needs sagemaker:ListTrainingJobs (Resource *) and sagemaker:ListTags on training-job/${props.JobNamePrefix.toLowerCase()}-*`,
+    );
+  }
+  if (reusable) {
+    const name = reusable.TrainingJobName!;
+    log(
+      `${event.RequestType}: training job ${name} (${reusable.TrainingJobStatus}) was trained from the same inputs ` +
+        `(fingerprint ${fingerprint}): ${reusable.TrainingJobStatus === 'Completed' ? 'reusing it' : 'waiting for it'} instead of starting a new job ` +
+        `| console: ${trainingJobConsoleUrl(deps.region, name)}`,
+    );
+    return { PhysicalResourceId: name };
+  }
+  return startJob(event, fingerprint, deps);
+}
+
+async function startJob(event: Event, fingerprint: string, deps: Dependencies): Promise<OnEventResponse> {
+  const log = deps.log ?? console.log;
+  const props = propertiesOf(event);
+  const jobName = makeJobName(props.JobNamePrefix, fingerprint, (deps.now ?? (() => new Date()))(), deps.random);
+  const request = buildCreateTrainingJobRequest(props, jobName, deps.region, fingerprint);
   let retried = false;
   try {
     const backoff = backoffOf(deps);
@@ -121,8 +208,15 @@ async function stopJob(event: Event, deps: Dependencies): Promise<OnEventRespons
       await withBackoff(`StopTrainingJob ${jobName}`, () => deps.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: jobName })), backoffOf(deps));
       log(`Delete: stopping training job ${jobName}`);
     } catch (error) {
-      // It finished or got stopped between Describe and Stop: nothing left to do.
-      if (!(isNotFound(error) || errorName(error) === 'ValidationException')) throw error;
+      // It finished or got stopped between Describe and Stop: nothing left to do. Anything else
+      // (AccessDenied, throttling past the backoff) may leave a job billing: fail the delete, loudly.
+      if (!(isNotFound(error) || errorName(error) === 'ValidationException')) {
+        throw new Error(
+          `Delete: could not stop training job ${jobName} (${errorName(error) || 'Error'}: ${(error as Error).message}). ` +
+            `It may still be running and billing: stop it with 'aws sagemaker stop-training-job --region ${deps.region} ` +
+            `--training-job-name ${jobName}', then retry the delete.`,
+        );
+      }
       log(`Delete: training job ${jobName} is no longer running (${errorName(error)})`);
     }
   } else {
@@ -132,35 +226,26 @@ async function stopJob(event: Event, deps: Dependencies): Promise<OnEventRespons
 }
 
 /** Properties whose change needs no new job: the deploy only re-checks the finished job. */
-const RECHECK_ONLY_PROPERTIES = new Set(['ServiceToken', 'MinimumMetric', 'OwnerTag']);
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(String(value)); // CloudFormation stringifies scalars anyway
-}
+const RECHECK_ONLY_PROPERTIES = new Set(['ServiceToken', 'ServiceTimeout', 'MinimumMetric', 'OwnerTag']);
 
 function onlyRecheckChanged(event: Event): boolean {
   if (event.RequestType !== 'Update') return false;
   const strip = (props: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(props ?? {}).filter(([k]) => !RECHECK_ONLY_PROPERTIES.has(k)));
-  return canonical(strip(event.ResourceProperties)) === canonical(strip(event.OldResourceProperties));
+  return canonicalJson(strip(event.ResourceProperties)) === canonicalJson(strip(event.OldResourceProperties));
 }
 
 export async function onEvent(event: Event, deps: Dependencies): Promise<OnEventResponse> {
   switch (event.RequestType) {
     case 'Create':
-      return startJob(event, deps);
+      return reuseOrStartJob(event, deps);
     case 'Update':
       if (onlyRecheckChanged(event) && event.PhysicalResourceId) {
         // e.g. a new minimum accuracy: isComplete checks the finished job again, no retraining.
         (deps.log ?? console.log)(`Update changes no training setting: re-checking training job ${event.PhysicalResourceId}`);
         return { PhysicalResourceId: event.PhysicalResourceId };
       }
-      return startJob(event, deps);
+      return reuseOrStartJob(event, deps);
     case 'Delete':
       return stopJob(event, deps);
     default:

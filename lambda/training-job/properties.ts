@@ -1,4 +1,5 @@
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
+import { FINGERPRINT_TAG } from './fingerprint';
 import { CODE_CHANNEL_DIRECTORY, CODE_CHANNEL_NAME, scriptModeHyperparameters } from './hyperparameters';
 
 /**
@@ -23,6 +24,7 @@ export interface TrainingJobProperties {
   readonly OutputS3Uri: string;
   readonly OutputKmsKeyId?: string;
   readonly VolumeKmsKeyId?: string;
+  /** CheckpointS3Uri is a base: each job checkpoints under `<base>/<training fingerprint>/`. */
   readonly Spot?: { MaxWaitTimeInSeconds: string | number; CheckpointS3Uri: string };
   readonly EnableNetworkIsolation?: string | boolean;
   readonly EnableInterContainerTrafficEncryption?: string | boolean;
@@ -55,11 +57,22 @@ export function parseBoolean(value: unknown, what: string): boolean {
   throw new Error(`${what} must be true or false, got ${JSON.stringify(value)}`);
 }
 
+/**
+ * Where a job trained from `fingerprint` keeps its checkpoints: one prefix per fingerprint, so a
+ * job never restores another configuration's state, while a new job with the very same inputs
+ * (e.g. after a spot job ran out of MaxWaitTime, or a deploy that failed for another reason)
+ * resumes from what the earlier one saved.
+ */
+export function checkpointS3Uri(base: string, fingerprint: string): string {
+  return `${base.replace(/\/*$/, '/')}${fingerprint}/`;
+}
+
 /** The CreateTrainingJob request for `jobName`, built the way the SageMaker Python SDK builds it. */
 export function buildCreateTrainingJobRequest(
   props: TrainingJobProperties,
   jobName: string,
   region: string,
+  fingerprint: string,
 ): CreateTrainingJobCommandInput {
   const networkIsolation = parseBoolean(props.EnableNetworkIsolation, 'EnableNetworkIsolation');
   const codeS3Uri = requireString(props, 'CodeS3Uri');
@@ -122,7 +135,8 @@ export function buildCreateTrainingJobRequest(
       props.EnableInterContainerTrafficEncryption,
       'EnableInterContainerTrafficEncryption',
     ),
-    Tags: props.OwnerTag ? [{ Key: 'managed-by', Value: props.OwnerTag }] : undefined,
+    // The fingerprint tag is how a later Create/Update recognises a job trained from the same inputs.
+    Tags: [...(props.OwnerTag ? [{ Key: 'managed-by', Value: props.OwnerTag }] : []), { Key: FINGERPRINT_TAG, Value: fingerprint }],
   };
   if (props.Spot) {
     request.EnableManagedSpotTraining = true;
@@ -130,7 +144,7 @@ export function buildCreateTrainingJobRequest(
       MaxRuntimeInSeconds: maxRuntime,
       MaxWaitTimeInSeconds: parseInteger(props.Spot.MaxWaitTimeInSeconds, 'Spot.MaxWaitTimeInSeconds'),
     };
-    request.CheckpointConfig = { S3Uri: props.Spot.CheckpointS3Uri, LocalPath: '/opt/ml/checkpoints' };
+    request.CheckpointConfig = { S3Uri: checkpointS3Uri(requireString(props.Spot, 'CheckpointS3Uri'), fingerprint), LocalPath: '/opt/ml/checkpoints' };
   }
   return request;
 }

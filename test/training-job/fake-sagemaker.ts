@@ -4,6 +4,8 @@
 // {"__type", "Message"}) and keeps jobs as SageMaker does: names unique forever, a job moves
 // InProgress/Starting → Downloading → Training → Uploading → Completed (or Failed/Stopped) one step
 // per DescribeTrainingJob, StopTrainingJob only works InProgress and goes through Stopping.
+// ListTrainingJobs filters by NameContains (case-insensitive, as SageMaker does), sorts and pages;
+// ListTags answers the tags a job was created with.
 import * as http from 'http';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { LoopbackServer } from '../support/loopback-server';
@@ -43,7 +45,7 @@ const PROGRESS: Array<[string, string]> = [
   ['Uploading', 'Uploading generated training model'],
 ];
 
-type Operation = 'CreateTrainingJob' | 'DescribeTrainingJob' | 'StopTrainingJob';
+type Operation = 'CreateTrainingJob' | 'DescribeTrainingJob' | 'StopTrainingJob' | 'ListTrainingJobs' | 'ListTags';
 
 class ServiceError extends Error {
   constructor(
@@ -60,8 +62,11 @@ export class FakeSageMaker {
   readonly calls: Array<{ operation: string; name: string }> = [];
   private readonly plans: JobPlan[] = [];
   private readonly throttles = new Map<string, number>();
+  private readonly failures = new Map<string, { type: string; message: string }>();
   private loseCreateResponse = false;
   private finishBeforeStop = false;
+  /** Makes creation times strictly increasing, even within one millisecond. */
+  private sequence = 0;
   private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
 
   async start(): Promise<void> {
@@ -96,6 +101,11 @@ export class FakeSageMaker {
     this.throttles.set(operation, count);
   }
 
+  /** The next call of `operation` fails with `type` (e.g. AccessDeniedException, a missing IAM action). */
+  failNext(operation: Operation, type: string, message: string): void {
+    this.failures.set(operation, { type, message });
+  }
+
   /** The next CreateTrainingJob creates the job but answers InternalFailure (a lost response). */
   loseNextCreateResponse(): void {
     this.loseCreateResponse = true;
@@ -106,13 +116,18 @@ export class FakeSageMaker {
     this.finishBeforeStop = true;
   }
 
-  /** A job created by someone else, in a given state (for delete tests). */
-  seedJob(name: string, status: Job['status']): void {
-    this.jobs.set(name, this.newJob(name, {}, { outcome: 'Completed' }, status));
+  /** A job created by someone else, in a given state (for delete tests), with the tags given. */
+  seedJob(name: string, status: Job['status'], tags: Array<{ Key: string; Value: string }> = []): void {
+    this.jobs.set(name, this.newJob(name, { Tags: tags }, { outcome: 'Completed' }, status));
+  }
+
+  /** Names of the jobs CreateTrainingJob started, in order. */
+  get createdJobNames(): string[] {
+    return this.calls.filter((c) => c.operation === 'CreateTrainingJob').map((c) => c.name);
   }
 
   private newJob(name: string, request: Record<string, unknown>, plan: JobPlan, status: Job['status'] = 'InProgress'): Job {
-    const now = Date.now() / 1000;
+    const now = Date.now() / 1000 + this.sequence++ / 1000;
     return {
       name,
       arn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:training-job/${name.toLowerCase()}`,
@@ -145,6 +160,11 @@ export class FakeSageMaker {
           this.throttles.set(operation, throttled - 1);
           throw new ServiceError('ThrottlingException', 'Rate exceeded');
         }
+        const failure = this.failures.get(operation);
+        if (failure) {
+          this.failures.delete(operation);
+          throw new ServiceError(failure.type, failure.message);
+        }
         body = this.dispatch(operation, input);
       } catch (error) {
         if (!(error instanceof ServiceError)) throw error;
@@ -164,6 +184,10 @@ export class FakeSageMaker {
         return this.describe(this.find(input));
       case 'StopTrainingJob':
         return this.stopJob(this.find(input));
+      case 'ListTrainingJobs':
+        return this.list(input);
+      case 'ListTags':
+        return this.listTags(input);
       default:
         throw new ServiceError('UnknownOperationException', operation);
     }
@@ -251,6 +275,35 @@ export class FakeSageMaker {
       RoleArn: job.request.RoleArn,
       StoppingCondition: job.request.StoppingCondition ?? {},
     };
+  }
+
+  /** One page of at most MaxResults (default 10, as SageMaker) summaries; NextToken is the next index. */
+  private list(input: Record<string, unknown>): unknown {
+    const contains = String(input.NameContains ?? '').toLowerCase();
+    const descending = input.SortOrder === 'Descending';
+    const matching = [...this.jobs.values()]
+      .filter((job) => job.name.toLowerCase().includes(contains))
+      .filter((job) => input.StatusEquals === undefined || job.status === input.StatusEquals)
+      .sort((a, b) => (descending ? b.created - a.created : a.created - b.created));
+    const start = Number(input.NextToken ?? 0);
+    const size = Number(input.MaxResults ?? 10);
+    if (!Number.isInteger(size) || size < 1 || size > 100) throw new ServiceError('ValidationException', 'MaxResults must be 1-100');
+    const page = matching.slice(start, start + size);
+    return {
+      TrainingJobSummaries: page.map((job) => ({
+        TrainingJobName: job.name,
+        TrainingJobArn: job.arn,
+        CreationTime: job.created,
+        TrainingJobStatus: job.status,
+      })),
+      ...(start + size < matching.length ? { NextToken: String(start + size) } : {}),
+    };
+  }
+
+  private listTags(input: Record<string, unknown>): unknown {
+    const job = [...this.jobs.values()].find((j) => j.arn === input.ResourceArn);
+    if (!job) throw new ServiceError('ValidationException', `Resource ${String(input.ResourceArn)} not found.`);
+    return { Tags: (job.request.Tags as unknown[] | undefined) ?? [] };
   }
 
   private stopJob(job: Job): unknown {

@@ -86,20 +86,24 @@ describe('validation names the problem', () => {
 
 describe('job names', () => {
   test('≤ 63 characters, SageMaker\'s pattern, lower case, and recognised as ours', () => {
-    const prefix = 'A'.repeat(43);
-    const name = makeJobName(prefix, new Date('2026-11-26T08:09:10Z'), () => 0.999);
+    const prefix = 'A'.repeat(30);
+    const fingerprint = 'c0ffee'.repeat(10) + 'abcd';
+    const name = makeJobName(prefix, fingerprint, new Date('2026-11-26T08:09:10Z'), () => 0.999);
     expect(name).toHaveLength(63);
     expect(name).toMatch(JOB_NAME_PATTERN);
-    expect(name).toBe(`${'a'.repeat(43)}-20261126080910-9999`);
+    expect(name).toBe(`${'a'.repeat(30)}-c0ffeec0ffee-20261126080910-9999`);
     expect(isJobNameFromPrefix(name, prefix)).toBe(true);
-    expect(isJobNameFromPrefix(name, 'A'.repeat(42))).toBe(false);
-    expect(isJobNameFromPrefix('other-20261126080910-9999', 'mnist')).toBe(false);
+    expect(isJobNameFromPrefix(name, 'A'.repeat(29))).toBe(false);
+    expect(isJobNameFromPrefix('other-c0ffeec0ffee-20261126080910-9999', 'mnist')).toBe(false);
+    // Names from before fingerprints (existing stacks' physical ids) are still ours, to stop on delete.
+    expect(isJobNameFromPrefix('mnist-20261126080910-9999', 'mnist')).toBe(true);
+    expect(isJobNameFromPrefix('mnist-c0ffee-20261126080910-9999', 'mnist')).toBe(false);
     expect(jobNameTime(name)).toEqual(new Date('2026-11-26T08:09:10Z'));
     expect(jobNameTime('someone-elses-job')).toBeUndefined();
   });
 
-  test.each(['', '-mnist', 'mnist-', 'mnist_train', 'mnist train', 'x'.repeat(44)])('prefix %p is refused', (prefix) => {
-    expect(() => validateJobNamePrefix(prefix)).toThrow(/jobNamePrefix '.*' is invalid: use 1-43 letters, digits and hyphens/);
+  test.each(['', '-mnist', 'mnist-', 'mnist_train', 'mnist train', 'x'.repeat(31)])('prefix %p is refused', (prefix) => {
+    expect(() => validateJobNamePrefix(prefix)).toThrow(/jobNamePrefix '.*' is invalid: use 1-30 letters, digits and hyphens/);
   });
 
   test('metric attribute names avoid characters CloudFormation attribute names cannot carry', () => {

@@ -3,6 +3,7 @@
 // against a stateful fake of SageMaker on loopback called through the real AWS SDK client.
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { FINGERPRINT_TAG, trainingFingerprint } from '../../lambda/training-job/fingerprint';
 import { Dependencies, isComplete, onEvent } from '../../lambda/training-job/handlers';
 import { isJobNameFromPrefix, JOB_NAME_PATTERN } from '../../lambda/training-job/job-name';
 import type { TrainingJobProperties } from '../../lambda/training-job/properties';
@@ -58,6 +59,14 @@ function event(
   });
 }
 
+/** The fingerprint the handler computes for an event's properties. */
+function fingerprintOf(e: CloudFormationCustomResourceEvent): string {
+  return trainingFingerprint(e.ResourceProperties);
+}
+
+/** Names of the default properties' jobs start with this (prefix lower-cased, then 12 fingerprint characters). */
+const STEM = `mnist-train-${trainingFingerprint(asCloudFormationSends(PROPERTIES) as object).slice(0, 12)}-`;
+
 let fake: FakeSageMaker;
 let lines: string[];
 let sleeps: number[];
@@ -107,7 +116,7 @@ describe('create', () => {
     const { physicalId, data, polls } = await provider(event('Create'));
 
     expect(physicalId).toMatch(JOB_NAME_PATTERN);
-    expect(physicalId).toMatch(/^mnist-train-\d{14}-[a-z0-9]{4}$/);
+    expect(physicalId).toMatch(new RegExp(`^${STEM}\\d{14}-[a-z0-9]{4}$`));
     expect(polls).toBe(4); // 3 in progress, then Completed
     expect(data).toEqual({
       ModelDataUrl: `s3://data-bucket/output/${physicalId}/output/model.tar.gz`,
@@ -154,7 +163,10 @@ describe('create', () => {
     expect(request.EnableNetworkIsolation).toBe(false);
     expect(request.EnableInterContainerTrafficEncryption).toBe(false);
     expect(request.EnableManagedSpotTraining).toBeUndefined();
-    expect(request.Tags).toEqual([{ Key: 'managed-by', Value: 'MnistStack/TrainingJob' }]);
+    expect(request.Tags).toEqual([
+      { Key: 'managed-by', Value: 'MnistStack/TrainingJob' },
+      { Key: FINGERPRINT_TAG, Value: fingerprintOf(event('Create')) },
+    ]);
   });
 
   test('each poll logs status first with console and logs links, then the step message and latest metrics', async () => {
@@ -204,8 +216,9 @@ describe('create', () => {
     await expect(provider(event('Create', { MinimumMetric: { Name: 'test:accuracy', Value: 90 } }))).resolves.toMatchObject({
       data: { 'Metric.test_accuracy': '90' },
     });
+    // Other inputs (2 epochs), so a new job runs instead of the first one being reused.
     fake.planNextJob({ outcome: 'Completed', metrics: { 'test:loss': 0.1 } });
-    await expect(provider(event('Create', { MinimumMetric: { Name: 'test:accuracy', Value: 90 } }))).rejects.toThrow(
+    await expect(provider(event('Create', { MinimumMetric: { Name: 'test:accuracy', Value: 90 }, HyperParameters: { epochs: '2' } }))).rejects.toThrow(
       /reported no 'test:accuracy' metric, so the minimum 90 cannot be checked/,
     );
   });
@@ -226,10 +239,14 @@ describe('create', () => {
     const fixed = new Date('2026-11-26T08:00:00Z');
     let seed = 0;
     deps = { ...deps, now: () => fixed, random: () => ((seed = (seed * 9301 + 49297) % 233280) / 233280) };
+    // The first job fails at once, so the second create (same inputs) cannot reuse it and starts its own.
+    fake.planNextJob({ outcome: 'Failed', describesInProgress: 0 });
     const a = await onEvent(event('Create'), deps);
+    await expect(isComplete({ ...event('Create'), PhysicalResourceId: a.PhysicalResourceId } as CloudFormationCustomResourceEvent, deps)).rejects.toThrow(/failed/);
     const b = await onEvent(event('Create'), deps);
     expect(a.PhysicalResourceId).not.toBe(b.PhysicalResourceId);
-    expect(a.PhysicalResourceId).toMatch(/^mnist-train-20261126080000-[a-z0-9]{4}$/);
+    expect(a.PhysicalResourceId).toMatch(new RegExp(`^${STEM}20261126080000-[a-z0-9]{4}$`));
+    expect(b.PhysicalResourceId).toMatch(new RegExp(`^${STEM}20261126080000-[a-z0-9]{4}$`));
     expect(fake.jobs.size).toBe(2);
   });
 
@@ -246,18 +263,18 @@ describe('create', () => {
   });
 
   test('managed spot training, encryption and KMS keys reach the request', async () => {
-    const { physicalId } = await provider(
-      event('Create', {
-        Spot: { MaxWaitTimeInSeconds: 3000, CheckpointS3Uri: 's3://data-bucket/checkpoints/' },
-        EnableInterContainerTrafficEncryption: true,
-        VolumeKmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/volume',
-        OutputKmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/output',
-      }),
-    );
+    const spotEvent = event('Create', {
+      Spot: { MaxWaitTimeInSeconds: 3000, CheckpointS3Uri: 's3://data-bucket/checkpoints/' },
+      EnableInterContainerTrafficEncryption: true,
+      VolumeKmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/volume',
+      OutputKmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/output',
+    });
+    const { physicalId } = await provider(spotEvent);
     const request = createRequest(physicalId);
     expect(request.EnableManagedSpotTraining).toBe(true);
     expect(request.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 1800, MaxWaitTimeInSeconds: 3000 });
-    expect(request.CheckpointConfig).toEqual({ S3Uri: 's3://data-bucket/checkpoints/', LocalPath: '/opt/ml/checkpoints' });
+    // One checkpoint prefix per training fingerprint (see 'checkpoints' below).
+    expect(request.CheckpointConfig).toEqual({ S3Uri: `s3://data-bucket/checkpoints/${fingerprintOf(spotEvent)}/`, LocalPath: '/opt/ml/checkpoints' });
     expect(request.EnableInterContainerTrafficEncryption).toBe(true);
     expect(request.ResourceConfig.VolumeKmsKeyId).toBe('arn:aws:kms:eu-west-1:123456789012:key/volume');
     expect(request.OutputDataConfig.KmsKeyId).toBe('arn:aws:kms:eu-west-1:123456789012:key/output');
@@ -368,6 +385,7 @@ describe('throttling', () => {
     const result = await isComplete({ ...event('Create'), PhysicalResourceId: started.PhysicalResourceId } as CloudFormationCustomResourceEvent, deps);
     expect(result.IsComplete).toBe(false);
     expect(fake.calls.map((c) => c.operation)).toEqual([
+      'ListTrainingJobs',
       'CreateTrainingJob',
       'CreateTrainingJob',
       'CreateTrainingJob',
@@ -394,13 +412,150 @@ describe('throttling', () => {
     const started = await onEvent(event('Create'), deps);
     expect(fake.jobs.size).toBe(1);
     expect(fake.jobs.has(started.PhysicalResourceId)).toBe(true);
-    expect(fake.calls.map((c) => c.operation)).toEqual(['CreateTrainingJob', 'CreateTrainingJob', 'DescribeTrainingJob']);
+    expect(fake.calls.map((c) => c.operation)).toEqual(['ListTrainingJobs', 'CreateTrainingJob', 'CreateTrainingJob', 'DescribeTrainingJob']);
   });
 
   test('ResourceInUse on a first attempt is an error (never adopts someone else\'s job)', async () => {
     const fixed = new Date('2026-11-26T08:00:00Z');
     deps = { ...deps, now: () => fixed, random: () => 0 };
-    fake.seedJob('mnist-train-20261126080000-aaaa', 'InProgress');
+    // Same name stem, but no fingerprint tag: neither adopted as ours nor overwritten.
+    fake.seedJob(`${STEM}20261126080000-aaaa`, 'InProgress');
     await expect(onEvent(event('Create'), deps)).rejects.toThrow(/must be unique/);
+  });
+});
+
+describe('idempotent by content (a rollback or a re-create starts no job)', () => {
+  const epochs2 = { HyperParameters: { epochs: '2', backend: '"gloo"' } };
+
+  test('a rollback (Update with the old properties) gets the old job back: same physical id and attributes, no new job', async () => {
+    const first = await provider(event('Create'));
+    const second = await provider(event('Update', epochs2, first.physicalId));
+    expect(second.physicalId).not.toBe(first.physicalId);
+
+    // A later resource failed: CloudFormation sends the old properties back, with the new physical id.
+    const rollback = await provider(event('Update', {}, second.physicalId, epochs2));
+    expect(rollback.physicalId).toBe(first.physicalId);
+    expect(rollback.data).toEqual(first.data);
+    expect(fake.createdJobNames).toEqual([first.physicalId, second.physicalId]);
+    expect(lines).toContain(
+      `Update: training job ${first.physicalId} (Completed) was trained from the same inputs (fingerprint ${fingerprintOf(event('Create'))}): ` +
+        `reusing it instead of starting a new job | console: https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/jobs/${first.physicalId}`,
+    );
+    // Then CloudFormation deletes the rolled-back physical id: finished, so kept as history.
+    await provider(event('Delete', epochs2, second.physicalId));
+    expect(fake.jobs.get(second.physicalId)!.status).toBe('Completed');
+  });
+
+  test('a rollback while the new job still runs: the old job comes back and the Delete that follows stops the new one', async () => {
+    const first = await provider(event('Create'));
+    fake.planNextJob({ outcome: 'Completed', describesInProgress: 50 });
+    const { PhysicalResourceId: running } = await onEvent(event('Update', epochs2, first.physicalId), deps);
+    const rollback = await provider(event('Update', {}, running, epochs2));
+    expect(rollback.physicalId).toBe(first.physicalId);
+    await provider(event('Delete', epochs2, running));
+    expect(fake.jobs.get(running)!.status).toBe('Stopped');
+    expect(fake.createdJobNames).toHaveLength(2);
+  });
+
+  test('re-creating a resource whose inputs were trained before reuses that job (e.g. after a stack delete and deploy)', async () => {
+    const first = await provider(event('Create'));
+    await provider(event('Delete', {}, first.physicalId));
+    const again = await provider(event('Create'));
+    expect(again.physicalId).toBe(first.physicalId);
+    expect(again.data).toEqual(first.data);
+    expect(fake.createdJobNames).toHaveLength(1);
+  });
+
+  test('a job with the same inputs still in progress is adopted: the deploy waits for it instead of paying for a second one', async () => {
+    fake.planNextJob({ outcome: 'Completed', describesInProgress: 2, metrics: { 'test:accuracy': 97 } });
+    const orphan = await onEvent(event('Create'), deps); // e.g. its deploy failed before the job ended, and nothing stopped it
+    const adopted = await provider(event('Create'));
+    expect(adopted.physicalId).toBe(orphan.PhysicalResourceId);
+    expect(adopted.data!['Metric.test_accuracy']).toBe('97');
+    expect(fake.createdJobNames).toHaveLength(1);
+    expect(lines.some((l) => l.includes(`training job ${orphan.PhysicalResourceId} (InProgress) was trained from the same inputs`) && l.includes('waiting for it'))).toBe(true);
+  });
+
+  test.each<['Failed' | 'Stopped']>([['Failed'], ['Stopped']])('a %s job is never reused: the same inputs train again', async (outcome) => {
+    fake.planNextJob({ outcome, describesInProgress: 0 });
+    await expect(provider(event('Create'))).rejects.toThrow(outcome === 'Failed' ? /failed/ : /was stopped/);
+    const retry = await provider(event('Create'));
+    expect(fake.createdJobNames).toHaveLength(2);
+    expect(fake.jobs.get(retry.physicalId)!.status).toBe('Completed');
+  });
+
+  test('a Stopping job is not adopted', async () => {
+    fake.planNextJob({ outcome: 'Completed', describesInProgress: 50 });
+    const { PhysicalResourceId: name } = await onEvent(event('Create'), deps);
+    await onEvent(event('Delete', {}, name), deps); // StopTrainingJob: now Stopping
+    expect(fake.jobs.get(name)!.status).toBe('Stopping');
+    const fresh = await onEvent(event('Create'), deps);
+    expect(fresh.PhysicalResourceId).not.toBe(name);
+  });
+
+  test('Completed beats InProgress, the newest Completed wins, and the full fingerprint tag must match', async () => {
+    const fingerprint = fingerprintOf(event('Create'));
+    const tags = (value: string) => [{ Key: FINGERPRINT_TAG, Value: value }];
+    fake.seedJob(`${STEM}20261120080000-old1`, 'Completed', tags(fingerprint));
+    fake.seedJob(`${STEM}20261121080000-new1`, 'Completed', tags(fingerprint));
+    fake.seedJob(`${STEM}20261122080000-othr`, 'Completed', tags(`${fingerprint.slice(0, 12)}${'0'.repeat(52)}`)); // same 12, other inputs
+    fake.seedJob(`${STEM}20261123080000-runs`, 'InProgress', tags(fingerprint));
+    const { PhysicalResourceId } = await onEvent(event('Create'), deps);
+    expect(PhysicalResourceId).toBe(`${STEM}20261121080000-new1`);
+    // Newest Completed first: 'othr' (tag mismatch), then 'new1'; the older one and the InProgress one are never asked.
+    expect(fake.calls.filter((c) => c.operation === 'ListTags')).toHaveLength(2);
+  });
+
+  test('a job with the right stem but another fingerprint tag is not reused', async () => {
+    fake.seedJob(`${STEM}20261120080000-othr`, 'Completed', [{ Key: FINGERPRINT_TAG, Value: 'f'.repeat(64) }]);
+    const { PhysicalResourceId } = await onEvent(event('Create'), deps);
+    expect(PhysicalResourceId).not.toBe(`${STEM}20261120080000-othr`);
+    expect(fake.createdJobNames).toEqual([PhysicalResourceId]);
+  });
+
+  test('the lookup reads every page of ListTrainingJobs', async () => {
+    const fingerprint = fingerprintOf(event('Create'));
+    fake.seedJob(`${STEM}20261101000000-ours`, 'Completed', [{ Key: FINGERPRINT_TAG, Value: fingerprint }]);
+    for (let i = 0; i < 120; i++) fake.seedJob(`${STEM}20261102${String(i).padStart(6, '0')}-fail`, 'Failed');
+    const { PhysicalResourceId } = await onEvent(event('Create'), deps);
+    expect(PhysicalResourceId).toBe(`${STEM}20261101000000-ours`);
+    expect(fake.calls.filter((c) => c.operation === 'ListTrainingJobs')).toHaveLength(2);
+  });
+
+  test('a lookup that is denied fails the deploy naming the IAM actions it needs (never silently retrains)', async () => {
+    fake.failNext('ListTrainingJobs', 'AccessDeniedException', 'User is not authorized to perform: sagemaker:ListTrainingJobs');
+    await expect(onEvent(event('Create'), deps)).rejects.toThrow(
+      'Looking for a training job with the same inputs failed (AccessDeniedException: User is not authorized to perform: sagemaker:ListTrainingJobs). ' +
+        'The onEvent role needs sagemaker:ListTrainingJobs (Resource *) and sagemaker:ListTags on training-job/mnist-train-*',
+    );
+    expect(fake.createdJobNames).toEqual([]);
+  });
+
+  test('a change of ServiceTimeout alone re-checks the finished job (no lookup, no job)', async () => {
+    const first = await provider(event('Create'));
+    fake.calls.length = 0;
+    const kept = await provider(event('Update', { ServiceTimeout: '3600' } as Partial<TrainingJobProperties>, first.physicalId));
+    expect(kept.physicalId).toBe(first.physicalId);
+    expect(fake.calls.map((c) => c.operation)).toEqual(['DescribeTrainingJob']);
+  });
+});
+
+describe('checkpoints', () => {
+  const spot = (base: string, epochs = '1') =>
+    event('Create', { Spot: { MaxWaitTimeInSeconds: 3000, CheckpointS3Uri: base }, HyperParameters: { epochs, backend: '"gloo"' } });
+
+  test('one prefix per training fingerprint: other inputs never restore each other\'s state, the same inputs resume', async () => {
+    fake.planNextJob({ outcome: 'Stopped', stoppedSecondaryStatus: 'MaxWaitTimeExceeded', describesInProgress: 0 });
+    const interrupted = await onEvent(spot('s3://data-bucket/checkpoints'), deps);
+    await expect(isComplete({ ...spot('s3://data-bucket/checkpoints'), PhysicalResourceId: interrupted.PhysicalResourceId } as CloudFormationCustomResourceEvent, deps))
+      .rejects.toThrow(/MaxWaitTimeExceeded/);
+    const retried = await onEvent(spot('s3://data-bucket/checkpoints'), deps);
+    const other = await onEvent(spot('s3://data-bucket/checkpoints', '2'), deps);
+
+    const uri = (name: string) => createRequest(name).CheckpointConfig.S3Uri;
+    expect(uri(interrupted.PhysicalResourceId)).toBe(`s3://data-bucket/checkpoints/${fingerprintOf(spot('s3://data-bucket/checkpoints'))}/`);
+    expect(uri(retried.PhysicalResourceId)).toBe(uri(interrupted.PhysicalResourceId));
+    expect(uri(other.PhysicalResourceId)).toBe(`s3://data-bucket/checkpoints/${fingerprintOf(spot('s3://data-bucket/checkpoints', '2'))}/`);
+    expect(uri(other.PhysicalResourceId)).not.toBe(uri(interrupted.PhysicalResourceId));
   });
 });
