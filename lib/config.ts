@@ -5,10 +5,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Node } from 'constructs';
 import { isGpuInstanceType } from './instance-types';
 import { MAX_PROVIDER_TIMEOUT, TRAINING_JOB_MARGIN } from './sagemaker-training-job';
 import { SERVERLESS_MEMORY_SIZES_MB } from './serverless-endpoint';
+import { SettingsError } from './settings-error';
 
 export { isGpuInstanceType };
 
@@ -28,6 +30,10 @@ export interface MnistSettings {
   readonly dataLocalPath?: string;
   /** Existing `s3://bucket/prefix/` read as the training data when `dataSource=s3`. */
   readonly dataS3Uri?: string;
+  /** `dataSource=s3` only: the ARN of the customer-managed KMS key that encrypts those objects (the execution role gets kms:Decrypt on it). */
+  readonly dataS3KmsKeyArn?: string;
+  /** `dataSource=s3` only: the region of that bucket; the stack then refuses to deploy elsewhere (SageMaker reads input only from its own region). */
+  readonly dataS3Region?: string;
 
   readonly trainingInstanceType: string;
   readonly trainingInstanceCount: number;
@@ -87,6 +93,8 @@ export const DEFAULT_SETTINGS: MnistSettings = Object.freeze({
   dataSource: 'sample-files',
   dataLocalPath: undefined,
   dataS3Uri: undefined,
+  dataS3KmsKeyArn: undefined,
+  dataS3Region: undefined,
   trainingInstanceType: 'ml.c5.2xlarge',
   trainingInstanceCount: 2,
   trainingVolumeSizeGb: 30,
@@ -152,12 +160,7 @@ export const MNIST = Object.freeze({
 });
 
 /** Thrown for any bad setting; the message names the setting, the value and what is accepted. */
-export class SettingsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SettingsError';
-  }
-}
+export { SettingsError };
 
 type Kind =
   | { type: 'boolean' }
@@ -168,6 +171,8 @@ type Kind =
   | { type: 'hyperparameters' };
 
 const INSTANCE_TYPE = { type: 'string', pattern: /^ml\.[a-z][a-z0-9-]*\.[a-z0-9]+$/, describe: 'a SageMaker instance type such as ml.m5.large' } as const;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:key\/[A-Za-z0-9-]+$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const IMAGE_TAG = { type: 'string', pattern: /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, describe: 'a Docker image tag such as 2.6.0-cpu-py312-ubuntu22.04-sagemaker' } as const;
 
 const SCHEMA: { [K in keyof MnistSettings]-?: Kind } = {
@@ -176,6 +181,8 @@ const SCHEMA: { [K in keyof MnistSettings]-?: Kind } = {
   dataSource: { type: 'enum', values: ['sample-files', 'local', 's3'] },
   dataLocalPath: { type: 'string', pattern: /^.+$/, describe: 'a folder path', optional: true },
   dataS3Uri: { type: 'string', pattern: /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(.*\/)?$/, describe: 'an S3 prefix such as s3://my-bucket/mnist/ (ending in /)', optional: true },
+  dataS3KmsKeyArn: { type: 'string', pattern: KMS_KEY_ARN, describe: 'a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not an alias)', optional: true },
+  dataS3Region: { type: 'string', pattern: REGION, describe: 'an AWS region such as eu-west-1', optional: true },
   trainingInstanceType: INSTANCE_TYPE,
   trainingInstanceCount: { type: 'integer', min: 1, max: 20 },
   trainingVolumeSizeGb: { type: 'integer', min: 1, max: 16384 },
@@ -302,6 +309,15 @@ function validateTogether(s: MnistSettings): void {
   if (s.dataSource === 's3' && !s.dataS3Uri) {
     throw new SettingsError('Setting dataSource=s3 needs dataS3Uri: set -c dataS3Uri=s3://<bucket>/<prefix>/ (the folder holding the MNIST IDX files).');
   }
+  for (const key of ['dataS3KmsKeyArn', 'dataS3Region'] as const) {
+    if (s[key] && s.dataSource !== 's3') {
+      throw new SettingsError(`Setting ${key}=${s[key]} applies to dataSource=s3 only (dataSource is ${s.dataSource}): remove it or set -c dataSource=s3.`);
+    }
+  }
+  const keyRegion = s.dataS3KmsKeyArn ? KMS_KEY_ARN.exec(s.dataS3KmsKeyArn)![1] : undefined;
+  if (keyRegion && s.dataS3Region && keyRegion !== s.dataS3Region) {
+    throw new SettingsError(`Settings dataS3KmsKeyArn (a key in ${keyRegion}) and dataS3Region=${s.dataS3Region} disagree: S3 encrypts a bucket's objects only with a key in the bucket's own region. Correct one of them.`);
+  }
   for (const key of ['trainingInstanceType', 'realtimeInstanceType'] as const) {
     if (isNeuronInstanceType(s[key])) {
       throw new SettingsError(`Invalid setting ${key}=${s[key]}: Inferentia/Trainium instances need Neuron images; use a CPU (e.g. ml.m5.large) or GPU (ml.g*, ml.p*) instance type.`);
@@ -309,6 +325,9 @@ function validateTogether(s: MnistSettings): void {
   }
   if (s.realtimeMaxInstanceCount < s.realtimeInstanceCount) {
     throw new SettingsError(`Invalid setting realtimeMaxInstanceCount=${s.realtimeMaxInstanceCount}: expected at least realtimeInstanceCount (${s.realtimeInstanceCount}).`);
+  }
+  if (s.realtimeEndpoint && s.realtimeMaxInstanceCount > s.realtimeInstanceCount && /^ml\.t\d/.test(s.realtimeInstanceType)) {
+    throw new SettingsError(`Settings realtimeInstanceType=${s.realtimeInstanceType} and realtimeMaxInstanceCount=${s.realtimeMaxInstanceCount} conflict: SageMaker does not autoscale burstable (ml.t*) instances. Use e.g. ml.m5.large, or -c realtimeMaxInstanceCount=${s.realtimeInstanceCount} (no autoscaling).`);
   }
   if (s.serverlessProvisionedConcurrency > s.serverlessMaxConcurrency) {
     throw new SettingsError(`Invalid setting serverlessProvisionedConcurrency=${s.serverlessProvisionedConcurrency}: expected 0 (off) or at most serverlessMaxConcurrency (${s.serverlessMaxConcurrency}).`);
@@ -352,17 +371,80 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/**
- * A context key that is almost a setting's name (`-c trainingInstanceCout=1`) would otherwise be
- * ignored without a word: refuse it. Keys far from every setting (feature flags, other apps'
- * context such as `pipeline`) pass.
- */
-function rejectMisspeltSettings(keys: string[]): void {
-  for (const key of keys) {
-    if (key.includes(':') || (SETTING_NAMES as string[]).includes(key)) continue;
-    const near = SETTING_NAMES.find((name) => name.toLowerCase() === key.toLowerCase() || editDistance(name, key) <= 2);
-    if (near) throw new SettingsError(`Unknown setting ${key}: did you mean ${near}? (-c ${near}=<value>; the settings are listed in README.md, Configuration)`);
+/** Close enough to be a typo: same letters ignoring case, or a short edit (fewer for short names). */
+function isNearMiss(name: string, key: string): boolean {
+  return name.toLowerCase() === key.toLowerCase() || editDistance(name, key) <= Math.min(2, Math.floor(name.length / 4));
+}
+
+/** Context keys the CDK itself (CLI, feature flags, lookups in cdk.context.json) puts into context. */
+function isCdkOwnKey(key: string): boolean {
+  return key.includes(':') || key.startsWith('@') || key.startsWith('cdk') || key === 'acknowledged-issue-numbers';
+}
+
+/** mnist.py's command-line options (`--epochs` → `epochs`): the names `hyperparameters` accepts. */
+function modelScriptOptions(): string[] {
+  try {
+    const script = fs.readFileSync(path.join(MNIST.modelCodeDirectory, MNIST.entryPoint), 'utf8');
+    return [...script.matchAll(/add_argument\(\s*"--([a-z][a-z0-9-]*)"/g)].map((m) => m[1]);
+  } catch {
+    return Object.keys(DEFAULT_HYPERPARAMETERS);
   }
+}
+
+/** `-c epochs=2` as JSON: numbers and booleans typed, everything else a string. */
+function asHyperparameterValue(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+}
+
+/**
+ * `-c epochs=2` names a hyperparameter of mnist.py as if it were a setting; ignored, the job would
+ * silently train with the old value. Refuse it with the spelling that works, keeping hyperparameters
+ * already given in context (a `-c hyperparameters=` replaces cdk.json's object as a whole).
+ */
+function rejectMisplacedHyperparameters(context: Record<string, unknown>): void {
+  const options = modelScriptOptions();
+  const misplaced = Object.entries(context)
+    .map(([key, value]) => [options.find((o) => o === key || o === key.replace(/_/g, '-')), key, value] as const)
+    .filter(([option, key]) => option !== undefined && !(SETTING_NAMES as string[]).includes(key));
+  if (misplaced.length === 0) return;
+  let given: Record<string, unknown> = {};
+  try {
+    const raw = context.hyperparameters;
+    const parsed: unknown = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) given = parsed as Record<string, unknown>;
+  } catch {
+    // an unparsable hyperparameters value gets its own error later
+  }
+  const wanted: Record<string, unknown> = Object.fromEntries(Object.entries(given).filter(([k, v]) => DEFAULT_HYPERPARAMETERS[k] !== v));
+  for (const [option, , value] of misplaced) wanted[option!] = asHyperparameterValue(value);
+  const typed = misplaced.map(([, key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(', ');
+  const what = misplaced.length === 1 ? 'is a hyperparameter of mnist.py, not a setting' : 'are hyperparameters of mnist.py, not settings';
+  throw new SettingsError(
+    `${typed} ${what}: pass -c hyperparameters='${JSON.stringify(wanted)}' instead ` +
+      `(merged over the defaults ${JSON.stringify(DEFAULT_HYPERPARAMETERS)}; in cdk.json: "hyperparameters" under "context").`,
+  );
+}
+
+/**
+ * Checks the context's keys: a hyperparameter given as a setting, or a key that is almost the name
+ * of a setting or of one of `otherKeys` (`-c trainingInstanceCout=1`), fails with the right
+ * spelling instead of being ignored. Returns the remaining unknown keys (neither a setting, nor in
+ * `otherKeys`, nor the CDK's own): they may belong to someone else, so the caller decides (the app
+ * warns).
+ */
+export function checkContextKeys(context: Record<string, unknown>, otherKeys: readonly string[] = []): string[] {
+  rejectMisplacedHyperparameters(context);
+  const known: string[] = [...SETTING_NAMES, ...otherKeys];
+  const unknown: string[] = [];
+  for (const key of Object.keys(context)) {
+    if (isCdkOwnKey(key) || known.includes(key)) continue;
+    const near = known.find((name) => isNearMiss(name, key));
+    if (near) throw new SettingsError(`Unknown setting ${key}: did you mean ${near}? (-c ${near}=<value>; the settings are listed in README.md, Configuration)`);
+    unknown.push(key);
+  }
+  return unknown;
 }
 
 /**
@@ -370,7 +452,7 @@ function rejectMisspeltSettings(keys: string[]): void {
  * defaults, each value parsed and checked, then checked together.
  */
 export function resolveSettings(node: Node | undefined, overrides: MnistSettingsOverrides = {}): MnistSettings {
-  rejectMisspeltSettings([...Object.keys(node?.getAllContext() ?? {}), ...Object.keys(overrides)]);
+  checkContextKeys({ ...node?.getAllContext(), ...overrides });
   const resolved: Record<string, unknown> = {};
   for (const name of SETTING_NAMES) {
     const kind = SCHEMA[name];
@@ -386,4 +468,49 @@ export function resolveSettings(node: Node | undefined, overrides: MnistSettings
   const settings = resolved as unknown as MnistSettings;
   validateTogether(settings);
   return Object.freeze(settings);
+}
+
+/** The partition a region belongs to (aws-cdk-lib's region facts; for regions they do not know yet, by name). */
+export function partitionOf(region: string): string {
+  return RegionInfo.get(region).partition
+    ?? (region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws');
+}
+
+/** The partition `sagemaker-sample-files` exists in (S3 bucket names are unique per partition). */
+export const SAMPLE_FILES_PARTITION = 'aws';
+
+/** Why dataSource=sample-files cannot work outside that partition, and what to use instead. */
+export const SAMPLE_FILES_ONLY_IN_AWS =
+  'dataSource=sample-files copies from the public sagemaker-sample-files bucket, which exists only in the aws partition (not in China or GovCloud). ' +
+  'Use -c dataSource=local -c dataLocalPath=<folder with the MNIST .gz files> or -c dataSource=s3 -c dataS3Uri=s3://<bucket in this region>/<prefix>/.';
+
+/** Where the dataSource=s3 bucket is known to be: dataS3Region, else the region of its KMS key (S3 needs a key in the bucket's region). */
+export function dataS3BucketRegion(s: MnistSettings): string | undefined {
+  return s.dataS3Region ?? (s.dataS3KmsKeyArn ? KMS_KEY_ARN.exec(s.dataS3KmsKeyArn)?.[1] : undefined);
+}
+
+/** A known region code that a bucket name carries as a whole part (`sagemaker-us-west-2-123456789012`). */
+function regionNamedIn(bucketName: string): string | undefined {
+  return RegionInfo.regions.map((r) => r.name).find((r) => new RegExp(`(^|[.-])${r}($|[.-])`).test(bucketName));
+}
+
+/**
+ * Checks that need the stack's region, for stacks whose region is known at synth time (a
+ * region-agnostic template gets CloudFormation Rules instead, see TrainingData).
+ */
+export function validateSettingsForRegion(s: MnistSettings, region: string): void {
+  if (s.dataSource === 'sample-files' && partitionOf(region) !== SAMPLE_FILES_PARTITION) {
+    throw new SettingsError(`Setting dataSource=sample-files cannot work in ${region} (partition ${partitionOf(region)}): ${SAMPLE_FILES_ONLY_IN_AWS}`);
+  }
+  if (s.dataSource !== 's3' || !s.dataS3Uri) return;
+  const bucketName = /^s3:\/\/([^/]+)\//.exec(s.dataS3Uri)![1];
+  const known = dataS3BucketRegion(s);
+  if (known && known !== region) {
+    const from = s.dataS3Region ? `dataS3Region=${known}` : `dataS3KmsKeyArn is a key in ${known}, so the bucket is there too`;
+    throw new SettingsError(`Setting dataS3Uri=${s.dataS3Uri}: the bucket is in ${known} (${from}) but the stack deploys to ${region}, and SageMaker reads training data only from its own region. Copy the data to a bucket in ${region}, or deploy the stack to ${known}.`);
+  }
+  const named = known ? undefined : regionNamedIn(bucketName);
+  if (named && named !== region) {
+    throw new SettingsError(`Setting dataS3Uri=${s.dataS3Uri}: the bucket's name says ${named} but the stack deploys to ${region}, and SageMaker reads training data only from its own region. Use a bucket in ${region}; if this bucket really is in ${region}, say so with -c dataS3Region=${region}.`);
+  }
 }

@@ -1,12 +1,15 @@
 import * as crypto from 'crypto';
-import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { Construct } from 'constructs';
-import { isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, resolveSettings } from './config';
+import {
+  dataS3BucketRegion, isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, resolveSettings,
+  SAMPLE_FILES_ONLY_IN_AWS, SAMPLE_FILES_PARTITION, validateSettingsForRegion,
+} from './config';
 import { consoleHost } from './console-host';
 import { DlcImage } from './dlc-image';
 import { hasInstanceStorage } from './instance-types';
@@ -53,6 +56,8 @@ export class MnistSageMakerStack extends Stack {
       ...props,
     });
     const s = (this.settings = resolveSettings(this.node, props.settings));
+    // A region-agnostic template is checked at deploy time instead (TrainingData's CloudFormation Rules).
+    if (!Token.isUnresolved(this.region)) validateSettingsForRegion(s, this.region);
 
     const storage = new SecureBucket(this, 'Storage', {
       encryption: s.bucketEncryption,
@@ -207,11 +212,14 @@ export class MnistSageMakerStack extends Stack {
   private dataSource(s: MnistSettings): TrainingDataSource {
     switch (s.dataSource) {
       case 'sample-files':
-        return { kind: 'copy', sourceBucketName: MNIST.sampleFiles.bucketName, sourcePrefix: MNIST.sampleFiles.prefix, keys: [...MNIST.sampleFiles.keys] };
+        return {
+          kind: 'copy', sourceBucketName: MNIST.sampleFiles.bucketName, sourcePrefix: MNIST.sampleFiles.prefix, keys: [...MNIST.sampleFiles.keys],
+          onlyInPartition: { partition: SAMPLE_FILES_PARTITION, advice: SAMPLE_FILES_ONLY_IN_AWS },
+        };
       case 'local':
         return { kind: 'local', path: s.dataLocalPath! };
       case 's3':
-        return { kind: 's3', s3Uri: s.dataS3Uri! };
+        return { kind: 's3', s3Uri: s.dataS3Uri!, kmsKeyArn: s.dataS3KmsKeyArn, region: dataS3BucketRegion(s) };
     }
   }
 

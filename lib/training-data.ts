@@ -1,4 +1,5 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnRule, Fn, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
@@ -9,11 +10,21 @@ import { parseS3Uri, SageMakerExecutionRole } from './sagemaker-execution-role';
 /** Where a training channel's files come from. */
 export type TrainingDataSource =
   /** Copied server-side into `bucket`/`prefix` from another bucket (e.g. a public dataset mirror). */
-  | { readonly kind: 'copy'; readonly sourceBucketName: string; readonly sourcePrefix: string; readonly keys?: string[] }
+  | {
+    readonly kind: 'copy'; readonly sourceBucketName: string; readonly sourcePrefix: string; readonly keys?: string[];
+    /** The source bucket exists in this partition only: the template refuses to deploy elsewhere, saying `advice`. */
+    readonly onlyInPartition?: { readonly partition: string; readonly advice: string };
+  }
   /** A local folder uploaded into `bucket`/`prefix` at deploy time. */
   | { readonly kind: 'local'; readonly path: string }
   /** Read in place from an existing `s3://bucket/prefix/`. */
-  | { readonly kind: 's3'; readonly s3Uri: string };
+  | {
+    readonly kind: 's3'; readonly s3Uri: string;
+    /** Customer-managed KMS key that encrypts those objects: the reading role gets kms:Decrypt on it. */
+    readonly kmsKeyArn?: string;
+    /** The bucket's region, where known: the template refuses to deploy to another (SageMaker reads input only from its own region). */
+    readonly region?: string;
+  };
 
 export interface TrainingDataProps {
   readonly source: TrainingDataSource;
@@ -46,6 +57,12 @@ export class TrainingData extends Construct {
           destinationPrefix: props.prefix,
         });
         this.s3Uri = copy.destinationS3Uri;
+        if (source.onlyInPartition) {
+          // Checked by CloudFormation before it creates anything, also for a region-agnostic template.
+          new CfnRule(this, 'SourcePartition', {
+            assertions: [{ assert: Fn.conditionEquals(Aws.PARTITION, source.onlyInPartition.partition), assertDescription: source.onlyInPartition.advice }],
+          });
+        }
         break;
       }
       case 'local': {
@@ -65,6 +82,14 @@ export class TrainingData extends Construct {
       case 's3':
         parseS3Uri(source.s3Uri);
         this.s3Uri = source.s3Uri;
+        if (source.region) {
+          new CfnRule(this, 'DataRegion', {
+            assertions: [{
+              assert: Fn.conditionEquals(Aws.REGION, source.region),
+              assertDescription: `The training data ${source.s3Uri} is in ${source.region}, and SageMaker reads training data only from its own region: deploy this stack to ${source.region}, or copy the data to a bucket in the region you deploy to.`,
+            }],
+          });
+        }
         break;
     }
   }
@@ -72,8 +97,15 @@ export class TrainingData extends Construct {
   /** Let SageMaker read this channel with `role`. */
   grantRead(role: SageMakerExecutionRole): void {
     const source = this.props.source;
-    if (source.kind === 's3') role.grantReadS3Uri(source.s3Uri);
-    else role.grantReadPrefix(this.props.bucket, this.props.prefix);
+    if (source.kind === 's3') {
+      role.grantReadS3Uri(source.s3Uri);
+      if (source.kmsKeyArn) {
+        // SageMaker downloads the channel with this role; S3 decrypts SSE-KMS objects with the caller's kms:Decrypt.
+        role.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DecryptTrainingData', actions: ['kms:Decrypt'], resources: [source.kmsKeyArn] }));
+      }
+    } else {
+      role.grantReadPrefix(this.props.bucket, this.props.prefix);
+    }
   }
 }
 
