@@ -1,22 +1,35 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
+import { checkContextKeys } from '../lib/config';
 import { mnistPipelineStages } from '../lib/mnist-stage';
 import { MnistSageMakerStack } from '../lib/mnist-stack';
-import { PipelineStack, pipelineRequested, readPipelineSource } from '../lib/pipeline-stack';
+import { PIPELINE_CONTEXT, PipelineStack, pipelineRequested, readPipelineSource } from '../lib/pipeline-stack';
+import { exitOnSettingsError } from '../lib/settings-error';
 
-const app = new App();
-if (pipelineRequested(app.node)) {
-  // -c pipeline=true -c connectionArn=… -c repository=owner/name -c branch=main:
-  // a CDK Pipeline that deploys dev (serverless only), then, after a manual approval, prod.
-  const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
-  new PipelineStack(app, 'MnistPipeline', {
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-    source: readPipelineSource(app.node),
-    // The pipeline re-synthesizes this app from the repository: pass on what is not in cdk.json.
-    synthContext: alarmEmail ? { alarmEmail } : undefined,
-    stages: mnistPipelineStages(),
-  });
-} else {
-  // No env: one region-agnostic template, deployable to whichever region the CLI profile points at.
-  new MnistSageMakerStack(app, 'MnistSageMaker');
-}
+// A bad setting prints its one-line message and exits with 1; anything else is a bug and keeps its stack.
+exitOnSettingsError(() => {
+  const app = new App();
+  // Context keys that are neither settings, pipeline keys nor the CDK's own are ignored, with one
+  // line each: they may be meant for something else, but a typo of ours fails (did you mean).
+  for (const key of checkContextKeys(app.node.getAllContext(), Object.values(PIPELINE_CONTEXT))) {
+    process.stderr.write(`Ignoring -c ${key}: not a setting of this app (the settings are listed in README.md, Configuration).\n`);
+  }
+
+  if (pipelineRequested(app.node)) {
+    // -c pipeline=true -c connectionArn=… -c repository=owner/name -c branch=main:
+    // a CDK Pipeline that deploys dev (serverless only), then, after a manual approval, prod.
+    const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+    new PipelineStack(app, 'MnistPipeline', {
+      env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+      source: readPipelineSource(app.node),
+      // The pipeline re-synthesizes this app from the repository: pass on what is not in cdk.json.
+      synthContext: alarmEmail ? { alarmEmail } : undefined,
+      stages: mnistPipelineStages(),
+    });
+  } else {
+    // No env: one region-agnostic template, deployable to whichever region the CLI profile points at.
+    new MnistSageMakerStack(app, 'MnistSageMaker');
+  }
+  // Synthesize here, not on exit, so that an error raised while synthesizing is reported the same way.
+  app.synth();
+});

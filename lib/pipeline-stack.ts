@@ -4,6 +4,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct, Node } from 'constructs';
+import { SettingsError } from './settings-error';
 
 /** Where the pipeline reads the repository: a CodeConnections (CodeStar Connections) source. */
 export interface PipelineSourceSettings {
@@ -76,13 +77,13 @@ export function readPipelineSource(node: Node): PipelineSourceSettings {
   const read = (key: keyof PipelineSourceSettings): string => {
     const value: unknown = node.tryGetContext(PIPELINE_CONTEXT[key]);
     if (value === undefined || value === null || value === '') {
-      throw new Error(
+      throw new SettingsError(
         `Pipeline context '${key}' is missing: with -c pipeline=true also pass -c ${key}=<value> ` +
           `(e.g. -c ${key}=${example[key]}) or set it under "context" in cdk.json.`,
       );
     }
     if (typeof value !== 'string' || !patterns[key].test(value)) {
-      throw new Error(`Pipeline context '${key}' is '${String(value)}', which is not valid: expected something like ${example[key]}.`);
+      throw new SettingsError(`Pipeline context '${key}' is '${String(value)}', which is not valid: expected something like ${example[key]}.`);
     }
     return value;
   };
@@ -100,7 +101,7 @@ export function synthCommand(source: PipelineSourceSettings, extraContext: Recor
   };
   const args = Object.entries(context).map(([key, value]) => {
     if (!SAFE_CONTEXT_VALUE.test(key) || !SAFE_CONTEXT_VALUE.test(value)) {
-      throw new Error(`Pipeline synth context ${key}=${value} contains characters a shell would interpret; use letters, digits and @._:/+=,- only.`);
+      throw new SettingsError(`Pipeline synth context ${key}=${value} contains characters a shell would interpret; use letters, digits and @._:/+=,- only.`);
     }
     return `-c ${key}=${value}`;
   });

@@ -3,12 +3,14 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import {
+  checkContextKeys,
   DEFAULT_HYPERPARAMETERS,
   DEFAULT_SETTINGS,
   isGpuInstanceType,
   resolveSettings,
   SETTING_NAMES,
   SettingsError,
+  TRAINING_WAIT_LIMIT_MINUTES,
 } from '../lib/config';
 
 /** Settings as the CDK CLI hands them over: `-c key=value` always arrives as a string. */
@@ -97,7 +99,7 @@ describe('a bad value fails with the setting name and the allowed values', () =>
     ['dataSource', 'http', /dataSource=http: expected one of sample-files, local, s3/],
     ['bucketEncryption', 'aes', /expected one of s3-managed, kms/],
     ['minTestAccuracy', '90', /minTestAccuracy=90: expected a number from 0 to 1/],
-    ['trainingMaxRuntimeMinutes', '61', /trainingMaxRuntimeMinutes=61: expected a whole number from 1 to 50/],
+    ['trainingMaxRuntimeMinutes', '61', new RegExp(`trainingMaxRuntimeMinutes=61: expected a whole number from 1 to ${TRAINING_WAIT_LIMIT_MINUTES}\\.`)],
     ['realtimeInstanceType', 'm5.large', /realtimeInstanceType=m5.large: expected a SageMaker instance type/],
     ['dlcAccount', '1234', /dlcAccount=1234: expected a 12-digit AWS account id/],
     ['dataS3Uri', 's3://bucket/no-slash', /dataS3Uri=s3:\/\/bucket\/no-slash: expected an S3 prefix/],
@@ -129,6 +131,48 @@ describe('misspelt setting names fail instead of being ignored', () => {
   });
 });
 
+describe('a hyperparameter given as a setting fails with the spelling that works', () => {
+  const suffix = ' instead (merged over the defaults {"epochs":1,"backend":"gloo"}; in cdk.json: "hyperparameters" under "context").';
+
+  test('-c epochs=2 (typed as a number in the suggestion)', () => {
+    expect(() => fromCli({ epochs: '2' })).toThrow(new SettingsError(`epochs=2 is a hyperparameter of mnist.py, not a setting: pass -c hyperparameters='{"epochs":2}'${suffix}`));
+  });
+
+  test("several at once, snake_case, kept together with the context's other hyperparameters", () => {
+    const app = new App({ context: { hyperparameters: { epochs: 1, backend: 'gloo', lr: 0.01 }, batch_size: '64', optimizer: 'sgd', 'conv-dropout': '0.5' } });
+    expect(() => resolveSettings(app.node)).toThrow(new SettingsError(
+      `batch_size=64, optimizer=sgd, conv-dropout=0.5 are hyperparameters of mnist.py, not settings: pass -c hyperparameters='{"lr":0.01,"batch-size":64,"optimizer":"sgd","conv-dropout":0.5}'${suffix}`,
+    ));
+  });
+
+  test.each(['epochs', 'batch-size', 'test-batch-size', 'lr', 'momentum', 'seed', 'log-interval', 'backend'])(
+    "the article's %s is recognised (read from mnist.py's options)", (name) => {
+      expect(() => fromCli({ [name]: '1' })).toThrow(`${name}=1 is a hyperparameter of mnist.py`);
+    });
+});
+
+describe('checkContextKeys: what the app warns about', () => {
+  const cdkOwn = {
+    '@aws-cdk/core:checkSecretUsage': true, 'aws:cdk:bundling-stacks': [], 'availability-zones:account=1:region=r': ['a'],
+    'acknowledged-issue-numbers': [1], 'cdk-something': 1,
+  };
+
+  test('unknown keys are returned; settings, the given other keys and the CDK\'s own keys are not', () => {
+    expect(checkContextKeys({ ...cdkOwn, trainingInstanceCount: '1', pipeline: 'true', totallyUnrelatedKey: '1' }, ['pipeline'])).toEqual(['totallyUnrelatedKey']);
+  });
+
+  test('a near miss of one of the other keys fails too', () => {
+    expect(() => checkContextKeys({ pipline: 'true' }, ['pipeline'])).toThrow(new SettingsError(
+      'Unknown setting pipline: did you mean pipeline? (-c pipeline=<value>; the settings are listed in README.md, Configuration)',
+    ));
+  });
+
+  test('short names allow fewer edits (branch: one), so unrelated short keys are not taken for typos', () => {
+    expect(() => checkContextKeys({ brnch: 'x' }, ['branch'])).toThrow('did you mean branch?');
+    expect(checkContextKeys({ bench: 'x' }, ['branch'])).toEqual(['bench']);
+  });
+});
+
 describe('settings checked together', () => {
   test('both endpoints off', () => {
     expect(() => fromCli({ realtimeEndpoint: 'false', serverlessEndpoint: 'false' })).toThrow(/enable at least one/);
@@ -138,6 +182,14 @@ describe('settings checked together', () => {
     expect(() => fromCli({ serverlessMaxConcurrency: '2', serverlessProvisionedConcurrency: '3' }))
       .toThrow(/serverlessProvisionedConcurrency=3: expected 0 \(off\) or at most serverlessMaxConcurrency \(2\)/);
     expect(fromCli({ serverlessMaxConcurrency: '2', serverlessProvisionedConcurrency: '2' }).serverlessProvisionedConcurrency).toBe(2);
+  });
+
+  test('autoscaling a burstable (ml.t*) real-time instance', () => {
+    expect(() => fromCli({ realtimeInstanceType: 'ml.t2.medium', realtimeMaxInstanceCount: '3' })).toThrow(new SettingsError(
+      'Settings realtimeInstanceType=ml.t2.medium and realtimeMaxInstanceCount=3 conflict: SageMaker does not autoscale burstable (ml.t*) instances. Use e.g. ml.m5.large, or -c realtimeMaxInstanceCount=1 (no autoscaling).',
+    ));
+    expect(fromCli({ realtimeInstanceType: 'ml.t2.medium' }).realtimeInstanceType).toBe('ml.t2.medium');
+    expect(fromCli({ realtimeInstanceType: 'ml.t2.medium', realtimeMaxInstanceCount: '3', realtimeEndpoint: 'false' }).realtimeEndpoint).toBe(false);
   });
 
   test('autoscaling maximum below the initial count', () => {

@@ -1,0 +1,109 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { exitOnSettingsError, SettingsError } from '../../lib/settings-error';
+
+// What a user sees from `cdk synth` with a bad setting: the CLI runs bin/app.ts with cdk.json's
+// context plus every `-c key=value` (as strings) in CDK_CONTEXT_JSON, and shows its stderr.
+
+const ROOT = path.join(__dirname, '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const CDK_JSON_CONTEXT = require(path.join(ROOT, 'cdk.json')).context as Record<string, unknown>;
+
+function runApp(cliContext: Record<string, string>) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-errors-'));
+  try {
+    const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bin', 'app.ts')], {
+      cwd: ROOT,
+      encoding: 'utf-8',
+      timeout: 240_000,
+      env: {
+        ...process.env,
+        CDK_OUTDIR: outdir,
+        // As the CLI passes it, without Lambda bundling (templates only: faster, same errors).
+        CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...cliContext }),
+        CDK_DEFAULT_ACCOUNT: '123456789012',
+        CDK_DEFAULT_REGION: 'us-east-1',
+      },
+    });
+    return { status: result.status, stderr: result.stderr, files: fs.readdirSync(outdir) };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+describe('a user mistake in a setting: exactly its message on stderr, exit code 1', () => {
+  test.each([
+    [
+      'a value out of range',
+      { trainingInstanceCount: '0' },
+      'Invalid setting trainingInstanceCount=0: expected a whole number from 1 to 20. Set it in cdk.json "context" or with -c trainingInstanceCount=<value>.',
+    ],
+    [
+      'a hyperparameter given as a setting (-c epochs=2)',
+      { epochs: '2' },
+      'epochs=2 is a hyperparameter of mnist.py, not a setting: pass -c hyperparameters=\'{"epochs":2}\' instead ' +
+        '(merged over the defaults {"epochs":1,"backend":"gloo"}; in cdk.json: "hyperparameters" under "context").',
+    ],
+    [
+      'a misspelt setting',
+      { trainingInstanceCout: '1' },
+      'Unknown setting trainingInstanceCout: did you mean trainingInstanceCount? (-c trainingInstanceCount=<value>; the settings are listed in README.md, Configuration)',
+    ],
+    [
+      'pipeline mode without its connection',
+      { pipeline: 'true', repository: 'example-org/mnist-sagemaker-cdk', branch: 'main' },
+      "Pipeline context 'connectionArn' is missing: with -c pipeline=true also pass -c connectionArn=<value> " +
+        '(e.g. -c connectionArn=arn:aws:codeconnections:us-east-1:123456789012:connection/abcd1234-...) or set it under "context" in cdk.json.',
+    ],
+  ])('%s', (_, context, message) => {
+    const run = runApp(context);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 1, stderr: `${message}\n` });
+    expect(run.files.filter((f) => f.endsWith('.template.json'))).toEqual([]);
+  });
+
+  test('an unrelated context key is ignored with one line, and the app synthesizes', () => {
+    const run = runApp({ totallyUnrelatedKey: '1' });
+    expect(run.status).toBe(0);
+    // cdk.json's feature flags and the CLI's aws:cdk:* keys are the CDK's own: no line for them.
+    expect(run.stderr).toBe('Ignoring -c totallyUnrelatedKey: not a setting of this app (the settings are listed in README.md, Configuration).\n');
+    expect(run.files).toContain('MnistSageMaker.template.json');
+  });
+});
+
+describe('exitOnSettingsError', () => {
+  function io() {
+    const written: string[] = [];
+    const exits: number[] = [];
+    return {
+      written,
+      exits,
+      io: {
+        writeError: (text: string) => { written.push(text); },
+        exit: ((code: number) => { exits.push(code); return undefined as never; }),
+      },
+    };
+  }
+
+  test('a SettingsError: its message alone, then exit code 1', () => {
+    const t = io();
+    exitOnSettingsError(() => { throw new SettingsError('Invalid setting x=1: expected y.'); }, t.io);
+    expect(t.written).toEqual(['Invalid setting x=1: expected y.\n']);
+    expect(t.exits).toEqual([1]);
+  });
+
+  test('any other error is a bug: it propagates (with its stack) and nothing is printed here', () => {
+    const t = io();
+    const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
+    expect(() => exitOnSettingsError(() => { throw bug; }, t.io)).toThrow(bug);
+    expect(t.written).toEqual([]);
+    expect(t.exits).toEqual([]);
+  });
+
+  test('no error: no output, no exit', () => {
+    const t = io();
+    exitOnSettingsError(() => undefined, t.io);
+    expect([t.written, t.exits]).toEqual([[], []]);
+  });
+});
