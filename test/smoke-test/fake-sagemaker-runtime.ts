@@ -28,6 +28,8 @@ export type Step =
   | { kind: 'shape'; classes: number }
   /** log_softmax output instead of probabilities (the article's network's raw output). */
   | { kind: 'log-probabilities' }
+  /** Every value in [0,1] but each row sums to `sum` (e.g. sigmoid scores, or probabilities scaled by mistake). */
+  | { kind: 'unnormalized'; sum: number }
   | { kind: 'error'; error: ServiceErrorName; originalStatus?: number; message?: string }
   | { kind: 'hang' };
 
@@ -132,7 +134,9 @@ export class FakeSageMakerRuntime {
       let label = known?.label ?? 0;
       if (step.kind === 'wrong' && known && step.indices.includes(known.index)) label = (label + 3) % 10;
       const row = Array.from({ length: classes }, (_, k) => (k === label ? 0.91 : 0.09 / (classes - 1)));
-      return step.kind === 'log-probabilities' ? row.map(Math.log) : row;
+      if (step.kind === 'log-probabilities') return row.map(Math.log);
+      if (step.kind === 'unnormalized') return row.map((p) => p * step.sum);
+      return row;
     });
     const wantsNpy = (accept ?? '').includes('application/x-npy');
     res.writeHead(200, {

@@ -2,7 +2,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { loadSmokeDigits } from '../../lambda/smoke-test/digits';
 import { createSmokeTestClient, describeFailures, runSmokeTest, SmokeTestOptions } from '../../lambda/smoke-test/run-smoke-test';
 import { backoffDelay, isRetryable } from '../../lambda/smoke-test/retry';
-import { FakeSageMakerRuntime } from './fake-sagemaker-runtime';
+import { FakeSageMakerRuntime, Step } from './fake-sagemaker-runtime';
 import { DUMMY_CREDENTIALS, REGION, smokeDigitsForFake } from './helpers';
 
 const digits = loadSmokeDigits();
@@ -110,6 +110,68 @@ test('a few wrong answers above the threshold pass but stay in the report', asyn
   expect(report.passed).toBe(true);
   expect(report.results[0]).toMatchObject({ accuracy: 0.95, correct: 38 });
   expect(report.results[0].wrongAnswers.map((w) => w.index)).toEqual([3, 4]);
+});
+
+describe('the accuracy floor', () => {
+  test('accuracy exactly at the minimum passes; one more wrong answer fails', async () => {
+    fake.endpoint('at', { kind: 'wrong', indices: [3, 4] }).endpoint('below', { kind: 'wrong', indices: [3, 4, 5] });
+    const report = await run(['at', 'below'], { minAccuracy: 0.95 });
+    expect(report.results.map((r) => [r.endpointName, r.passed, r.correct, r.accuracy])).toEqual([
+      ['at', true, 38, 0.95], ['at', true, 38, 0.95], // 38/40 = 0.95: at the floor, not below it
+      ['below', false, 37, 0.925], ['below', false, 37, 0.925],
+    ]);
+    expect(report.passed).toBe(false);
+    expect(describeFailures(report)).not.toContain('- at ');
+  });
+
+  test('every digit right passes a floor of 1', async () => {
+    fake.endpoint('ep');
+    expect((await run(['ep'], { minAccuracy: 1 })).passed).toBe(true);
+  });
+
+  test('a request that fails after some answers fails the check, with accuracy 0, even where the answers so far clear the floor', async () => {
+    const answersThenError: Step[] = [
+      { kind: 'correct' }, { kind: 'correct' }, { kind: 'correct' },
+      { kind: 'error', error: 'ModelError', originalStatus: 500, message: 'CUDA out of memory' },
+    ];
+    for (const minAccuracy of [0.5, 0]) {
+      fake.endpoint('partial', ...answersThenError); // resets the endpoint's script
+      const report = await run(['partial'], { minAccuracy, contentTypes: ['application/x-npy'] });
+      expect(report.passed).toBe(false);
+      // 30 of 40 answered right before the 4th batch failed: 0.75 would clear 0.5, but the check never finished.
+      expect(report.results[0]).toMatchObject({ passed: false, accuracy: 0, correct: 30, total: 40, requests: 4, attempts: 4 });
+      expect(report.results[0].error).toMatch(/^ModelError, HTTP 424, model status 500: .*CUDA out of memory.* \(after 1 attempt\(s\)\)$/);
+      expect(describeFailures(report)).toMatch(/^Smoke test failed on 1 of 1 check\(s\):\n- partial \(application\/x-npy\): ModelError, HTTP 424/);
+    }
+  });
+
+  test('a bad response after some answers fails the same way', async () => {
+    fake.endpoint('partial', { kind: 'correct' }, { kind: 'unnormalized', sum: 0.5 });
+    const report = await run(['partial'], { minAccuracy: 0.2, contentTypes: ['application/json'] });
+    expect(report.results[0]).toMatchObject({ passed: false, accuracy: 0, correct: 10, requests: 2 });
+    expect(report.results[0].error).toMatch(/^Row 0 is not a probability vector/);
+  });
+});
+
+describe('probability rows', () => {
+  test.each([0.5, 1.05])('values all in [0,1] but summing to %s are refused, on both content types, without retrying', async (sum) => {
+    fake.endpoint('scores', { kind: 'unnormalized', sum });
+    const report = await run(['scores']);
+    expect(report.passed).toBe(false);
+    for (const result of report.results) {
+      expect(result).toMatchObject({ passed: false, accuracy: 0, correct: 0, requests: 1, attempts: 1 });
+      expect(result.error).toMatch(new RegExp(`^Row 0 is not a probability vector \\(values [0-9., e-]+; sum ${sum.toPrecision(4).replace('.', '\\.')}\\): ` +
+        'the model must return softmax probabilities'));
+    }
+  });
+
+  test('float32 rounding of a softmax (sum within 0.001 of 1) is accepted', async () => {
+    fake.endpoint('rounded', { kind: 'unnormalized', sum: 1.0005 }).endpoint('low', { kind: 'unnormalized', sum: 0.9995 });
+    const report = await run(['rounded', 'low']);
+    expect(report.results.map((r) => [r.endpointName, r.passed, r.accuracy])).toEqual([
+      ['rounded', true, 1], ['rounded', true, 1], ['low', true, 1], ['low', true, 1],
+    ]);
+  });
 });
 
 test('fails on a wrong response shape and on log-probabilities, naming the problem', async () => {
