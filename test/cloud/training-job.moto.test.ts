@@ -1,0 +1,124 @@
+// The training job's onEvent and isComplete bundles, exactly as `cdk synth` wrote them, against
+// moto's SageMaker, driven through the event sequence CloudFormation sends: Create → isComplete →
+// no-change Update → changed Update → rollback Update (the OLD properties again, after a later
+// resource failed) → the rollback's cleanup Delete → stack Delete → re-Create.
+// Moto's jobs are Completed as soon as they are created, with none of our metrics (the fixture
+// reports them), and moto has no StopTrainingJob: a Delete while a job runs and the polling
+// through InProgress are proven on our stateful fake (test/training-job/lifecycle.test.ts).
+// Moto's IAM enforcement stays off here: it authorizes SageMaker calls against resource "*",
+// which a policy scoped to training-job/<prefix>-* never matches; test/cloud/permissions.test.ts
+// proves these calls' permissions instead.
+import { ListTrainingJobsCommand, TrainingJobSummary } from '@aws-sdk/client-sagemaker';
+import { CloudRun, Credentials, Properties, REPORTED_METRICS } from './cloud-fixture';
+
+const TYPE = 'Custom::SageMakerTrainingJob';
+
+let run: CloudRun;
+let original: Properties;
+let changed: Properties;
+let onEventCredentials: Credentials;
+let isCompleteCredentials: Credentials;
+const saved = { ...process.env };
+/** Physical ids as the steps produce them. */
+const jobs: { first?: string; second?: string } = {};
+/** What isComplete returned for the first job: a rollback must give CloudFormation these again. */
+let firstAttributes: Record<string, unknown>;
+
+const creates = (): number => run.proxy.callsOf('sagemaker', 'CreateTrainingJob').length;
+
+async function jobsInMoto(): Promise<TrainingJobSummary[]> {
+  const answer = await run.admin.sagemaker.send(new ListTrainingJobsCommand({ MaxResults: 100 }));
+  return answer.TrainingJobSummaries ?? [];
+}
+
+async function onEvent(requestType: 'Create' | 'Update' | 'Delete', properties: Properties, extra: { old?: Properties; physicalId?: string } = {}): Promise<string> {
+  const { onEvent: fn } = run.trainingFunctions();
+  const answer = await run.invoke(fn, onEventCredentials, run.event(TYPE, requestType, properties, extra));
+  return String(answer.PhysicalResourceId);
+}
+
+/** Polls isComplete as the Provider's waiter does (bounded), until IsComplete. */
+async function isComplete(requestType: 'Create' | 'Update' | 'Delete', properties: Properties, physicalId: string, old?: Properties): Promise<Record<string, unknown>> {
+  const { isComplete: fn } = run.trainingFunctions();
+  for (let poll = 0; poll < 5; poll++) {
+    // The Provider framework hands isComplete the event with onEvent's answer merged in, Create included.
+    const event = { ...run.event(TYPE, requestType, properties, { physicalId, old }), PhysicalResourceId: physicalId };
+    const answer = await run.invoke(fn, isCompleteCredentials, event);
+    if (answer.IsComplete) return answer;
+  }
+  throw new Error(`isComplete never completed for ${physicalId}`);
+}
+
+beforeAll(async () => {
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  run = await CloudRun.start();
+  // The training channel is the data copy's DestinationS3Uri attribute.
+  run.setValue(`${run.logicalId('Custom::S3PrefixCopy')}.DestinationS3Uri`, 's3://storagebucket/mnist/data/');
+  original = run.properties(TYPE);
+  changed = { ...original, HyperParameters: { ...(original.HyperParameters as Record<string, string>), epochs: '2' } };
+  const { onEvent: onEventFn, isComplete: isCompleteFn } = run.trainingFunctions();
+  onEventCredentials = await run.credentialsFor(onEventFn);
+  isCompleteCredentials = await run.credentialsFor(isCompleteFn);
+}, 120_000);
+
+afterAll(async () => {
+  process.env = { ...saved };
+  jest.restoreAllMocks();
+  await run?.stop();
+});
+
+test('Create starts one job from the template\'s properties; isComplete returns its model and metrics', async () => {
+  jobs.first = await onEvent('Create', original);
+  expect(creates()).toBe(1);
+  const [request] = run.proxy.callsOf('sagemaker', 'CreateTrainingJob');
+  expect(request.params).toMatchObject({
+    TrainingJobName: jobs.first,
+    RoleArn: original.RoleArn,
+    ResourceConfig: { InstanceType: 'ml.c5.2xlarge', InstanceCount: 2 },
+    HyperParameters: { epochs: '1', backend: '"gloo"', sagemaker_program: '"mnist.py"' },
+  });
+  firstAttributes = await isComplete('Create', original, jobs.first);
+  expect(firstAttributes.Data).toMatchObject({
+    TrainingJobName: jobs.first,
+    ModelDataUrl: `${String(original.OutputS3Uri)}${jobs.first}/output/model.tar.gz`,
+    'Metric.test_accuracy': String(REPORTED_METRICS['test:accuracy']),
+  });
+});
+
+test('an Update that changes no training setting starts no job and keeps the physical id', async () => {
+  const recheck = { ...original, MinimumMetric: { Name: 'test:accuracy', Value: '95' } };
+  expect(await onEvent('Update', recheck, { old: original, physicalId: jobs.first })).toBe(jobs.first);
+  expect(creates()).toBe(1);
+  expect((await isComplete('Update', recheck, jobs.first!, original)).Data).toMatchObject({ TrainingJobName: jobs.first });
+});
+
+test('an Update with a changed hyperparameter starts one new job under a new physical id', async () => {
+  jobs.second = await onEvent('Update', changed, { old: original, physicalId: jobs.first });
+  expect(jobs.second).not.toBe(jobs.first);
+  expect(creates()).toBe(2);
+  expect(run.proxy.callsOf('sagemaker', 'CreateTrainingJob')[1].params).toMatchObject({ HyperParameters: { epochs: '2' } });
+  expect((await isComplete('Update', changed, jobs.second, original)).Data).toMatchObject({ TrainingJobName: jobs.second });
+});
+
+test('the rollback Update (old properties again) starts no job and hands back the first job\'s attributes', async () => {
+  const physicalId = await onEvent('Update', original, { old: changed, physicalId: jobs.second });
+  expect(creates()).toBe(2);
+  expect(physicalId).toBe(jobs.first);
+  const attributes = await isComplete('Update', original, physicalId, changed);
+  expect(attributes.Data).toEqual(firstAttributes.Data);
+  expect((await jobsInMoto()).map((j) => j.TrainingJobName).sort()).toEqual([jobs.first, jobs.second].sort());
+});
+
+test('the rollback\'s cleanup Delete of the new job and the stack Delete stop nothing and keep finished jobs as history', async () => {
+  expect(await onEvent('Delete', changed, { physicalId: jobs.second })).toBe(jobs.second);
+  expect(await isComplete('Delete', changed, jobs.second!)).toMatchObject({ IsComplete: true });
+  expect(await onEvent('Delete', original, { physicalId: jobs.first })).toBe(jobs.first);
+  expect(await isComplete('Delete', original, jobs.first!)).toMatchObject({ IsComplete: true });
+  expect(run.proxy.callsOf('sagemaker', 'StopTrainingJob')).toHaveLength(0);
+  expect((await jobsInMoto()).map((j) => j.TrainingJobStatus)).toEqual(['Completed', 'Completed']);
+});
+
+test('re-creating the resource with inputs already trained starts no job', async () => {
+  expect(await onEvent('Create', original)).toBe(jobs.first);
+  expect(creates()).toBe(2);
+});

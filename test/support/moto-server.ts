@@ -1,0 +1,110 @@
+// A moto server (the third-party AWS emulator) on 127.0.0.1 at a free port, started from the
+// project's Python (`scripts/python.sh`, which finds or sets up one with moto[server]).
+// start() waits for readiness with a bounded timeout; stop() kills the server's process group.
+import { ChildProcess, spawn } from 'child_process';
+import * as path from 'path';
+
+const PYTHON_SH = path.join(__dirname, '..', '..', 'scripts', 'python.sh');
+/** Moto's default account, the one its resources and ARNs live in. */
+export const MOTO_ACCOUNT = '123456789012';
+
+export class MotoServer {
+  private output = '';
+
+  private constructor(private readonly child: ChildProcess, readonly url: string) {}
+
+  /**
+   * Spawns `scripts/python.sh -m moto.server -H 127.0.0.1 -p 0` and resolves once it answers.
+   * Call it before slow synchronous work: the server comes up meanwhile.
+   */
+  static start(timeoutMs = 90_000): Promise<MotoServer> {
+    const child = spawn(PYTHON_SH, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
+      detached: true, // its own process group, so stop() ends python.sh's children too
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    });
+    let output = '';
+    return new Promise<MotoServer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        kill(child);
+        reject(new Error(`moto server did not start within ${timeoutMs / 1000} s. Its output:\n${output}\n` +
+          'Fix: run `scripts/python.sh -m moto.server --help`; on a laptop `pip install "moto[server]"` into the Python it uses.'));
+      }, timeoutMs);
+      const onData = (chunk: Buffer): void => {
+        output += chunk.toString();
+        const match = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (!match) return;
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.stderr!.off('data', onData);
+        const server = new MotoServer(child, match[1]);
+        server.output = output;
+        // Keep draining its output so the pipe never blocks the server.
+        child.stdout!.on('data', (c: Buffer) => (server.output += c.toString()));
+        child.stderr!.on('data', (c: Buffer) => (server.output += c.toString()));
+        server.waitUntilAnswering(timeoutMs).then(() => resolve(server), (error: Error) => {
+          kill(child);
+          reject(error);
+        });
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`moto server exited (${code}) before it was ready. Its output:\n${output}`));
+      });
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  }
+
+  /** What the server printed (request log included): for failure messages. */
+  get log(): string {
+    return this.output;
+  }
+
+  /** Moto's IAM enforcement: on, every later request must be signed by a moto IAM user's key and allowed by its policies. */
+  async enforceIam(on: boolean): Promise<void> {
+    await this.post('/moto-api/reset-auth', on ? '0' : 'inf');
+  }
+
+  async reset(): Promise<void> {
+    await this.post('/moto-api/reset', '');
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    kill(this.child);
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+  }
+
+  private async post(route: string, body: string): Promise<void> {
+    const response = await fetch(`${this.url}${route}`, { method: 'POST', body });
+    if (!response.ok) throw new Error(`moto ${route} answered ${response.status}: ${await response.text()}`);
+  }
+
+  private async waitUntilAnswering(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const response = await fetch(`${this.url}/moto-api/data.json`, { signal: AbortSignal.timeout(2_000) });
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`moto server at ${this.url} did not answer within ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+function kill(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    child.kill('SIGTERM');
+  }
+}

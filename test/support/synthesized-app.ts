@@ -1,0 +1,128 @@
+// The app as `cdk synth` writes it: template, asset manifest and the esbuild bundles of the Lambda
+// handlers. Synthesizing with bundling takes ~15 s of CPU, so the result is kept on disk, keyed by
+// the content of everything that shapes it, and shared by every suite that needs it.
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { MnistSageMakerStack } from '../../lib/mnist-stack';
+import { projectContext } from '../stack/synth';
+
+const ROOT = path.join(__dirname, '..', '..');
+/** bin/app.ts names the stack this and gives it no env: one region-agnostic template. */
+export const STACK_NAME = 'MnistSageMaker';
+const INPUTS = ['lib', 'lambda', 'model-code', 'bin', 'cdk.json', 'package-lock.json', 'test/support/synthesized-app.ts'];
+
+export type CfnResource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
+export interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Mappings?: Record<string, Record<string, Record<string, string>>>;
+}
+
+export interface SynthesizedApp {
+  /** The cloud assembly folder (what `cdk synth` writes to cdk.out). */
+  readonly dir: string;
+  readonly template: CfnTemplate;
+}
+
+function filesUnder(entry: string): string[] {
+  const full = path.join(ROOT, entry);
+  if (!fs.existsSync(full)) return [];
+  if (fs.statSync(full).isFile()) return [entry];
+  return fs.readdirSync(full, { withFileTypes: true })
+    // model-code/tests never reaches the assembly (the source tarball leaves it out).
+    .filter((d) => !['__pycache__', 'node_modules', '.pytest_cache', 'tests'].includes(d.name))
+    .flatMap((d) => filesUnder(path.join(entry, d.name)))
+    .sort();
+}
+
+function contentKey(): string {
+  const hash = crypto.createHash('sha256');
+  for (const file of INPUTS.flatMap(filesUnder)) hash.update(file).update('\0').update(fs.readFileSync(path.join(ROOT, file)));
+  return hash.digest('hex').slice(0, 24);
+}
+
+/** Removes cached assemblies of sources that changed more than `ageMs` ago. */
+function pruneOlderThan(cache: string, ageMs: number): void {
+  for (const entry of fs.readdirSync(cache)) {
+    const full = path.join(cache, entry);
+    if (Date.now() - fs.statSync(full).mtimeMs > ageMs) fs.rmSync(full, { recursive: true, force: true });
+  }
+}
+
+/** Synthesizes the default app with bundling (as `cdk synth` does), or returns the cached assembly of the same sources. */
+export function synthesizedApp(): SynthesizedApp {
+  const dir = path.join(os.tmpdir(), 'mnist-cdk-synth', contentKey());
+  if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
+    const partial = `${dir}.${process.pid}.partial`;
+    fs.rmSync(partial, { recursive: true, force: true });
+    const app = new App({ outdir: partial, context: projectContext() });
+    new MnistSageMakerStack(app, STACK_NAME);
+    app.synth();
+    try {
+      fs.renameSync(partial, dir);
+    } catch {
+      // Another worker finished the same synthesis first: use its copy.
+      fs.rmSync(partial, { recursive: true, force: true });
+    }
+    pruneOlderThan(path.dirname(dir), 24 * 3600 * 1000);
+  }
+  return { dir, template: JSON.parse(fs.readFileSync(path.join(dir, `${STACK_NAME}.template.json`), 'utf8')) as CfnTemplate };
+}
+
+export function resourceOf(template: CfnTemplate, logicalId: string): CfnResource {
+  const resource = template.Resources[logicalId];
+  if (!resource) throw new Error(`the template has no resource ${logicalId}`);
+  return resource;
+}
+
+/** The one resource of `type`, as [logicalId, resource]. */
+export function onlyResource(template: CfnTemplate, type: string): [string, CfnResource] {
+  const found = Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+  if (found.length !== 1) throw new Error(`expected one ${type} in the template, found ${found.length}`);
+  return found[0];
+}
+
+function getAttTarget(value: unknown, what: string): string {
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+  if (!getAtt) throw new Error(`${what} is not an Fn::GetAtt: ${JSON.stringify(value)}`);
+  return getAtt[0];
+}
+
+/** The user handlers behind a Provider-framework custom resource of `resourceType`. */
+export function customResourceHandlers(template: CfnTemplate, resourceType: string): { onEvent: string; isComplete?: string } {
+  const [, resource] = onlyResource(template, resourceType);
+  const framework = resourceOf(template, getAttTarget(resource.Properties?.ServiceToken, `${resourceType} ServiceToken`));
+  const variables = ((framework.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+  return {
+    onEvent: getAttTarget(variables.USER_ON_EVENT_FUNCTION_ARN, 'USER_ON_EVENT_FUNCTION_ARN'),
+    isComplete: variables.USER_IS_COMPLETE_FUNCTION_ARN ? getAttTarget(variables.USER_IS_COMPLETE_FUNCTION_ARN, 'USER_IS_COMPLETE_FUNCTION_ARN') : undefined,
+  };
+}
+
+/** The function a triggers.Trigger runs (through the Lambda version it references). */
+export function triggerFunction(template: CfnTemplate): string {
+  const [, trigger] = onlyResource(template, 'Custom::Trigger');
+  const version = resourceOf(template, (trigger.Properties?.HandlerArn as { Ref: string }).Ref);
+  return (version.Properties?.FunctionName as { Ref: string }).Ref;
+}
+
+/** The logical id of the role a function runs as. */
+export function functionRole(template: CfnTemplate, functionId: string): string {
+  return getAttTarget(resourceOf(template, functionId).Properties?.Role, `${functionId} Role`);
+}
+
+/** The file of the bundle the function's code asset holds, and its exported handler name. */
+export function functionBundle(app: SynthesizedApp, functionId: string): { file: string; exportName: string } {
+  const props = resourceOf(app.template, functionId).Properties ?? {};
+  const key = (props.Code as { S3Key?: string } | undefined)?.S3Key;
+  if (!key) throw new Error(`${functionId} has no Code.S3Key (inline code?)`);
+  const manifest = JSON.parse(fs.readFileSync(path.join(app.dir, `${STACK_NAME}.assets.json`), 'utf8')) as {
+    files: Record<string, { source: { path: string } }>;
+  };
+  const asset = manifest.files[key.replace(/\.zip$/, '')];
+  if (!asset) throw new Error(`no asset ${key} in the assembly's asset manifest`);
+  const [module, exportName] = String(props.Handler).split('.');
+  return { file: path.join(app.dir, asset.source.path, `${module}.js`), exportName };
+}
