@@ -125,8 +125,9 @@ export const DEFAULT_SETTINGS: MnistSettings = Object.freeze({
 });
 
 /**
- * The custom resource that waits for training gives up after one hour (CloudFormation's limit);
- * provisioning and uploading need minutes of that, so the job's own limits stay below (50).
+ * CloudFormation waits for the training resource one hour at most (its ServiceTimeout); the
+ * Provider stops waiting 5 minutes before that, and provisioning and uploading need 10 minutes of
+ * the rest, so the job's own limits stay below (45).
  */
 export const TRAINING_WAIT_LIMIT_MINUTES = MAX_PROVIDER_TIMEOUT.minus(TRAINING_JOB_MARGIN).toMinutes();
 

@@ -18,12 +18,25 @@ import {
   validateHyperparameters,
 } from '../lambda/training-job/hyperparameters';
 import { validateJobNamePrefix } from '../lambda/training-job/job-name';
+import { FINGERPRINT_TAG } from '../lambda/training-job/fingerprint';
 import type { TrainingJobProperties } from '../lambda/training-job/properties';
 import { acknowledgeWildcard } from './nag-acknowledge';
 import { createTar, gzipDeterministic } from './tarball';
 
-/** The longest a CloudFormation custom resource may wait (its ServiceTimeout cap), so the Provider's cap too. */
-export const MAX_PROVIDER_TIMEOUT = Duration.hours(1);
+/** The longest CloudFormation waits for a custom resource (its ServiceTimeout's maximum and default). */
+export const MAX_SERVICE_TIMEOUT = Duration.hours(1);
+/**
+ * CloudFormation's clock starts before the Provider's waiter does and stops after it answers: the
+ * onEvent call (Lambda timeout 2 min, typically seconds), the state machine's start, the time
+ * every poll itself takes (about 110 short isComplete calls), the last poll (timeout 2 min) and the
+ * answer to CloudFormation. The Provider's total wait stays this much below ServiceTimeout, so
+ * the deploy ends with the handler's own message, not CloudFormation's generic timeout.
+ */
+export const PROVIDER_TIMEOUT_MARGIN = Duration.minutes(5);
+/** The longest the Provider may wait for a job: ServiceTimeout's maximum less the margin (55 min). */
+export const MAX_PROVIDER_TIMEOUT = MAX_SERVICE_TIMEOUT.minus(PROVIDER_TIMEOUT_MARGIN);
+/** Characters the construct adds to jobNamePrefix: '-' + 8 hex of the stack name and construct path. */
+export const JOB_NAME_SCOPE_LENGTH = 9;
 /**
  * Time a job needs beyond MaxRuntimeInSeconds: instance provisioning and image download before,
  * model upload after, plus the Provider's own start. The provider must be able to wait this long.
@@ -58,13 +71,27 @@ export interface SageMakerTrainingJobProps {
   /** S3 prefix for `<job>/output/model.tar.gz`. */
   readonly outputS3Uri: string;
   readonly metricDefinitions: Array<{ name: string; regex: string }>;
-  /** Job names are `<prefix lower-cased>-<yyyymmddHHMMSS>-<4 random>` (prefix ≤ 43 characters). */
+  /**
+   * Start of job names (≤ 21 characters). The construct appends `-<8 hex>` from the stack name and
+   * its path, so dev, prod and a standalone stack in one account never share the handlers' IAM
+   * scope (`training-job/<prefix>-<8 hex>-*`). Names are then
+   * `<prefix>-<8 hex>-<fingerprint 12 hex>-<yyyymmddHHMMSS>-<4 random>`, lower case, ≤ 63 characters.
+   */
   readonly jobNamePrefix: string;
   /** How often isComplete polls DescribeTrainingJob. @default 30 seconds */
   readonly pollInterval?: Duration;
-  /** How long the Provider waits for the job (≤ 1 hour, a whole multiple of pollInterval). @default 1 hour */
+  /** How long CloudFormation waits for the resource (its ServiceTimeout, ≤ 1 hour). @default 1 hour */
+  readonly serviceTimeout?: Duration;
+  /**
+   * How long the Provider waits for the job: at most serviceTimeout less PROVIDER_TIMEOUT_MARGIN,
+   * and a whole multiple of pollInterval. @default serviceTimeout less PROVIDER_TIMEOUT_MARGIN (55 minutes)
+   */
   readonly totalTimeout?: Duration;
-  /** Managed spot training: `maxWait` ≥ `maxRuntime` bounds waiting for capacity plus running; checkpoints go to S3. */
+  /**
+   * Managed spot training: `maxWait` ≥ `maxRuntime` bounds waiting for capacity plus running.
+   * Checkpoints go to `<checkpointS3Uri>/<training fingerprint>/`: a job resumes only what a job
+   * with the very same inputs saved.
+   */
   readonly spot?: { maxWait: Duration; checkpointS3Uri: string };
   /** No network from the container; the code then comes in as the `code` input channel. @default false */
   readonly networkIsolation?: boolean;
@@ -94,14 +121,19 @@ export class SageMakerTrainingJob extends Construct {
   public readonly isCompleteFunction: lambda.IFunction;
   /** Where the handlers log: each poll's status, step and metrics (`aws logs tail <name> --follow`). */
   public readonly logGroup: logs.ILogGroup;
+  /** The job-name prefix with this stack's scope appended, as the handlers and IAM use it. */
+  public readonly jobNamePrefix: string;
   private readonly metricNames: string[];
 
   constructor(scope: Construct, id: string, props: SageMakerTrainingJobProps) {
     super(scope, id);
     const pollInterval = props.pollInterval ?? Duration.seconds(30);
-    const totalTimeout = props.totalTimeout ?? MAX_PROVIDER_TIMEOUT;
-    validateProps(props, pollInterval, totalTimeout);
+    const serviceTimeout = props.serviceTimeout ?? MAX_SERVICE_TIMEOUT;
+    const totalTimeout = props.totalTimeout ?? serviceTimeout.minus(PROVIDER_TIMEOUT_MARGIN);
+    validateProps(props, pollInterval, serviceTimeout, totalTimeout);
     this.metricNames = props.metricDefinitions.map((m) => m.name);
+    const stack = Stack.of(this);
+    this.jobNamePrefix = `${props.jobNamePrefix}-${stackScope(stack, this)}`;
 
     // sourcedir.tar.gz, hashed on the uncompressed tar so a different zlib never changes the asset;
     // kept in one folder per content hash, so repeated synths do not pile up temporary files.
@@ -133,14 +165,28 @@ export class SageMakerTrainingJob extends Construct {
       );
     }
     this.codeAsset.bucket.encryptionKey?.grantDecrypt(props.role);
-    props.volumeKmsKey?.grantEncryptDecrypt(props.role);
-    props.outputKmsKey?.grantEncryptDecrypt(props.role);
+    if (props.volumeKmsKey) {
+      // Instance volumes are attached through a grant on the key, made for an AWS resource only.
+      props.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['kms:CreateGrant'],
+        resources: [props.volumeKmsKey.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }));
+      props.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [props.volumeKmsKey.keyArn] }));
+    }
+    if (props.outputKmsKey) {
+      // model.tar.gz goes up as SSE-KMS: SageMaker's OutputDataConfig needs kms:Encrypt, S3 needs
+      // GenerateDataKey, and a multipart upload Decrypt. No ReEncrypt*, no GenerateDataKey* variants.
+      props.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.outputKmsKey.keyArn],
+      }));
+    }
 
-    const stack = Stack.of(this);
     const jobArnPattern = stack.formatArn({
       service: 'sagemaker',
       resource: 'training-job',
-      resourceName: `${props.jobNamePrefix.toLowerCase()}-*`,
+      resourceName: `${this.jobNamePrefix.toLowerCase()}-*`,
     });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -156,8 +202,21 @@ export class SageMakerTrainingJob extends Construct {
     onEvent.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ManageOwnTrainingJobs',
-        actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'],
+        actions: [
+          'sagemaker:CreateTrainingJob',
+          'sagemaker:DescribeTrainingJob',
+          'sagemaker:StopTrainingJob',
+          'sagemaker:AddTags',
+          'sagemaker:ListTags',
+        ],
         resources: [jobArnPattern],
+      }),
+    );
+    onEvent.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'FindJobsWithSameInputs',
+        actions: ['sagemaker:ListTrainingJobs'],
+        resources: ['*'],
       }),
     );
     onEvent.addToRolePolicy(
@@ -173,9 +232,18 @@ export class SageMakerTrainingJob extends Construct {
       onEvent.addToRolePolicy(
         new iam.PolicyStatement({
           sid: 'GrantVolumeKeyToSageMaker',
-          actions: ['kms:CreateGrant', 'kms:DescribeKey'],
+          actions: ['kms:CreateGrant'],
           resources: [props.volumeKmsKey.keyArn],
           conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        }),
+      );
+      // DescribeKey is no grant call, so it never carries kms:GrantIsForAWSResource: under that
+      // condition it would never be allowed. Read-only metadata of this one key.
+      onEvent.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'DescribeVolumeKey',
+          actions: ['kms:DescribeKey'],
+          resources: [props.volumeKmsKey.keyArn],
         }),
       );
     }
@@ -198,7 +266,7 @@ export class SageMakerTrainingJob extends Construct {
     });
 
     const properties: TrainingJobProperties = {
-      JobNamePrefix: props.jobNamePrefix,
+      JobNamePrefix: this.jobNamePrefix,
       TrainingImage: props.image,
       RoleArn: props.role.roleArn,
       EntryPoint: props.entryPoint,
@@ -225,6 +293,8 @@ export class SageMakerTrainingJob extends Construct {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::SageMakerTrainingJob',
       properties: properties as unknown as Record<string, unknown>,
+      // Explicit, so the Provider's total wait provably stays below it (validateProps).
+      serviceTimeout,
     });
     this.modelDataUrl = this.resource.getAttString('ModelDataUrl');
     this.modelDataBucket = this.resource.getAttString('ModelDataBucket');
@@ -233,7 +303,11 @@ export class SageMakerTrainingJob extends Construct {
     this.trainingJobArn = this.resource.getAttString('TrainingJobArn');
 
     acknowledgeWildcard(this, { resource: jobArnPattern },
-      'Every create starts a job with a new timestamped name, so the handlers can only be scoped to training-job/<prefix>-* (their own jobs).');
+      'Every create starts a job with a new timestamped name, so the handlers can only be scoped to training-job/<prefix>-<stack scope>-* (their own jobs, not another stack\'s).');
+    acknowledgeWildcard(this, { resource: '*' },
+      'sagemaker:ListTrainingJobs has no resource-level permissions (Service Authorization Reference), so it takes Resource *; ' +
+        'it lists names and statuses only, and the handler reuses a job only after ListTags (scoped to its own jobs) confirms the ' +
+        `${FINGERPRINT_TAG} tag.`);
     for (const fn of [onEvent, isComplete, frameworkFunction(provider, 'isComplete'), frameworkFunction(provider, 'onTimeout')]) {
       acknowledgeWildcard(this, { resource: `${fn.functionArn}:*` },
         'The CDK Provider framework grants lambda:InvokeFunction on its own handler function and that function\'s versions (<arn>:*), nothing else.');
@@ -257,8 +331,14 @@ export class SageMakerTrainingJob extends Construct {
   }
 }
 
-function validateProps(props: SageMakerTrainingJobProps, pollInterval: Duration, totalTimeout: Duration): void {
-  validateJobNamePrefix(props.jobNamePrefix);
+/** 8 hex characters naming this construct in this stack: the stack name (unique per account and region) and the construct path. */
+function stackScope(stack: Stack, scope: Construct): string {
+  const stackName = Token.isUnresolved(stack.stackName) ? '' : stack.stackName;
+  return crypto.createHash('sha256').update(`${stackName}\n${scope.node.path}`).digest('hex').slice(0, JOB_NAME_SCOPE_LENGTH - 1);
+}
+
+function validateProps(props: SageMakerTrainingJobProps, pollInterval: Duration, serviceTimeout: Duration, totalTimeout: Duration): void {
+  validateJobNamePrefix(props.jobNamePrefix, JOB_NAME_SCOPE_LENGTH);
   validateHyperparameters(props.hyperparameters, (v) => Token.isUnresolved(v));
   const shipsRequirements = !(props.excludeFromSource ?? []).includes('requirements.txt')
     && fs.existsSync(path.join(props.sourceDirectory, 'requirements.txt'));
@@ -302,12 +382,18 @@ function validateProps(props: SageMakerTrainingJobProps, pollInterval: Duration,
     throw new Error(`minimumMetric '${props.minimumMetric.name}' has no metric definition with that name`);
   }
 
+  const service = serviceTimeout.toSeconds();
+  if (service < 1 || service > MAX_SERVICE_TIMEOUT.toSeconds()) {
+    throw new Error(`serviceTimeout (${service} s) must be 1-${MAX_SERVICE_TIMEOUT.toSeconds()} s: CloudFormation waits for a custom resource at most one hour`);
+  }
   const poll = pollInterval.toSeconds();
   const total = totalTimeout.toSeconds();
-  if (poll < 1 || total > MAX_PROVIDER_TIMEOUT.toSeconds() || total % poll !== 0) {
+  const longestTotal = service - PROVIDER_TIMEOUT_MARGIN.toSeconds();
+  if (poll < 1 || total < poll || total > longestTotal || total % poll !== 0) {
     throw new Error(
-      `totalTimeout (${total} s) must be at most ${MAX_PROVIDER_TIMEOUT.toSeconds()} s (CloudFormation waits for a custom resource ` +
-        `at most one hour) and a whole multiple of pollInterval (${poll} s)`,
+      `totalTimeout (${total} s) must be at most ${longestTotal} s (serviceTimeout ${service} s less ${PROVIDER_TIMEOUT_MARGIN.toSeconds()} s ` +
+        'for the calls around the wait, so the deploy ends with the handler\'s message rather than CloudFormation\'s timeout) ' +
+        `and a whole multiple of pollInterval (${poll} s)`,
     );
   }
   const runtime = props.maxRuntime.toSeconds();
@@ -321,7 +407,7 @@ function validateProps(props: SageMakerTrainingJobProps, pollInterval: Duration,
     throw new Error(
       `${props.spot ? 'spot.maxWait' : 'maxRuntime'} (${longest} s) plus ${margin} s for starting and uploading exceeds the ` +
         `provider's totalTimeout (${total} s), so CloudFormation would give up on a job that may still succeed: ` +
-        `lower it to at most ${total - margin} s, or raise totalTimeout (at most ${MAX_PROVIDER_TIMEOUT.toSeconds()} s)`,
+        `lower it to at most ${total - margin} s, or raise totalTimeout (at most ${longestTotal} s with serviceTimeout ${service} s)`,
     );
   }
 }

@@ -9,7 +9,8 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { SageMakerTrainingJob, SageMakerTrainingJobProps } from '../../lib/sagemaker-training-job';
+import { JOB_NAME_PATTERN, makeJobName } from '../../lambda/training-job/job-name';
+import { PROVIDER_TIMEOUT_MARGIN, SageMakerTrainingJob, SageMakerTrainingJobProps } from '../../lib/sagemaker-training-job';
 import { writeTarGz } from '../../lib/tarball';
 import { awsSolutionsFindings } from '../monitoring/nag-findings';
 
@@ -58,8 +59,10 @@ function statementsOf(template: Template, rolePrefix: string): Array<Record<stri
     .flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 
+/** jobNamePrefix 'Mnist' scoped to stack 'TrainStack', construct 'TrainStack/Training' (8 hex of sha256 of both). */
+const SCOPED_PREFIX = 'Mnist-91345c66';
 const JOB_ARN = {
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:training-job/mnist-*']],
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:training-job/mnist-91345c66-*']],
 };
 
 describe('default settings', () => {
@@ -70,7 +73,7 @@ describe('default settings', () => {
 
   test('the custom resource carries the CreateTrainingJob settings, hyperparameters JSON-encoded as the SDK does', () => {
     result.template.hasResourceProperties('Custom::SageMakerTrainingJob', {
-      JobNamePrefix: 'Mnist',
+      JobNamePrefix: SCOPED_PREFIX,
       TrainingImage: '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.7.1-cpu-py312-ubuntu22.04-sagemaker',
       RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ExecutionRole'), 'Arn'] },
       EntryPoint: 'mnist.py',
@@ -127,10 +130,12 @@ describe('default settings', () => {
     const statements = statementsOf(result.template, 'TrainingOnEventRole');
     expect(statements).toContainEqual({
       Sid: 'ManageOwnTrainingJobs',
-      Action: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'],
+      Action: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags', 'sagemaker:ListTags'],
       Effect: 'Allow',
       Resource: JOB_ARN,
     });
+    // The lookup of a job with the same inputs: ListTrainingJobs has no resource-level permissions.
+    expect(statements).toContainEqual({ Sid: 'FindJobsWithSameInputs', Action: 'sagemaker:ListTrainingJobs', Effect: 'Allow', Resource: '*' });
     expect(statements).toContainEqual({
       Sid: 'PassExecutionRoleToSageMaker',
       Action: 'iam:PassRole',
@@ -141,6 +146,7 @@ describe('default settings', () => {
     expect(statements.map((s) => s.Sid ?? s.Action)).toEqual([
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       'ManageOwnTrainingJobs',
+      'FindJobsWithSameInputs',
       'PassExecutionRoleToSageMaker',
     ]);
   });
@@ -152,11 +158,15 @@ describe('default settings', () => {
     ]);
   });
 
-  test('no managed policies and no Resource "*" anywhere in the construct', () => {
+  test('no managed policies, and Resource "*" only for sagemaker:ListTrainingJobs (which has no resource-level permissions)', () => {
     for (const role of Object.values(result.template.findResources('AWS::IAM::Role'))) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
-    expect(JSON.stringify(result.template.findResources('AWS::IAM::Policy'))).not.toContain('"Resource":"*"');
+    const everywhere = Object.values(result.template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+    expect(everywhere.filter((s) => JSON.stringify(s.Resource).includes('"*"'))).toEqual([
+      { Sid: 'FindJobsWithSameInputs', Action: 'sagemaker:ListTrainingJobs', Effect: 'Allow', Resource: '*' },
+    ]);
   });
 
   test('handlers: Node.js 24, bundled code, one log group with a retention', () => {
@@ -171,10 +181,12 @@ describe('default settings', () => {
     result.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  test('the Provider polls every 30 s for at most 1 hour (120 attempts)', () => {
+  test('CloudFormation waits 3600 s (ServiceTimeout set explicitly); the Provider polls every 30 s for 55 min (110 attempts), 300 s less', () => {
+    result.template.hasResourceProperties('Custom::SageMakerTrainingJob', { ServiceTimeout: '3600' });
     const [machine] = Object.values(result.template.findResources('AWS::StepFunctions::StateMachine'));
     const definition = JSON.stringify(machine.Properties.DefinitionString);
-    expect(definition).toContain('\\"IntervalSeconds\\":30,\\"MaxAttempts\\":120,\\"BackoffRate\\":1');
+    expect(definition).toContain('\\"IntervalSeconds\\":30,\\"MaxAttempts\\":110,\\"BackoffRate\\":1');
+    expect(110 * 30 + PROVIDER_TIMEOUT_MARGIN.toSeconds()).toBeLessThanOrEqual(3600);
   });
 
   test('attributes are GetAtt tokens of the custom resource; finalMetric refuses unknown names', () => {
@@ -217,14 +229,77 @@ test('options: spot with checkpoints, network isolation, encryption, KMS keys, m
   expect(statementsOf(template, 'ExecutionRole')).toContainEqual(
     expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': [expect.stringMatching(/^[0-9a-f]{64}\.gz$/)] } } }),
   );
-  // SageMaker encrypts with the role; the handler lets SageMaker create the volume grant.
-  expect(JSON.stringify(statementsOf(template, 'ExecutionRole'))).toContain('kms:GenerateDataKey*');
-  expect(statementsOf(template, 'TrainingOnEventRole')).toContainEqual({
-    Sid: 'GrantVolumeKeyToSageMaker',
-    Action: ['kms:CreateGrant', 'kms:DescribeKey'],
-    Effect: 'Allow',
-    Resource: { 'Fn::GetAtt': [expect.stringMatching(/^VolumeKey/), 'Arn'] },
-    Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+  // SageMaker encrypts the output with the role (kms:Encrypt per OutputDataConfig, GenerateDataKey
+  // for SSE-KMS, Decrypt for a multipart upload) and attaches volumes through a grant; nothing more.
+  const volumeKeyArn = { 'Fn::GetAtt': [expect.stringMatching(/^VolumeKey/), 'Arn'] };
+  const outputKeyArn = { 'Fn::GetAtt': [expect.stringMatching(/^OutputKey/), 'Arn'] };
+  const kmsStatements = (rolePrefix: string) => statementsOf(template, rolePrefix).filter((st) => JSON.stringify(st.Action).includes('kms:'));
+  expect(kmsStatements('ExecutionRole')).toEqual([
+    { Action: 'kms:CreateGrant', Effect: 'Allow', Resource: volumeKeyArn, Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
+    { Action: 'kms:DescribeKey', Effect: 'Allow', Resource: volumeKeyArn },
+    { Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow', Resource: outputKeyArn },
+  ]);
+  // The handler lets SageMaker create the volume grant; DescribeKey (no grant call, so never under
+  // kms:GrantIsForAWSResource) in a statement of its own.
+  expect(kmsStatements('TrainingOnEventRole')).toEqual([
+    {
+      Sid: 'GrantVolumeKeyToSageMaker',
+      Action: 'kms:CreateGrant',
+      Effect: 'Allow',
+      Resource: volumeKeyArn,
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    },
+    { Sid: 'DescribeVolumeKey', Action: 'kms:DescribeKey', Effect: 'Allow', Resource: volumeKeyArn },
+  ]);
+});
+
+test('a shorter serviceTimeout shortens the Provider\'s default wait by the same margin', () => {
+  const { template } = synth({ serviceTimeout: Duration.minutes(40), maxRuntime: Duration.minutes(20) });
+  template.hasResourceProperties('Custom::SageMakerTrainingJob', { ServiceTimeout: '2400' });
+  const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  expect(JSON.stringify(machine.Properties.DefinitionString)).toContain('\\"IntervalSeconds\\":30,\\"MaxAttempts\\":70,'); // (2400 - 300) / 30
+});
+
+describe('job names are scoped to their stack', () => {
+  /** Dev and Prod stages of a pipeline plus a standalone stack, all in one account and region. */
+  function threeStacks(prefix = 'mnist') {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const env = { account: '123456789012', region: 'eu-west-1' };
+    const stacks = [
+      new Stack(app, 'MnistStack', { env }),
+      new Stack(app, 'DevMnist', { env, stackName: 'Dev-MnistStack' }),
+      new Stack(app, 'ProdMnist', { env, stackName: 'Prod-MnistStack' }),
+    ];
+    const jobs = stacks.map((stack) => {
+      const role = new iam.Role(stack, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      return new SageMakerTrainingJob(stack, 'Training', { ...baseProps(role), jobNamePrefix: prefix });
+    });
+    return jobs.map((job) => {
+      const [statement] = statementsOf(Template.fromStack(Stack.of(job)), 'TrainingOnEventRole').filter((st) => st.Sid === 'ManageOwnTrainingJobs');
+      const arn = JSON.stringify(statement.Resource);
+      return { prefix: job.jobNamePrefix, pattern: /training-job\/([a-z0-9-]+)\*/.exec(arn)![1] };
+    });
+  }
+
+  test('dev, prod and a standalone stack in one account get distinct prefixes, and no stack\'s IAM pattern matches another\'s jobs', () => {
+    const scoped = threeStacks();
+    expect(new Set(scoped.map((s) => s.prefix)).size).toBe(3);
+    for (const own of scoped) {
+      expect(own.prefix).toMatch(/^mnist-[0-9a-f]{8}$/);
+      expect(own.pattern).toBe(`${own.prefix}-`);
+      for (const other of scoped.filter((o) => o !== own)) {
+        const othersJob = makeJobName(other.prefix, 'a'.repeat(64), new Date('2026-11-26T08:00:00Z'), () => 0);
+        expect(othersJob.startsWith(own.pattern)).toBe(false);
+      }
+    }
+  });
+
+  test('the longest prefix (21 characters) still makes job names of at most 63 characters; 22 is refused', () => {
+    const [longest] = threeStacks('m'.repeat(21));
+    const name = makeJobName(longest.prefix, 'f'.repeat(64), new Date('2026-11-26T08:00:00Z'), () => 0.999);
+    expect(name).toHaveLength(63);
+    expect(name).toMatch(JOB_NAME_PATTERN);
+    expect(() => threeStacks('m'.repeat(22))).toThrow(/jobNamePrefix 'm{22}' is invalid: use 1-21 letters, digits and hyphens/);
   });
 });
 
@@ -242,15 +317,31 @@ describe('synth-time errors name the setting and the fix', () => {
   test.each<[string, Partial<SageMakerTrainingJobProps>, RegExp]>([
     [
       'maxRuntime too long for the provider',
-      { maxRuntime: Duration.minutes(55) },
-      /maxRuntime \(3300 s\) plus 600 s for starting and uploading exceeds the provider's totalTimeout \(3600 s\).*lower it to at most 3000 s/,
+      { maxRuntime: Duration.minutes(46) },
+      /maxRuntime \(2760 s\) plus 600 s for starting and uploading exceeds the provider's totalTimeout \(3300 s\).*lower it to at most 2700 s/,
     ],
-    ['totalTimeout over an hour', { totalTimeout: Duration.minutes(61) }, /totalTimeout \(3660 s\) must be at most 3600 s/],
+    ['totalTimeout over an hour', { totalTimeout: Duration.minutes(61) }, /totalTimeout \(3660 s\) must be at most 3300 s/],
+    [
+      'totalTimeout as long as the ServiceTimeout (CloudFormation would give up first)',
+      { totalTimeout: Duration.minutes(60) },
+      /totalTimeout \(3600 s\) must be at most 3300 s \(serviceTimeout 3600 s less 300 s for the calls around the wait/,
+    ],
+    [
+      'totalTimeout within the margin of a shorter serviceTimeout',
+      { serviceTimeout: Duration.minutes(40), totalTimeout: Duration.minutes(38), maxRuntime: Duration.minutes(20) },
+      /totalTimeout \(2280 s\) must be at most 2100 s \(serviceTimeout 2400 s/,
+    ],
+    ['serviceTimeout over an hour', { serviceTimeout: Duration.minutes(61) }, /serviceTimeout \(3660 s\) must be 1-3600 s/],
+    [
+      'maxRuntime too long for a shorter serviceTimeout',
+      { serviceTimeout: Duration.minutes(30) },
+      /maxRuntime \(1800 s\) plus 600 s .* exceeds the provider's totalTimeout \(1500 s\)/,
+    ],
     ['totalTimeout not a multiple of pollInterval', { pollInterval: Duration.seconds(7) }, /a whole multiple of pollInterval \(7 s\)/],
     [
       'spot maxWait beyond the provider',
-      { maxRuntime: Duration.minutes(30), spot: { maxWait: Duration.minutes(55), checkpointS3Uri: 's3://b/c/' } },
-      /spot.maxWait \(3300 s\) plus 600 s/,
+      { maxRuntime: Duration.minutes(30), spot: { maxWait: Duration.minutes(46), checkpointS3Uri: 's3://b/c/' } },
+      /spot.maxWait \(2760 s\) plus 600 s .* totalTimeout \(3300 s\)/,
     ],
     ['spot maxWait below maxRuntime', { spot: { maxWait: Duration.minutes(10), checkpointS3Uri: 's3://b/c/' } }, /spot.maxWait \(600 s\) must be at least maxRuntime \(1800 s\)/],
     ['a hyperparameter with a space', { hyperparameters: { backend: 'gloo nccl' } }, /'backend' has value "gloo nccl", which contains a space/],
