@@ -15,7 +15,7 @@ export interface S3PrefixCopyProps {
   readonly sourceBucketName: string;
   /** Key prefix in the source bucket, '' or ending in '/'. */
   readonly sourcePrefix: string;
-  /** Keys relative to `sourcePrefix`. @default every object under `sourcePrefix` (then the handler may list both prefixes) */
+  /** Keys relative to `sourcePrefix`. @default every object under `sourcePrefix` (then the handler may also list the source prefix) */
   readonly keys?: string[];
   readonly destination: s3.IBucket;
   /** Key prefix in the destination bucket, '' or ending in '/'. */
