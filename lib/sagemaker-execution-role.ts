@@ -60,7 +60,7 @@ export class SageMakerExecutionRole extends Construct {
   /** Read objects under `prefix` (and list that prefix only). */
   grantReadPrefix(bucket: s3.IBucket, prefix: string): void {
     this.addPrefixRead(bucket.bucketArn, bucket.arnForObjects(`${prefix}*`), prefix);
-    this.acknowledgeKeyActions(bucket.encryptionKey);
+    // Reading an SSE-KMS object decrypts its data key: kms:Decrypt only.
     bucket.encryptionKey?.grantDecrypt(this.role);
   }
 
@@ -71,9 +71,13 @@ export class SageMakerExecutionRole extends Construct {
       resources: [bucket.arnForObjects(`${prefix}*`)],
     }));
     acknowledgePrefix(this.role, bucket.arnForObjects(`${prefix}*`), 'write');
-    // Multipart uploads to SSE-KMS objects need Decrypt as well as GenerateDataKey.
-    bucket.encryptionKey?.grantEncryptDecrypt(this.role);
-    this.acknowledgeKeyActions(bucket.encryptionKey);
+    // An SSE-KMS PutObject needs GenerateDataKey; a multipart upload (model.tar.gz) Decrypt as well.
+    if (bucket.encryptionKey) {
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [bucket.encryptionKey.keyArn],
+      }));
+    }
   }
 
   /** Read an existing `s3://bucket/prefix/` outside this stack. */
@@ -83,26 +87,23 @@ export class SageMakerExecutionRole extends Construct {
     this.addPrefixRead(`arn:${partition}:s3:::${bucketName}`, `arn:${partition}:s3:::${bucketName}/${prefix}*`, prefix);
   }
 
-  /** Use a KMS key for volumes and output (training) or endpoint storage. */
+  /**
+   * Use a KMS key for volumes and output (training) or endpoint storage: exactly the calls made
+   * with this role. Output: SageMaker's OutputDataConfig.KmsKeyId requires kms:Encrypt, the SSE-KMS
+   * upload GenerateDataKey and (multipart) Decrypt; reads Decrypt. Volumes are attached through a
+   * grant for an AWS resource. Nothing re-encrypts (no ReEncrypt*), no GenerateDataKey* variants.
+   */
   grantKey(key: kms.IKey): void {
-    key.grantEncryptDecrypt(this.role);
-    // Volumes of training instances and endpoints are attached through grants on the key.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: [key.keyArn],
+    }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['kms:CreateGrant'],
       resources: [key.keyArn],
       conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [key.keyArn] }));
-    this.acknowledgeKeyActions(key);
-  }
-
-  /** grantEncryptDecrypt's GenerateDataKey* and ReEncrypt*: on one key ARN only. */
-  private acknowledgeKeyActions(key: kms.IKey | undefined): void {
-    if (!key) return;
-    for (const action of ['kms:GenerateDataKey*', 'kms:ReEncrypt*']) {
-      acknowledgeWildcard(this.role, { action },
-        `${action} comes from the KMS grant helpers and applies to this app's own key only (its ARN is the statement's resource), which encrypts the bucket, training volumes and output.`);
-    }
   }
 
   private addPrefixRead(bucketArn: string, objectsArn: string, prefix: string): void {

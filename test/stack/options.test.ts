@@ -69,6 +69,8 @@ describe('every option switched on (settings as -c passes them: strings)', () =>
     const kms = roleStatements(template, ids.role).filter((s) => asArray(s.Action as string[]).some((a) => a.startsWith('kms:')));
     expect(kms.length).toBeGreaterThan(0);
     for (const statement of kms) expect(statement.Resource).toEqual(getAtt(ids.key, 'Arn'));
+    // Only the calls made with the role: no re-encryption, no GenerateDataKey* variants.
+    expect(JSON.stringify(kms)).not.toMatch(/ReEncrypt|GenerateDataKey\*/);
   });
 
   test('destroyBucketOnDelete: bucket, access logs and key are deleted with the stack, objects emptied first', () => {
