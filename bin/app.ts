@@ -12,7 +12,7 @@ exitOnSettingsError(() => {
   // Context keys that are neither settings, pipeline keys nor the CDK's own are ignored, with one
   // line each: they may be meant for something else, but a typo of ours fails (did you mean).
   for (const key of checkContextKeys(app.node.getAllContext(), Object.values(PIPELINE_CONTEXT))) {
-    process.stderr.write(`Ignoring -c ${key}: not a setting of this app (the settings are listed in README.md, Configuration).\n`);
+    process.stderr.write(`Ignoring -c ${key}: not a setting of this app (all settings: docs/configuration.md).\n`);
   }
 
   if (pipelineRequested(app.node)) {

@@ -442,7 +442,7 @@ export function checkContextKeys(context: Record<string, unknown>, otherKeys: re
   for (const key of Object.keys(context)) {
     if (isCdkOwnKey(key) || known.includes(key)) continue;
     const near = known.find((name) => isNearMiss(name, key));
-    if (near) throw new SettingsError(`Unknown setting ${key}: did you mean ${near}? (-c ${near}=<value>; the settings are listed in README.md, Configuration)`);
+    if (near) throw new SettingsError(`Unknown setting ${key}: did you mean ${near}? (-c ${near}=<value>; all settings: docs/configuration.md)`);
     unknown.push(key);
   }
   return unknown;

@@ -163,7 +163,7 @@ describe('checkContextKeys: what the app warns about', () => {
 
   test('a near miss of one of the other keys fails too', () => {
     expect(() => checkContextKeys({ pipline: 'true' }, ['pipeline'])).toThrow(new SettingsError(
-      'Unknown setting pipline: did you mean pipeline? (-c pipeline=<value>; the settings are listed in README.md, Configuration)',
+      'Unknown setting pipline: did you mean pipeline? (-c pipeline=<value>; all settings: docs/configuration.md)',
     ));
   });
 

@@ -49,7 +49,7 @@ describe('a user mistake in a setting: exactly its message on stderr, exit code 
     [
       'a misspelt setting',
       { trainingInstanceCout: '1' },
-      'Unknown setting trainingInstanceCout: did you mean trainingInstanceCount? (-c trainingInstanceCount=<value>; the settings are listed in README.md, Configuration)',
+      'Unknown setting trainingInstanceCout: did you mean trainingInstanceCount? (-c trainingInstanceCount=<value>; all settings: docs/configuration.md)',
     ],
     [
       'pipeline mode without its connection',
@@ -67,7 +67,7 @@ describe('a user mistake in a setting: exactly its message on stderr, exit code 
     const run = runApp({ totallyUnrelatedKey: '1' });
     expect(run.status).toBe(0);
     // cdk.json's feature flags and the CLI's aws:cdk:* keys are the CDK's own: no line for them.
-    expect(run.stderr).toBe('Ignoring -c totallyUnrelatedKey: not a setting of this app (the settings are listed in README.md, Configuration).\n');
+    expect(run.stderr).toBe('Ignoring -c totallyUnrelatedKey: not a setting of this app (all settings: docs/configuration.md).\n');
     expect(run.files).toContain('MnistSageMaker.template.json');
   });
 });
