@@ -1,16 +1,30 @@
 // `npm run benchmark:serving [-- options]`: wall time of the full `npm run local`, then serving
 // latency (p50/p95) and throughput for 1- and 16-image requests in npy and JSON, measured by a
 // separate client process against the endpoint that run left up. Prints figures; asserts nothing.
-//   --requests N        timed requests per case (default 200)
-//   --concurrency N     in-flight requests for the throughput case (default 4)
-//   --url URL           benchmark an endpoint already serving instead of running local mode
-//   any other option is passed to `npm run local` (e.g. --offline, --hosts 1, --train-count 2000)
 import { ChildProcess, spawn } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import * as readline from 'readline';
 import { CONTENT_TYPES } from '../lambda/smoke-test/payload';
+import { CommandIo, HELP_OPTION, parseCommandLine, runAsMain, UsageError, wholeNumber } from './lib/cli';
 import { LatencyResult } from './local/latency';
+import { parseLocalArguments } from './local/local-command';
+
+export const USAGE = `Usage: npm run benchmark:serving -- [options] [npm run local options]
+  --requests N      timed requests per case (default 200)
+  --concurrency N   in-flight requests for the throughput case (default 4)
+  --url URL         benchmark an endpoint already serving instead of running local mode
+  --help            this text
+Any other option is passed to npm run local (e.g. --offline, --hosts 1, --train-count 2000;
+npm run local -- --help lists them), and checked before anything runs.`;
+
+const COMMAND = 'npm run benchmark:serving';
+const OWN_OPTIONS = {
+  requests: { type: 'string', default: '200' },
+  concurrency: { type: 'string', default: '4' },
+  url: { type: 'string' },
+  help: HELP_OPTION,
+} as const;
 
 const ROOT = path.resolve(__dirname, '..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -22,21 +36,42 @@ interface Options {
   localArgs: string[];
 }
 
-function parseOptions(argv: string[]): Options {
-  const options: Options = { requests: 200, concurrency: 4, localArgs: [] };
+/** This command's own flags, and the rest for npm run local. */
+function splitArguments(argv: readonly string[]): { own: string[]; local: string[] } {
+  const own: string[] = [];
+  const local: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    if (flag === '--requests' || flag === '--concurrency') {
-      const value = Number(argv[++i]);
-      if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} ${argv[i]} is not valid: use a whole number >= 1.`);
-      options[flag === '--requests' ? 'requests' : 'concurrency'] = value;
-    } else if (flag === '--url') {
-      options.url = argv[++i];
-    } else {
-      options.localArgs.push(flag);
+    const token = argv[i];
+    const name = token === '-h' ? 'help' : token.startsWith('--') ? token.slice(2).split('=')[0] : undefined;
+    const spec = name === undefined ? undefined : OWN_OPTIONS[name as keyof typeof OWN_OPTIONS];
+    if (!spec) {
+      local.push(token);
+      continue;
     }
+    own.push(token);
+    if (spec.type === 'string' && !token.includes('=') && i + 1 < argv.length) own.push(argv[++i]);
   }
-  return options;
+  return { own, local };
+}
+
+/** The options, or undefined for --help; a mistake (ours or local mode's) throws UsageError before any work. */
+export function parseBenchmarkArguments(argv: readonly string[]): Options | undefined {
+  const { own, local } = splitArguments(argv);
+  const { values } = parseCommandLine({ command: COMMAND, options: OWN_OPTIONS }, own);
+  if (values.help) return undefined;
+  if (values.url !== undefined && !/^https?:\/\/[^/]+/.test(values.url)) {
+    throw new UsageError(`--url ${values.url} is not a URL: use e.g. --url http://127.0.0.1:8080`);
+  }
+  if (values.url !== undefined && local.length > 0) {
+    throw new UsageError(`--url benchmarks a server already up, so npm run local's options (${local.join(' ')}) would do nothing: drop one or the other.`);
+  }
+  parseLocalArguments(local, COMMAND);
+  return {
+    requests: wholeNumber('--requests', values.requests, { min: 1 })!,
+    concurrency: wholeNumber('--concurrency', values.concurrency, { min: 1 })!,
+    url: values.url,
+    localArgs: local,
+  };
 }
 
 /** Runs the whole local flow with --keep-serving; resolves when its summary is out and the endpoint is up. */
@@ -77,8 +112,12 @@ function runClient(url: string, contentType: string, batch: number, requests: nu
   });
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+async function benchmarkCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const options = parseBenchmarkArguments(argv);
+  if (!options) {
+    io.out(USAGE);
+    return 0;
+  }
   console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   let local: Awaited<ReturnType<typeof runLocalMode>> | undefined;
   let url = options.url;
@@ -110,9 +149,7 @@ async function main(): Promise<void> {
   } finally {
     local?.child.kill('SIGINT');
   }
+  return 0;
 }
 
-main().catch((error: Error) => {
-  console.error(`benchmark-serving: ${error.message}`);
-  process.exit(1);
-});
+if (require.main === module) runAsMain(COMMAND, benchmarkCommand);

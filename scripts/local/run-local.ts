@@ -11,18 +11,21 @@ import { CONTENT_TYPES } from '../../lambda/smoke-test/payload';
 import { encodeHyperparameters, scriptModeHyperparameters, validateHyperparameters } from '../../lambda/training-job/hyperparameters';
 import { HyperparameterValue, MNIST, MnistSettings, resolveSettings } from '../../lib/config';
 import { createTarGz } from '../../lib/tarball';
+import { UsageError } from '../lib/cli';
 import { writeIdxDataset } from '../lib/packaged-mnist';
+import { checkScriptArguments } from './check-hyperparameters';
 import { resolveDataset } from './dataset';
 import { LatencyResult, measureLatency } from './latency';
 import { PackagedModel, packageModel } from './package-model';
-import { createLocalRuntimeClient } from './runtime-client';
+import { createLocalRuntimeClient, DEFAULT_ENDPOINT_NAME } from './runtime-client';
 import { LocalServer, startLocalServer } from './serving-process';
+import { toolkitArguments } from './hyperparameters';
 import { HostResult, trainHosts } from './train';
 import { writeTrainingHost } from './training-tree';
 import { extractTarGz } from './untar';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const DEFAULT_ENDPOINT_NAME = 'mnist-local';
+export { DEFAULT_ENDPOINT_NAME };
 
 export interface LocalRunOptions {
   /** Where run folders go (default `<repo>/local-runs`, git-ignored). */
@@ -59,7 +62,10 @@ export interface LocalRunResult {
   readonly dataSource: string;
   readonly trainCount: number;
   readonly testCount: number;
+  /** JSON-encoded, as in hyperparameters.json. */
   readonly hyperparameters: Record<string, string>;
+  /** The values as chosen (stack settings, then the user's), before the SDK's JSON encoding. */
+  readonly hyperparameterValues: Record<string, HyperparameterValue>;
   readonly hosts: HostResult[];
   /** Last epoch's test accuracy on the first host, percent 0..100. */
   readonly testAccuracy: number;
@@ -112,6 +118,50 @@ export function offlineEpochs(
   if (kind !== 'packaged' || options.trainCount !== undefined || options.hyperparameters?.epochs !== undefined) return undefined;
   if (typeof stackEpochs !== 'number' || !Number.isInteger(stackEpochs) || stackEpochs < 1) return undefined;
   return Math.ceil((FULL_MNIST_TRAIN_COUNT * stackEpochs) / trainCount);
+}
+
+/** SageMaker's endpoint name rule, so a name that works here also deploys. */
+const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/**
+ * Every option checked before any work starts, each mistake one line naming the flag and what is
+ * allowed (the hyperparameters are checked next, by the training script's own parser).
+ */
+export function checkLocalOptions(options: LocalRunOptions, hostCount: number): void {
+  const whole = (flag: string, value: number | undefined, min: number, max?: number) => {
+    if (value === undefined) return;
+    if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+      throw new UsageError(`${flag} ${value} is not valid: use a whole number ${max === undefined ? `>= ${min}` : `from ${min} to ${max}`}.`);
+    }
+  };
+  whole('--hosts', hostCount, 1, 8);
+  whole('--train-count', options.trainCount, 1);
+  whole('--test-count', options.testCount, 1);
+  whole('--master-port', options.masterPort, 1, 65535);
+  whole('--latency-requests', options.latencyRequests, 0);
+  if (options.minAccuracy !== undefined && !(options.minAccuracy >= 0 && options.minAccuracy <= 1)) {
+    throw new UsageError(`--min-accuracy ${options.minAccuracy} is not valid: use a fraction from 0 to 1, e.g. 0.9.`);
+  }
+  if (options.endpointName !== undefined && !ENDPOINT_NAME.test(options.endpointName)) {
+    throw new UsageError(
+      `--endpoint-name ${options.endpointName} is not valid: use up to 63 letters, digits and hyphens, starting and ending with a letter or digit (SageMaker's rule).`,
+    );
+  }
+  if (options.dataDir !== undefined && !fs.statSync(options.dataDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`--data ${options.dataDir} is not a folder: give the folder that holds the four MNIST IDX files.`);
+  }
+  if (options.dataDir !== undefined && options.offline) {
+    throw new UsageError('--data and --offline exclude each other: --data trains on your files, --offline on the packaged digits.');
+  }
+}
+
+/** The run's verdict: the training accuracy floor and the smoke test must both hold. */
+export function localRunFailures(testAccuracy: number, minAccuracy: number, smoke: Pick<SmokeTestReport, 'passed'>): string[] {
+  const failures: string[] = [];
+  const floor = Math.round(minAccuracy * 100 * 1e6) / 1e6;
+  if (!(testAccuracy >= floor)) failures.push(`test accuracy ${testAccuracy}% is below the stack's minimum ${floor}% (minTestAccuracy)`);
+  if (!smoke.passed) failures.push('the smoke test failed');
+  return failures;
 }
 
 function newRunId(): string {
@@ -188,12 +238,22 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     }
   };
   const hostCount = options.hosts ?? settings.trainingInstanceCount;
-  if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > 8) {
-    throw new Error(`--hosts ${hostCount} is not valid: choose a whole number from 1 to 8 (each host is a process on this machine).`);
-  }
+  checkLocalOptions(options, hostCount);
+  const hosts = Array.from({ length: hostCount }, (_, i) => `algo-${i + 1}`);
+  const chosen = { ...settings.hyperparameters, ...options.hyperparameters };
+  // Encoded and checked by the same code as the training job's CreateTrainingJob request, then
+  // parsed by the training script's own parser, all before any work starts.
+  validateHyperparameters(chosen);
+  const python = options.python ?? findPython();
+  checkScriptArguments({
+    python,
+    codeDir: MNIST.modelCodeDirectory,
+    module: path.parse(MNIST.entryPoint).name,
+    args: toolkitArguments(encodeHyperparameters(chosen)),
+    hosts,
+  });
   const runDir = path.resolve(options.runsDir ?? path.join(REPO_ROOT, 'local-runs'), options.runId ?? newRunId());
   fs.mkdirSync(runDir, { recursive: true });
-  const python = options.python ?? findPython();
 
   log(`==> 1/5 Data`);
   const dataset = await timed('data', () =>
@@ -212,7 +272,6 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   log(`Using ${dataset.source}: ${train.count} training and ${test.count} test digits.`);
 
   log(`==> 2/5 Train ${MNIST.entryPoint} on ${hostCount} host(s), as a SageMaker training job runs it`);
-  const chosen = { ...settings.hyperparameters, ...options.hyperparameters };
   const scaledEpochs = offlineEpochs(dataset.kind, train.count, chosen.epochs, options);
   if (scaledEpochs !== undefined) {
     log(
@@ -222,8 +281,6 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     );
     chosen.epochs = scaledEpochs;
   }
-  // Encoded and checked by the same code as the training job's CreateTrainingJob request.
-  validateHyperparameters(chosen);
   const hyperparameters = encodeHyperparameters(chosen);
   const encoded = {
     ...hyperparameters,
@@ -234,7 +291,6 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
       region: 'local',
     }),
   };
-  const hosts = Array.from({ length: hostCount }, (_, i) => `algo-${i + 1}`);
   const hostResults = await timed('train', async () => {
     const dataDir = writeIdxDataset(path.join(runDir, 'data'), dataset.data, { gzip: true, layout: 'flat' });
     const sourceArchive = path.join(runDir, 'sourcedir.tar.gz');
@@ -294,17 +350,14 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   );
   if (!options.keepServing) await server.stop();
 
-  const failures: string[] = [];
-  if (lastEpoch.accuracy < minAccuracy * 100) {
-    failures.push(`test accuracy ${lastEpoch.accuracy}% is below the stack's minimum ${minAccuracy * 100}% (minTestAccuracy)`);
-  }
-  if (!smoke.passed) failures.push('the smoke test failed');
+  const failures = localRunFailures(lastEpoch.accuracy, minAccuracy, smoke);
   return {
     runDir,
     dataSource: dataset.source,
     trainCount: train.count,
     testCount: test.count,
     hyperparameters,
+    hyperparameterValues: chosen,
     hosts: hostResults,
     testAccuracy: lastEpoch.accuracy,
     artifact,
