@@ -63,12 +63,15 @@ describe('a user mistake in a setting: exactly its message on stderr, exit code 
     expect(run.files.filter((f) => f.endsWith('.template.json'))).toEqual([]);
   });
 
-  test('an unrelated context key is ignored with one line, and the app synthesizes', () => {
-    const run = runApp({ totallyUnrelatedKey: '1' });
-    expect(run.status).toBe(0);
+  test('an unrelated context key gets one line of its own and is no error (the bad value is)', () => {
+    // A whole successful synth with an unrelated key (exit 0) runs in test/pipeline/app.test.ts.
+    const run = runApp({ totallyUnrelatedKey: '1', trainingInstanceCount: '0' });
+    expect(run.status).toBe(1);
     // cdk.json's feature flags and the CLI's aws:cdk:* keys are the CDK's own: no line for them.
-    expect(run.stderr).toBe('Ignoring -c totallyUnrelatedKey: not a setting of this app (all settings: docs/configuration.md).\n');
-    expect(run.files).toContain('MnistSageMaker.template.json');
+    expect(run.stderr).toBe(
+      'Ignoring -c totallyUnrelatedKey: not a setting of this app (all settings: docs/configuration.md).\n' +
+        'Invalid setting trainingInstanceCount=0: expected a whole number from 1 to 20. Set it in cdk.json "context" or with -c trainingInstanceCount=<value>.\n',
+    );
   });
 });
 

@@ -41,9 +41,13 @@ describe('bin/app.ts with -c pipeline=true', () => {
   });
 
   test('synthesizes only the pipeline stack, with the dev and prod stages as nested assemblies', () => {
-    const run = runApp({ pipeline: 'true', ...SOURCE, alarmEmail: 'ops@example.com' });
+    // An unrelated context key may be someone else's: one line, and synth goes on.
+    const run = runApp({ pipeline: 'true', ...SOURCE, alarmEmail: 'ops@example.com', totallyUnrelatedKey: '1' });
     try {
       expect(run.stderr).not.toMatch(/Error/);
+      expect(run.stderr.split('\n').filter((line) => line.startsWith('Ignoring'))).toEqual([
+        'Ignoring -c totallyUnrelatedKey: not a setting of this app (all settings: docs/configuration.md).',
+      ]);
       expect(run.status).toBe(0);
       expect(run.files).toEqual(expect.arrayContaining(['MnistPipeline.template.json', 'assembly-MnistPipeline-Dev', 'assembly-MnistPipeline-Prod']));
       expect(run.files).not.toContain('MnistSageMaker.template.json');
