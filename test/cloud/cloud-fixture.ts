@@ -67,15 +67,15 @@ export class CloudRun {
 
   /** Starts moto, synthesizes (or reuses the cached synthesis) meanwhile, and puts the proxy in front. */
   static async start(): Promise<CloudRun> {
-    const starting = MotoServer.start();
+    const starting = MotoServer.launch();
     let app: SynthesizedApp;
     try {
       app = synthesizedApp();
     } catch (error) {
-      await starting.then((m) => m.stop(), () => undefined);
+      await starting.ready(10_000).then((m) => m.stop(), () => undefined);
       throw error;
     }
-    const moto = await starting;
+    const moto = await starting.ready();
     const values: Record<string, string> = {};
     const created: { run?: CloudRun } = {};
     const proxy = new RecordingProxy(moto.url, { amend: (call, answer) => created.run!.amend(call, answer) });

@@ -124,3 +124,89 @@ export function neighbourOf(check: AuthorizationCheck): AuthorizationCheck[] {
   if (!named) throw new Error(`no neighbour rule for ${r}`);
   return [{ ...check, resource: `${named[1]}neighbour-${named[2]}`, because: `${check.because} [other name]` }];
 }
+
+function parseS3(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
+  return { bucket: match[1], key: match[2] };
+}
+
+function imageChecks(image: string, where: Where, because: string): AuthorizationCheck[] {
+  const match = /^(\d{12})\.dkr\.ecr\.([^.]+)\.[^/]+\/([^:@]+)/.exec(image);
+  if (!match) throw new Error(`not an ECR image URI: ${image}`);
+  const repository = `arn:${where.partition}:ecr:${match[2]}:${match[1]}:repository/${match[3]}`;
+  return [
+    { action: 'ecr:GetAuthorizationToken', resource: '*', because: `${because} (registry login)` },
+    ...['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'].map((action) => ({ action, resource: repository, because: `${because} (image pull)` })),
+  ];
+}
+
+function logChecks(group: string, stream: string, where: Where, because: string): AuthorizationCheck[] {
+  const groupArn = `arn:${where.partition}:logs:${where.region}:${where.account}:log-group:${group}`;
+  return [
+    { action: 'logs:CreateLogGroup', resource: groupArn, because },
+    { action: 'logs:CreateLogStream', resource: `${groupArn}:log-stream:${stream}`, because },
+    { action: 'logs:DescribeLogStreams', resource: groupArn, because },
+    { action: 'logs:PutLogEvents', resource: `${groupArn}:log-stream:${stream}`, because },
+  ];
+}
+
+/**
+ * What SageMaker does with the execution role for a training job, read off the captured
+ * CreateTrainingJob request (SageMaker developer guide, "CreateTrainingJob API: Execution Role
+ * Permissions"): list and read each S3Prefix channel, read the code tarball, write the model
+ * under the output path, pull the image, write logs and metrics. `objectsUnder` names the
+ * objects a channel holds (from the emulator).
+ */
+export function trainingJobRoleChecks(request: Record<string, unknown>, objectsUnder: (s3Uri: string) => string[], where: Where): AuthorizationCheck[] {
+  const job = String(request.TrainingJobName);
+  const because = `SageMaker training job ${job}`;
+  const checks: AuthorizationCheck[] = [];
+  for (const channel of request.InputDataConfig as Array<{ ChannelName: string; DataSource: { S3DataSource: { S3Uri: string } } }>) {
+    const { bucket, key: prefix } = parseS3(channel.DataSource.S3DataSource.S3Uri);
+    checks.push({ action: 's3:ListBucket', resource: `arn:${where.partition}:s3:::${bucket}`, context: { 's3:prefix': prefix }, because: `${because}: channel ${channel.ChannelName}` });
+    const objects = objectsUnder(channel.DataSource.S3DataSource.S3Uri);
+    if (objects.length === 0) throw new Error(`channel ${channel.ChannelName} (${channel.DataSource.S3DataSource.S3Uri}) holds no objects in the emulator`);
+    for (const key of objects) checks.push({ action: 's3:GetObject', resource: `arn:${where.partition}:s3:::${bucket}/${key}`, because: `${because}: channel ${channel.ChannelName}` });
+  }
+  const hyperparameters = request.HyperParameters as Record<string, string>;
+  const code = JSON.parse(hyperparameters.sagemaker_submit_directory) as string;
+  if (code.startsWith('s3://')) {
+    const { bucket, key } = parseS3(code);
+    checks.push({ action: 's3:GetObject', resource: `arn:${where.partition}:s3:::${bucket}/${key}`, because: `${because}: code tarball` });
+  }
+  const output = parseS3((request.OutputDataConfig as { S3OutputPath: string }).S3OutputPath);
+  for (const file of ['model.tar.gz', 'output.tar.gz']) {
+    checks.push({ action: 's3:PutObject', resource: `arn:${where.partition}:s3:::${output.bucket}/${output.key}${job}/output/${file}`, because: `${because}: output` });
+  }
+  const checkpoint = (request.CheckpointConfig as { S3Uri?: string } | undefined)?.S3Uri;
+  if (checkpoint) {
+    const { bucket, key } = parseS3(checkpoint);
+    checks.push({ action: 's3:ListBucket', resource: `arn:${where.partition}:s3:::${bucket}`, context: { 's3:prefix': key }, because: `${because}: checkpoints` });
+    for (const action of ['s3:GetObject', 's3:PutObject']) checks.push({ action, resource: `arn:${where.partition}:s3:::${bucket}/${key}checkpoint.pt`, because: `${because}: checkpoints` });
+  }
+  checks.push(...imageChecks(String((request.AlgorithmSpecification as { TrainingImage: string }).TrainingImage), where, because));
+  checks.push(...logChecks('/aws/sagemaker/TrainingJobs', `${job}/algo-1-1700000000`, where, `${because}: logs`));
+  checks.push({ action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' }, because: `${because}: metrics` });
+  return checks;
+}
+
+/** What SageMaker does with a model's execution role when an endpoint starts: read the model data, pull the image, log. */
+export function modelRoleChecks(modelDataUrl: string, image: string, endpointName: string, where: Where): AuthorizationCheck[] {
+  const because = `SageMaker model behind endpoint ${endpointName}`;
+  const { bucket, key } = parseS3(modelDataUrl);
+  return [
+    { action: 's3:GetObject', resource: `arn:${where.partition}:s3:::${bucket}/${key}`, because: `${because}: model data` },
+    ...imageChecks(image, where, because),
+    ...logChecks(`/aws/sagemaker/Endpoints/${endpointName}`, 'AllTraffic/i-0123456789abcdef0', where, `${because}: logs`),
+  ];
+}
+
+/** The Lambda service writes a function's logs with the function's role (no SDK call of the handler shows it). */
+export function lambdaLogChecks(logGroupName: string, where: Where, because: string): AuthorizationCheck[] {
+  const stream = `arn:${where.partition}:logs:${where.region}:${where.account}:log-group:${logGroupName}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;
+  return [
+    { action: 'logs:CreateLogStream', resource: stream, because: `${because}: Lambda writes its logs` },
+    { action: 'logs:PutLogEvents', resource: stream, because: `${because}: Lambda writes its logs` },
+  ];
+}

@@ -95,6 +95,9 @@ export class CfnResolver {
     if (this.deployment.values?.[id] !== undefined) return this.deployment.values[id];
     const resource = this.template.Resources[id];
     if (!resource) throw new Error(`Ref to unknown ${id}`);
+    // SageMaker's Ref is the resource's ARN, not its name.
+    const sagemakerType = { 'AWS::SageMaker::Endpoint': 'endpoint', 'AWS::SageMaker::EndpointConfig': 'endpoint-config', 'AWS::SageMaker::Model': 'model' }[resource.Type];
+    if (sagemakerType) return `arn:${partitionOf(this.deployment.region)}:sagemaker:${this.deployment.region}:${this.deployment.account}:${sagemakerType}/${physicalName(id)}`;
     return physicalName(id);
   }
 
@@ -105,7 +108,7 @@ export class CfnResolver {
     if (!resource) throw new Error(`Fn::GetAtt to unknown ${id}`);
     const { account, region } = this.deployment;
     const partition = partitionOf(region);
-    const name = this.ref(id);
+    const name = physicalName(id);
     if (attribute === 'Arn') {
       switch (resource.Type) {
         case 'AWS::IAM::Role':

@@ -9,60 +9,52 @@ const PYTHON_SH = path.join(__dirname, '..', '..', 'scripts', 'python.sh');
 export const MOTO_ACCOUNT = '123456789012';
 
 export class MotoServer {
-  private output = '';
-
-  private constructor(private readonly child: ChildProcess, readonly url: string) {}
+  private constructor(private readonly child: ChildProcess, readonly url: string, private readonly output: () => string) {}
 
   /**
-   * Spawns `scripts/python.sh -m moto.server -H 127.0.0.1 -p 0` and resolves once it answers.
-   * Call it before slow synchronous work: the server comes up meanwhile.
+   * Spawns `scripts/python.sh -m moto.server -H 127.0.0.1 -p 0`; the returned `ready()` resolves once
+   * it answers. Launch before slow synchronous work: the server comes up meanwhile, and the
+   * readiness timeout only starts counting when `ready()` is called.
    */
-  static start(timeoutMs = 90_000): Promise<MotoServer> {
+  static launch(): { ready: (timeoutMs?: number) => Promise<MotoServer> } {
     const child = spawn(PYTHON_SH, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
       detached: true, // its own process group, so stop() ends python.sh's children too
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONUNBUFFERED: '1' },
     });
     let output = '';
-    return new Promise<MotoServer>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        kill(child);
-        reject(new Error(`moto server did not start within ${timeoutMs / 1000} s. Its output:\n${output}\n` +
-          'Fix: run `scripts/python.sh -m moto.server --help`; on a laptop `pip install "moto[server]"` into the Python it uses.'));
-      }, timeoutMs);
-      const onData = (chunk: Buffer): void => {
-        output += chunk.toString();
+    let exit: string | undefined;
+    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    child.once('exit', (code, signal) => (exit = `exited (${code ?? signal})`));
+    child.once('error', (error) => (exit = `failed to start: ${error.message}`));
+    const ready = async (timeoutMs = 90_000): Promise<MotoServer> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
         const match = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-        if (!match) return;
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        child.stderr!.off('data', onData);
-        const server = new MotoServer(child, match[1]);
-        server.output = output;
-        // Keep draining its output so the pipe never blocks the server.
-        child.stdout!.on('data', (c: Buffer) => (server.output += c.toString()));
-        child.stderr!.on('data', (c: Buffer) => (server.output += c.toString()));
-        server.waitUntilAnswering(timeoutMs).then(() => resolve(server), (error: Error) => {
+        if (match) {
+          const server = new MotoServer(child, match[1], () => output);
+          await server.waitUntilAnswering(Math.max(1_000, deadline - Date.now())).catch((error: Error) => {
+            kill(child);
+            throw error;
+          });
+          return server;
+        }
+        if (exit) throw new Error(`moto server ${exit} before it was ready. Its output:\n${output}`);
+        if (Date.now() > deadline) {
           kill(child);
-          reject(error);
-        });
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`moto server exited (${code}) before it was ready. Its output:\n${output}`));
-      });
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+          throw new Error(`moto server did not start within ${timeoutMs / 1000} s. Its output:\n${output}\n` +
+            'Fix: run `scripts/python.sh -m moto.server --help`; on a laptop `pip install "moto[server]"` into the Python it uses.');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    return { ready };
   }
 
   /** What the server printed (request log included): for failure messages. */
   get log(): string {
-    return this.output;
+    return this.output();
   }
 
   /** Moto's IAM enforcement: on, every later request must be signed by a moto IAM user's key and allowed by its policies. */
