@@ -41,7 +41,7 @@ function environment(extra: Record<string, string>): void {
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
-test('training-job bundles: create, poll to Completed, attributes', async () => {
+test('training-job bundles: create, poll to Completed, attributes; the same inputs again reuse the job', async () => {
   const fake = new FakeSageMaker();
   await fake.start();
   try {
@@ -82,6 +82,10 @@ test('training-job bundles: create, poll to Completed, attributes', async () => 
     expect(await isComplete.handler(waiting)).toEqual({ IsComplete: false });
     const done = await isComplete.handler(waiting);
     expect(done).toMatchObject({ IsComplete: true, Data: { ModelDataUrl: `s3://out/${PhysicalResourceId}/output/model.tar.gz`, 'Metric.test_accuracy': '98.5' } });
+    // The same inputs again (a re-create, or a rollback's Update): the bundle finds the job and starts none.
+    const again = await onEvent.handler(event);
+    expect(again.PhysicalResourceId).toBe(PhysicalResourceId);
+    expect(fake.createdJobNames).toEqual([PhysicalResourceId]);
   } finally {
     await fake.stop();
   }
