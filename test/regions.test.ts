@@ -36,7 +36,9 @@ describe('synthesized for concrete regions (env set), the accounts are literals'
   test.each(REGIONS.filter(([region]) => ['us-east-1', 'ap-east-1', 'af-south-1', 'cn-north-1'].includes(region)))(
     '%s → account %s',
     (region, account, suffix) => {
-      const { template } = synthMnist({ env: { account: '123456789012', region } });
+      // The sample-files bucket exists only in the aws partition: China reads its data from an S3 prefix.
+      const context = region.startsWith('cn-') ? { dataSource: 's3', dataS3Uri: 's3://mnist-data/mnist/' } : {};
+      const { template } = synthMnist({ env: { account: '123456789012', region }, context });
       const { training, inference } = imageUris(template);
       expect(template.toJSON().Mappings?.DlcRepositoryAccounts).toBeUndefined();
       expect(JSON.stringify(training)).toContain(`"${account}.dkr.ecr.${region}."`);
