@@ -69,11 +69,11 @@ function httpStatus(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 }
 
-/** Thrown when S3 denies a HEAD: the message names the permissions S3 wants for it. */
-export class HeadDeniedError extends Error {
+/** Thrown when S3 denies a HEAD or a listing: the message names the permissions S3 wants for it. */
+export class S3AccessDeniedError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'HeadDeniedError';
+    this.name = 'S3AccessDeniedError';
   }
 }
 
@@ -92,7 +92,7 @@ async function head(deps: Dependencies, side: Side, bucket: string, key: string,
     return await withBackoff(`HeadObject s3://${bucket}/${key}`, () => deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })), backoffOf(deps));
   } catch (error) {
     if (['NotFound', 'NoSuchKey'].includes(errorName(error)) || httpStatus(error) === 404) return undefined;
-    if (httpStatus(error) === 403 || ['AccessDenied', 'Forbidden'].includes(errorName(error))) throw new HeadDeniedError(deniedMessage(side, bucket, key, prefix));
+    if (httpStatus(error) === 403 || ['AccessDenied', 'Forbidden'].includes(errorName(error))) throw new S3AccessDeniedError(deniedMessage(side, bucket, key, prefix));
     throw error;
   }
 }
@@ -105,7 +105,10 @@ async function listKeys(deps: Dependencies, bucket: string, prefix: string): Pro
       `ListObjectsV2 s3://${bucket}/${prefix}`,
       () => deps.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
       backoffOf(deps),
-    );
+    ).catch((error: unknown) => {
+      if (httpStatus(error) !== 403) throw error;
+      throw new S3AccessDeniedError(`ListObjectsV2 s3://${bucket}/${prefix} was denied (403): the copy handler's role needs s3:ListBucket on bucket ${bucket} for prefix '${prefix}' (condition s3:prefix StringLike '${prefix}*').`);
+    });
     for (const object of page.Contents ?? []) {
       if (object.Key && !object.Key.endsWith('/')) keys.push(object.Key.slice(prefix.length));
     }

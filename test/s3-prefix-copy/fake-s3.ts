@@ -3,7 +3,7 @@
 // answers: HeadObject (404 without a body when missing), ListObjectsV2 (XML, paginated),
 // CopyObject (x-amz-copy-source, metadata directive, copy-source-if-match → 412), DeleteObject
 // (204 even when missing), and XML errors such as SlowDown (503). Like S3, a HEAD of a missing key
-// answers 403 (not 404) in a bucket the caller may not list (see withoutListBucket).
+// answers 403 (not 404) in a bucket the caller may not list, and so does a listing (see withoutListBucket).
 import * as crypto from 'crypto';
 import * as http from 'http';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -68,7 +68,7 @@ export class FakeS3 {
     return [...(this.buckets.get(bucket)?.keys() ?? [])].sort();
   }
 
-  /** The caller lacks s3:ListBucket on `bucket`: S3 then answers a HEAD of a missing key with 403, not 404. */
+  /** The caller lacks s3:ListBucket on `bucket`: listing is refused, and a HEAD of a missing key is 403, not 404. */
   withoutListBucket(bucket: string): void {
     this.unlistable.add(bucket);
   }
@@ -101,6 +101,7 @@ export class FakeS3 {
         case 'HeadObject':
           return this.head(res, bucket, key);
         case 'ListObjectsV2':
+          if (this.unlistable.has(bucket)) return this.error(res, 403, 'AccessDenied', 'Access Denied');
           return this.list(res, bucket, url.searchParams);
         case 'CopyObject':
           return this.copy(req, res, bucket, key);

@@ -145,6 +145,14 @@ test('the Delete path needs s3:ListBucket too: a 403 there names it instead of p
   await expect(onEvent(event('Delete', {}, 's3://mnist-data-bucket/mnist/train/'), deps)).rejects.toThrow(/needs s3:ListBucket on bucket mnist-data-bucket for prefix 'mnist\/train\/'/);
 });
 
+test('without a key list, a refused listing of the destination on Delete names s3:ListBucket on that prefix', async () => {
+  await onEvent(event('Create', { Keys: undefined, DestinationPrefix: 'all/' }), deps);
+  s3.withoutListBucket(DEST);
+  await expect(onEvent(event('Delete', { Keys: undefined, DestinationPrefix: 'all/' }, 's3://mnist-data-bucket/all/'), deps)).rejects.toThrow(
+    "ListObjectsV2 s3://mnist-data-bucket/all/ was denied (403): the copy handler's role needs s3:ListBucket on bucket mnist-data-bucket for prefix 'all/' (condition s3:prefix StringLike 'all/*').",
+  );
+});
+
 test('a 403 on a source object says it may be missing, since the source bucket may not be listable', async () => {
   s3.withoutListBucket(SOURCE);
   await expect(onEvent(event('Create', { Keys: ['nope.gz'] }), deps)).rejects.toThrow(
