@@ -155,13 +155,17 @@ export function checkLocalOptions(options: LocalRunOptions, hostCount: number): 
   }
 }
 
-/** The run's verdict: the training accuracy floor and the smoke test must both hold. */
-export function localRunFailures(testAccuracy: number, minAccuracy: number, smoke: Pick<SmokeTestReport, 'passed'>): string[] {
+/** The run's verdict (and so the exit code): the training accuracy floor and the smoke test must both hold. */
+export function localRunVerdict(
+  testAccuracy: number,
+  minAccuracy: number,
+  smoke: Pick<SmokeTestReport, 'passed'>,
+): Pick<LocalRunResult, 'passed' | 'failures'> {
   const failures: string[] = [];
   const floor = Math.round(minAccuracy * 100 * 1e6) / 1e6;
   if (!(testAccuracy >= floor)) failures.push(`test accuracy ${testAccuracy}% is below the stack's minimum ${floor}% (minTestAccuracy)`);
   if (!smoke.passed) failures.push('the smoke test failed');
-  return failures;
+  return { passed: failures.length === 0, failures };
 }
 
 function newRunId(): string {
@@ -350,7 +354,6 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   );
   if (!options.keepServing) await server.stop();
 
-  const failures = localRunFailures(lastEpoch.accuracy, minAccuracy, smoke);
   return {
     runDir,
     dataSource: dataset.source,
@@ -363,8 +366,7 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
     artifact,
     smoke,
     latency,
-    passed: failures.length === 0,
-    failures,
+    ...localRunVerdict(lastEpoch.accuracy, minAccuracy, smoke),
     secondsPerStep: seconds,
     ...(options.keepServing ? { server } : {}),
   };
