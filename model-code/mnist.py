@@ -9,11 +9,14 @@ Inference (SageMaker PyTorch inference toolkit): model_fn, input_fn, predict_fn,
 Requests carry raw pixels 0..255; answers are class probabilities, shape (N, 10).
 """
 import argparse
+import datetime
 import gzip
+import hashlib
 import io
 import json
 import math
 import os
+import re
 import shutil
 import struct
 import sys
@@ -42,6 +45,15 @@ JSON = "application/json"
 CSV = "text/csv"
 CONTENT_TYPES = (NPY, JSON, CSV)
 
+# Training defaults (README): reach the article's 10-epoch accuracy in far fewer epochs. The batch
+# and learning rate follow the data unless set: see auto_batch_size and auto_lr.
+DEFAULTS = {"warmup": 0.15, "conv_dropout": 0.0, "fc_dropout": 0.0, "augment_shift": 1}
+AUTO_STEPS_PER_EPOCH = 500
+AUTO_BATCH_RANGE = (16, 128)
+AUTO_LR_AT_16 = 0.005
+# Where SageMaker syncs checkpoints with CheckpointConfig.S3Uri (managed spot training).
+SAGEMAKER_CHECKPOINT_DIR = "/opt/ml/checkpoints"
+
 IDX_FILES = {
     "train_images": "train-images-idx3-ubyte",
     "train_labels": "train-labels-idx1-ubyte",
@@ -51,22 +63,27 @@ IDX_FILES = {
 
 
 class Net(nn.Module):
-    """The article's network (pytorch/examples MNIST): same layers, same names, same state dict."""
+    """The article's network (pytorch/examples MNIST): same layers, same names, same state dict.
 
-    def __init__(self):
+    Only the dropout rates are parameters (the article's 0.5 by default): dropout holds no
+    weights, so the state dict and the inference path stay the article's.
+    """
+
+    def __init__(self, conv_dropout=0.5, fc_dropout=0.5):
         super().__init__()
         self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
         self.conv2 = nn.Conv2d(10, 20, kernel_size=5)
-        self.conv2_drop = nn.Dropout2d()
+        self.conv2_drop = nn.Dropout2d(p=conv_dropout)
         self.fc1 = nn.Linear(320, 50)
         self.fc2 = nn.Linear(50, 10)
+        self.fc_dropout = fc_dropout
 
     def forward(self, x):
         x = F.relu(F.max_pool2d(self.conv1(x), 2))
         x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
         x = x.view(-1, 320)
         x = F.relu(self.fc1(x))
-        x = F.dropout(x, training=self.training)
+        x = F.dropout(x, p=self.fc_dropout, training=self.training)
         return F.log_softmax(self.fc2(x), dim=1)
 
 
@@ -156,20 +173,33 @@ class HyperparameterError(Exception):
     """A hyperparameter or environment value is unusable."""
 
 
+class DistributedError(Exception):
+    """The hosts could not meet, or one stopped answering within --dist-timeout."""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # raise instead of exit(2), so the failure file gets the reason
         raise HyperparameterError("Bad hyperparameters: {}. Known: {}".format(message, self.format_usage().strip()))
+
+
+def default_checkpoint_dir(env):
+    """SM_CHECKPOINT_DIR, else /opt/ml/checkpoints where SageMaker made it (CheckpointConfig), else none."""
+    if env.get("SM_CHECKPOINT_DIR"):
+        return env["SM_CHECKPOINT_DIR"]
+    return SAGEMAKER_CHECKPOINT_DIR if os.path.isdir(SAGEMAKER_CHECKPOINT_DIR) else ""
 
 
 def parse_args(argv=None, env=None):
     env = os.environ if env is None else env
     p = _Parser(description=__doc__.splitlines()[0])
     # The article's hyperparameters: same names and meaning; defaults chosen for speed (README).
-    p.add_argument("--batch-size", type=int, default=32,
-                   help="training batch size, split evenly across hosts (default: 32)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="training batch in total, split evenly across hosts (default: the power of two "
+                   "nearest to 1/500 of the training set, within 16..128)")
     p.add_argument("--test-batch-size", type=int, default=1000, help="test batch size (default: 1000)")
     p.add_argument("--epochs", type=int, default=10, help="passes over the training set (default: 10)")
-    p.add_argument("--lr", type=float, default=0.003, help="(peak) learning rate (default: 0.003)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="(peak) learning rate (default: 0.005 x sqrt(batch size / 16))")
     p.add_argument("--momentum", type=float, default=0.9,
                    help="SGD momentum, or Adam's beta1 (its momentum term) (default: 0.9)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
@@ -177,8 +207,8 @@ def parse_args(argv=None, env=None):
     p.add_argument("--backend", type=str, default=None,
                    help="distributed backend for several hosts: gloo (CPU/GPU) or nccl (GPU); "
                    "default gloo on CPU, nccl on GPU")
-    # New knobs. `--optimizer sgd --lr-schedule constant --lr 0.01 --momentum 0.5 --batch-size 64`
-    # is the article's recipe.
+    # New knobs. `--optimizer sgd --lr-schedule constant --lr 0.01 --momentum 0.5 --batch-size 64
+    # --conv-dropout 0.5 --fc-dropout 0.5` is the article's recipe.
     p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="adam or sgd (default: adam)")
     p.add_argument(
         "--lr-schedule",
@@ -187,7 +217,20 @@ def parse_args(argv=None, env=None):
         help="onecycle: warm up to --lr, then cosine-anneal to 0 by the last epoch; constant: --lr "
         "throughout (default: onecycle)",
     )
-    p.add_argument("--warmup", type=float, default=0.15, help="onecycle warm-up share of all steps (default: 0.15)")
+    p.add_argument("--warmup", type=float, default=DEFAULTS["warmup"],
+                   help="onecycle warm-up share of all steps (default: %(default)s)")
+    p.add_argument("--conv-dropout", type=float, default=DEFAULTS["conv_dropout"],
+                   help="dropout rate of whole conv2 channels (the article: 0.5) (default: %(default)s)")
+    p.add_argument("--fc-dropout", type=float, default=DEFAULTS["fc_dropout"],
+                   help="dropout rate after fc1 (the article: 0.5) (default: %(default)s)")
+    p.add_argument("--augment-shift", type=int, default=DEFAULTS["augment_shift"],
+                   help="move each training image by up to this many pixels each way, 0 to 4 (default: %(default)s)")
+    p.add_argument("--dist-timeout", type=int, default=300,
+                   help="seconds any host waits for the others (meeting, each step, the end) before it fails "
+                   "(default: 300)")
+    p.add_argument("--checkpoint-dir", type=str, default=default_checkpoint_dir(env),
+                   help="where rank 0 saves a checkpoint after every epoch and every host resumes from "
+                   "(default: SM_CHECKPOINT_DIR, else /opt/ml/checkpoints if it exists, else none)")
     # Container environment (SageMaker training toolkit).
     p.add_argument("--hosts", type=json.loads, default=env.get("SM_HOSTS", '["algo-1"]'))
     p.add_argument("--current-host", type=str, default=env.get("SM_CURRENT_HOST", "algo-1"))
@@ -200,22 +243,25 @@ def parse_args(argv=None, env=None):
 
 
 def check_args(args):
-    for name in ("batch_size", "test_batch_size", "epochs", "log_interval"):
-        if getattr(args, name) < 1:
+    for name in ("batch_size", "test_batch_size", "epochs", "log_interval", "dist_timeout"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             raise HyperparameterError(
                 "--{} must be at least 1, got {}.".format(name.replace("_", "-"), getattr(args, name))
             )
-    if not (args.lr > 0 and math.isfinite(args.lr)):
+    if args.lr is not None and not (args.lr > 0 and math.isfinite(args.lr)):
         raise HyperparameterError("--lr must be a positive number, got {}.".format(args.lr))
-    if not 0 <= args.momentum < 1:
-        raise HyperparameterError("--momentum must be in [0, 1), got {}.".format(args.momentum))
-    if not 0 <= args.warmup < 1:
-        raise HyperparameterError("--warmup must be in [0, 1), got {}.".format(args.warmup))
+    for name in ("momentum", "warmup", "conv_dropout", "fc_dropout"):
+        if not 0 <= getattr(args, name) < 1:  # also refuses NaN
+            raise HyperparameterError(
+                "--{} must be in [0, 1), got {}.".format(name.replace("_", "-"), getattr(args, name))
+            )
+    if not 0 <= args.augment_shift <= 4:
+        raise HyperparameterError("--augment-shift must be 0 to 4 pixels, got {}.".format(args.augment_shift))
     if not isinstance(args.hosts, list) or not args.hosts or args.current_host not in args.hosts:
         raise HyperparameterError(
             "SM_CURRENT_HOST {!r} is not one of SM_HOSTS {!r}.".format(args.current_host, args.hosts)
         )
-    if args.batch_size < len(args.hosts):
+    if args.batch_size is not None and args.batch_size < len(args.hosts):
         raise HyperparameterError(
             "--batch-size {} is smaller than the {} hosts it is split across.".format(args.batch_size, len(args.hosts))
         )
@@ -223,6 +269,21 @@ def check_args(args):
         raise HyperparameterError(
             "--backend {!r} is not supported: use gloo (CPU or GPU) or nccl (GPU).".format(args.backend)
         )
+
+
+def auto_batch_size(num_examples, world_size):
+    """The power of two nearest to num_examples / 500, within 16..128 (at least one per host).
+
+    Small data sets get about 500 updates per epoch, which a short run needs; large ones get
+    batches of 128, which a CPU processes about twice as fast per image as batches of 16.
+    """
+    nearest = 2 ** round(math.log2(max(1.0, num_examples / AUTO_STEPS_PER_EPOCH)))
+    return max(min(max(nearest, AUTO_BATCH_RANGE[0]), AUTO_BATCH_RANGE[1]), world_size)
+
+
+def auto_lr(batch_size):
+    """Adam's square-root rule: a batch k times larger takes a sqrt(k) times larger step."""
+    return AUTO_LR_AT_16 * math.sqrt(batch_size / 16.0)
 
 
 def make_optimizer(args, parameters):
@@ -243,14 +304,47 @@ def learning_rate(args, step, total_steps):
     return args.lr * 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def epoch_shard(num_examples, epoch, seed, rank, world_size):
-    """This host's example indices for one epoch: one shared shuffle, padded to equal shards."""
-    generator = torch.Generator().manual_seed(seed * 1000 + epoch)
-    order = torch.randperm(num_examples, generator=generator)
-    per_host = math.ceil(num_examples / world_size)
-    if per_host * world_size > num_examples:  # equal step counts on every host, or DDP waits forever
-        order = torch.cat([order, order[: per_host * world_size - num_examples]])
-    return order[rank::world_size]
+def epoch_batches(num_examples, epoch, seed, rank, world_size, batch_size):
+    """This host's batches for one epoch.
+
+    Every host draws the same shuffle (seeded by seed and epoch, never by rank) and cuts it into
+    global batches of `batch_size`; each global batch is split into near-equal, disjoint parts, one
+    per host. So the hosts' shards are disjoint and cover every example exactly once per epoch,
+    and every host takes the same number of steps (DDP would wait forever otherwise). A last
+    global batch too small to give each host an example joins the one before it.
+    """
+    if num_examples < world_size:
+        raise DataError("{} training examples cannot be split across {} hosts.".format(num_examples, world_size))
+    order = torch.randperm(num_examples, generator=torch.Generator().manual_seed(seed * 1000 + epoch))
+    starts = list(range(0, num_examples, batch_size))
+    if len(starts) > 1 and num_examples - starts[-1] < world_size:
+        starts.pop()
+    ends = starts[1:] + [num_examples]
+    batches = []
+    for step, (start, end) in enumerate(zip(starts, ends)):
+        size, part = end - start, (rank + step) % world_size  # the larger parts rotate among the hosts
+        batches.append(order[start + part * size // world_size : start + (part + 1) * size // world_size])
+    return batches
+
+
+def epoch_shard(num_examples, epoch, seed, rank, world_size, batch_size):
+    """All example indices this host trains on in one epoch."""
+    return torch.cat(epoch_batches(num_examples, epoch, seed, rank, world_size, batch_size))
+
+
+def shift_images(images, max_shift):
+    """Each image moved by its own random whole-pixel offset in [-max_shift, max_shift] on both axes,
+    the uncovered border filled with the background: augmentation that costs one gather per batch."""
+    if max_shift == 0:
+        return images
+    count, side = images.shape[0], images.shape[-1]
+    background = float(normalize_pixels(torch.zeros(())))
+    padded = F.pad(images, (max_shift,) * 4, value=background)
+    offsets = torch.randint(0, 2 * max_shift + 1, (2, count, 1), device=images.device)
+    pixels = torch.arange(side, device=images.device)
+    rows, cols = offsets[0] + pixels, offsets[1] + pixels  # (count, side) each
+    picked = padded[torch.arange(count, device=images.device)[:, None, None], 0, rows[:, :, None], cols[:, None, :]]
+    return picked.unsqueeze(1)
 
 
 def evaluate(model, images, labels, batch_size, rank, world_size):
@@ -276,76 +370,248 @@ def log_line(message):
     print(message, flush=True)
 
 
+def weights_fingerprint(net):
+    """Short hash of the weights: the hosts log it at the end, so a reader can see they agree."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(net.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------- checkpoints (spot)
+
+CHECKPOINT_NAME = re.compile(r"^checkpoint-epoch-(\d+)\.pt$")
+CHECKPOINTS_KEPT = 2
+# What must match for a checkpoint to continue this run (the learning-rate schedule spans --epochs).
+RECIPE_KEYS = ("epochs", "batch_size", "lr", "momentum", "seed", "optimizer", "lr_schedule", "warmup",
+               "conv_dropout", "fc_dropout", "augment_shift")
+
+
+def recipe_of(args, num_examples):
+    recipe = {key: getattr(args, key) for key in RECIPE_KEYS}
+    recipe["training_examples"] = num_examples
+    return recipe
+
+
+def checkpoint_files(directory):
+    """[(epoch, path)] of the checkpoints in `directory`, newest first."""
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return []
+    found = [(int(m.group(1)), os.path.join(directory, n)) for n, m in ((n, CHECKPOINT_NAME.match(n)) for n in names) if m]
+    return sorted(found, reverse=True)
+
+
+def save_checkpoint(directory, checkpoint):
+    """Writes the checkpoint to a temporary name, then renames it: a reader never sees half a file."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, "checkpoint-epoch-{:04d}.pt".format(checkpoint["epoch"]))
+    partial = path + ".partial"
+    with open(partial, "wb") as f:
+        torch.save(pack_checkpoint(checkpoint), f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, path)
+    for _, old in checkpoint_files(directory)[CHECKPOINTS_KEPT:]:
+        os.remove(old)
+    return path
+
+
+def pack_checkpoint(checkpoint):
+    """Tensors as tensors, everything else as one JSON text: torch 1.13's weights-only loader
+    refuses floats, and nothing in a checkpoint should need pickled objects to load."""
+    optimizer = checkpoint["optimizer"]
+    meta = {"epoch": checkpoint["epoch"], "step": checkpoint["step"], "recipe": checkpoint["recipe"],
+            "param_groups": optimizer.get("param_groups", [])}
+    return {"meta": json.dumps(meta), "model": checkpoint["model"], "optimizer_state": optimizer.get("state", {}),
+            "rng": checkpoint["rng"]}
+
+
+def unpack_checkpoint(packed):
+    missing = {"meta", "model", "optimizer_state", "rng"} - set(packed)
+    if missing:
+        raise ValueError("it lacks " + ", ".join(sorted(missing)))
+    meta = json.loads(packed["meta"])
+    return {"epoch": meta["epoch"], "step": meta["step"], "recipe": meta["recipe"], "model": packed["model"],
+            "optimizer": {"state": packed["optimizer_state"], "param_groups": meta["param_groups"]},
+            "rng": packed["rng"]}
+
+
+def _load_tensors(path):
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except TypeError:  # torch older than 1.13 has no weights_only
+        return torch.load(path, map_location="cpu")
+
+
+def newest_checkpoint(directory, recipe):
+    """(path, checkpoint) of the newest readable checkpoint written for this recipe, or (None, None)."""
+    for epoch, path in checkpoint_files(directory):
+        try:
+            checkpoint = unpack_checkpoint(_load_tensors(path))
+            if checkpoint["epoch"] != epoch:
+                raise ValueError("it holds epoch {}, its name says {}".format(checkpoint["epoch"], epoch))
+        except Exception as e:  # noqa: BLE001 - a partial or corrupt file is skipped, whatever broke
+            reason = (str(e).strip().splitlines() or [""])[0][:200]
+            log_line("Skipping checkpoint {}: unreadable ({}: {})".format(path, type(e).__name__, reason))
+            continue
+        if checkpoint["recipe"] != recipe:
+            changed = sorted(k for k in recipe if checkpoint["recipe"].get(k) != recipe[k])
+            log_line("Skipping checkpoint {}: written with other hyperparameters ({})".format(path, ", ".join(changed)))
+            continue
+        return path, checkpoint
+    return None, None
+
+
+def rng_states(distributed):
+    """Every host's torch RNG state (dropout draws), gathered so rank 0 can save them all."""
+    state = torch.get_rng_state()
+    if not distributed:
+        return [state]
+    states = [torch.empty_like(state) for _ in range(dist.get_world_size())]
+    dist.all_gather(states, state)
+    return states
+
+
+# --------------------------------------------------------------------------- the training loop
+
+
+def start_distributed(args, rank, world_size, use_cuda):
+    backend = args.backend or ("nccl" if use_cuda else "gloo")
+    if backend == "nccl" and not use_cuda:
+        raise HyperparameterError("--backend nccl needs GPUs: use --backend gloo on CPU instances.")
+    os.environ.setdefault("MASTER_ADDR", args.hosts[0])
+    os.environ.setdefault("MASTER_PORT", "7777")
+    os.environ["RANK"], os.environ["WORLD_SIZE"] = str(rank), str(world_size)
+    master = "{}:{}".format(os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"])
+    try:  # the timeout bounds the meeting and every later collective
+        dist.init_process_group(backend=backend, init_method="env://", rank=rank, world_size=world_size,
+                                timeout=datetime.timedelta(seconds=args.dist_timeout))
+    except Exception as e:  # noqa: BLE001 - the reason is in the message
+        raise DistributedError(
+            "rank {} could not meet the other {} host(s) at {} within --dist-timeout {} s ({}). Check that every "
+            "host started and that MASTER_ADDR/MASTER_PORT are reachable.".format(
+                rank, world_size - 1, master, args.dist_timeout, e)
+        ) from e
+    log_line("Distributed training: backend {} on {} hosts, this is rank {} ({}), master {}".format(
+        backend, world_size, rank, args.current_host, master))
+    return backend
+
+
+def finish_distributed(args, backend):
+    """Waits (bounded) until every host is done; the process group is never destroyed.
+
+    Destroying a gloo group can deadlock in torch 1.13 (a worker thread and the main thread
+    wait on each other's lock), and so can the interpreter's own teardown of it: main() ends a
+    distributed process with os._exit once this barrier has passed (or once anything failed).
+    """
+    timeout = datetime.timedelta(seconds=args.dist_timeout)
+    if backend == "gloo":  # names the host that did not arrive
+        dist.monitored_barrier(timeout=timeout)
+    else:
+        dist.barrier()
+
+
 def train(args):
     world_size = len(args.hosts)
     rank = args.hosts.index(args.current_host)
     use_cuda = args.num_gpus > 0 and torch.cuda.is_available()
     device = torch.device("cuda:0" if use_cuda else "cpu")
     distributed = world_size > 1
-    if distributed:
-        backend = args.backend or ("nccl" if use_cuda else "gloo")
-        if backend == "nccl" and not use_cuda:
-            raise HyperparameterError("--backend nccl needs GPUs: use --backend gloo on CPU instances.")
-        os.environ.setdefault("MASTER_ADDR", args.hosts[0])
-        os.environ.setdefault("MASTER_PORT", "7777")
-        os.environ["RANK"], os.environ["WORLD_SIZE"] = str(rank), str(world_size)
-        dist.init_process_group(backend=backend, init_method="env://", rank=rank, world_size=world_size)
-        log_line(
-            "Distributed training: backend {} on {} hosts, this is rank {} ({}), master {}:{}".format(
-                backend, world_size, rank, args.current_host, os.environ["MASTER_ADDR"], os.environ["MASTER_PORT"]
-            )
-        )
+    backend = start_distributed(args, rank, world_size, use_cuda) if distributed else None
 
-    torch.manual_seed(args.seed)
     train_x, train_y = to_tensors(*load_split(args.data_dir, "train"), device)
     test_x, test_y = to_tensors(*load_split(args.data_dir, "test"), device)
     log_line("Data: {} training and {} test images from {}".format(len(train_x), len(test_x), args.data_dir))
 
-    net = Net().to(device)
+    if args.batch_size is None:
+        args.batch_size = auto_batch_size(len(train_x), world_size)
+    if args.lr is None:
+        args.lr = auto_lr(args.batch_size)
+    log_line("Recipe: batch {} in total ({:g} per host), {} lr {:g} ({} schedule), dropout {:g}/{:g}, shifts up to {} "
+             "px, {} epoch(s)".format(args.batch_size, args.batch_size / world_size, args.optimizer, args.lr,
+                                      args.lr_schedule, args.conv_dropout, args.fc_dropout, args.augment_shift,
+                                      args.epochs))
+
+    torch.manual_seed(args.seed)  # the same initial weights everywhere (DDP also sends rank 0's)
+    net = Net(conv_dropout=args.conv_dropout, fc_dropout=args.fc_dropout).to(device)
     model = nn.parallel.DistributedDataParallel(net) if distributed else net
     optimizer = make_optimizer(args, model.parameters())
+    torch.manual_seed(args.seed * 1000 + rank)  # each host its own dropout draws
 
     # --batch-size is the global batch: each host takes its share, DDP averages the gradients,
     # so one or several hosts follow the same recipe (same steps, same learning rates).
-    host_batch = args.batch_size // world_size
-    shard_size = len(epoch_shard(len(train_x), 1, args.seed, rank, world_size))
-    steps_per_epoch = math.ceil(shard_size / host_batch)
+    steps_per_epoch = len(epoch_batches(len(train_x), 1, args.seed, rank, world_size, args.batch_size))
     total_steps = steps_per_epoch * args.epochs
-    step = 0
-    for epoch in range(1, args.epochs + 1):
+    first_epoch, step = resume(args, rank, distributed, recipe_of(args, len(train_x)), net, optimizer)
+
+    for epoch in range(first_epoch, args.epochs + 1):
         model.train()
         started = time.time()
-        shard = epoch_shard(len(train_x), epoch, args.seed, rank, world_size).to(device)
-        for batch_idx, start in enumerate(range(0, shard_size, host_batch), 1):
-            idx = shard[start : start + host_batch]
+        batches = epoch_batches(len(train_x), epoch, args.seed, rank, world_size, args.batch_size)
+        shard_size, seen = sum(len(b) for b in batches), 0
+        for batch_idx, idx in enumerate(batches, 1):
+            idx = idx.to(device)
             for group in optimizer.param_groups:
                 group["lr"] = learning_rate(args, step, total_steps)
             optimizer.zero_grad(set_to_none=True)
-            loss = F.nll_loss(model(train_x[idx]), train_y[idx])
+            loss = F.nll_loss(model(shift_images(train_x[idx], args.augment_shift)), train_y[idx])
             loss.backward()
             optimizer.step()
             step += 1
+            seen += len(idx)
             if batch_idx % args.log_interval == 0:
-                log_line(
-                    "Train Epoch: {} [{}/{} ({:.0f}%)] Loss: {:.6f}".format(
-                        epoch, min(start + len(idx), shard_size), shard_size,
-                        100.0 * batch_idx / steps_per_epoch, loss.item(),
-                    )
-                )
+                log_line("Train Epoch: {} [{}/{} ({:.0f}%)] Loss: {:.6f}".format(
+                    epoch, seen, shard_size, 100.0 * batch_idx / steps_per_epoch, loss.item()))
         seconds = time.time() - started
         test_loss, correct, total = evaluate(net, test_x, test_y, args.test_batch_size, rank, world_size)
-        log_line(
-            "Test set: Average loss: {:.4f}, Accuracy: {}/{} ({:.2f}%), Epoch: {}".format(
-                test_loss, correct, total, 100.0 * correct / total, epoch
-            )
-        )
+        log_line("Test set: Average loss: {:.4f}, Accuracy: {}/{} ({:.2f}%), Epoch: {}".format(
+            test_loss, correct, total, 100.0 * correct / total, epoch))
         log_line("Epoch {} trained in {:.2f}s".format(epoch, seconds))
+        if args.checkpoint_dir:
+            states = rng_states(distributed)  # a collective: every host takes part
+            if rank == 0:
+                path = save_checkpoint(args.checkpoint_dir, {
+                    "epoch": epoch, "step": step, "recipe": recipe_of(args, len(train_x)),
+                    "model": net.state_dict(), "optimizer": optimizer.state_dict(), "rng": states,
+                })
+                log_line("Checkpoint saved: {} (epoch {} of {})".format(path, epoch, args.epochs))
 
+    log_line("Final weights of rank {}: {}".format(rank, weights_fingerprint(net)))
     if rank == 0:
         save_model(net, args.model_dir)
     if distributed:
-        dist.barrier()  # no host leaves while another may still need it
-        dist.destroy_process_group()
+        finish_distributed(args, backend)
+
+
+def resume(args, rank, distributed, recipe, net, optimizer):
+    """(first epoch to train, steps done) after loading the newest valid checkpoint, if any.
+
+    Rank 0 reads the checkpoint folder and sends what it found to every host, so all hosts
+    continue from the same epoch even if only rank 0's folder holds the files.
+    """
+    found = [None, None]
+    if rank == 0 and args.checkpoint_dir:
+        found = list(newest_checkpoint(args.checkpoint_dir, recipe))
+    if distributed:
+        dist.broadcast_object_list(found, src=0)
+    path, checkpoint = found
+    if checkpoint is None:
+        if args.checkpoint_dir and rank == 0:
+            log_line("No checkpoint to resume from in {}: starting at epoch 1".format(args.checkpoint_dir))
+        return 1, 0
+    net.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    if len(checkpoint["rng"]) == len(args.hosts):
+        torch.set_rng_state(checkpoint["rng"][rank])
+    else:
+        log_line("Checkpoint came from {} host(s), this job has {}: new dropout draws".format(
+            len(checkpoint["rng"]), len(args.hosts)))
+    log_line("Resuming from checkpoint {}: epoch {} of {} done, continuing with epoch {}".format(
+        path, checkpoint["epoch"], args.epochs, checkpoint["epoch"] + 1))
+    return checkpoint["epoch"] + 1, checkpoint["step"]
 
 
 def save_model(net, model_dir):
@@ -369,16 +635,34 @@ def write_failure(reason, env=None):
         print("Could not write the failure file in {}: {}".format(output_dir, e), file=sys.stderr)
 
 
+def describe_failure(e, args):
+    """`ErrorType: message` for the failure file; a broken collective says which wait ran out."""
+    if args is not None and len(args.hosts) > 1 and dist.is_initialized() and isinstance(e, RuntimeError):
+        e = DistributedError(
+            "another host failed or stopped answering (each wait is bounded by --dist-timeout {} s): {}".format(
+                args.dist_timeout, e)
+        )
+    return "{}: {}".format(type(e).__name__, e)
+
+
 def main(argv=None):
+    args, code = None, 0
     try:
-        train(parse_args(argv))
+        args = parse_args(argv)
+        train(args)
     except Exception as e:  # noqa: BLE001 - every failure must reach the failure file
         traceback.print_exc()
-        reason = "{}: {}".format(type(e).__name__, e)
+        reason = describe_failure(e, args)
         write_failure(reason)
         print("Training failed: " + reason, file=sys.stderr, flush=True)
-        return 1
-    return 0
+        code = 1
+    if dist.is_available() and dist.is_initialized():
+        # Leave without tearing the process group down (see finish_distributed): an exit that
+        # cannot hang, so no training process outlives its job.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 # --------------------------------------------------------------------------- inference

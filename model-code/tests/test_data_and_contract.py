@@ -1,6 +1,7 @@
 """mnist.py's data reading and training-toolkit contract: layouts, broken files, failure file, arguments."""
 import gzip
 import os
+import re
 import shutil
 import tempfile
 import unittest
@@ -139,14 +140,22 @@ class ArgumentsTest(unittest.TestCase):
         args.lr_schedule = "constant"
         self.assertEqual({mnist.learning_rate(args, step, 100) for step in range(100)}, {0.1})
 
-    def test_epoch_shards_are_equal_sized_and_cover_every_example(self):
-        shards = [mnist.epoch_shard(1001, epoch=3, seed=1, rank=r, world_size=2) for r in range(2)]
-        self.assertEqual(len(shards[0]), len(shards[1]))
-        self.assertEqual(set(shards[0].tolist()) | set(shards[1].tolist()), set(range(1001)))
-        again = mnist.epoch_shard(1001, epoch=3, seed=1, rank=0, world_size=2)
-        self.assertTrue(bool((again == shards[0]).all()), "every host must compute the same shuffle")
-        other_epoch = mnist.epoch_shard(1001, epoch=4, seed=1, rank=0, world_size=2)
-        self.assertFalse(bool((other_epoch == shards[0]).all()), "each epoch reshuffles")
+    def test_dropout_rates_are_hyperparameters_that_keep_the_articles_weights(self):
+        args = mnist.parse_args(["--conv-dropout", "0.3", "--fc-dropout", "0"], env=self.ENV)
+        self.assertEqual((args.conv_dropout, args.fc_dropout), (0.3, 0.0))
+        net = mnist.Net(conv_dropout=args.conv_dropout, fc_dropout=args.fc_dropout)
+        self.assertEqual(net.conv2_drop.p, 0.3)
+        self.assertEqual(list(net.state_dict()), list(mnist.Net().state_dict()))
+        self.assertEqual((mnist.Net().conv2_drop.p, mnist.Net().fc_dropout), (0.5, 0.5), "Net() is the article's")
+
+    def test_out_of_range_values_are_refused_by_name(self):
+        for args, words in {("--conv-dropout", "1"): "--conv-dropout must be in [0, 1), got 1.0",
+                            ("--fc-dropout", "-0.1"): "--fc-dropout must be in [0, 1)",
+                            ("--fc-dropout", "nan"): "--fc-dropout must be in [0, 1)",
+                            ("--dist-timeout", "0"): "--dist-timeout must be at least 1"}.items():
+            with self.subTest(args=args):
+                with self.assertRaisesRegex(mnist.HyperparameterError, re.escape(words)):
+                    mnist.parse_args(list(args), env=self.ENV)
 
 
 if __name__ == "__main__":

@@ -27,9 +27,8 @@ class InferenceTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="mnist-inference-")
-        channel = support.make_real_digits(os.path.join(cls.tmp, "training"), "mnist-raw")
-        host = support.SageMakerLayout(os.path.join(cls.tmp, "job"), channel)
-        code, log = host.run(["--epochs", "3", "--batch-size", "16", "--log-interval", "1000"])
+        channel = support.real_digits()
+        host, code, log = support.default_run()  # the defaults, 2 epochs (trained once per test run)
         if code != 0:
             raise AssertionError("training failed:\n" + log)
         cls.model_dir = host.model_dir
@@ -65,6 +64,17 @@ class InferenceTest(unittest.TestCase):
         answer = np.load(io.BytesIO(body), allow_pickle=False)
         self.assertEqual(answer.dtype, np.float32)
         self.assert_good_probabilities(answer, self.labels)
+
+    def test_probabilities_match_a_reference_computed_without_mnist_py(self):
+        # The reference normalizes with the training statistics and runs the article's layers from
+        # the saved weights: serving that skips or changes the normalization answers differently.
+        state = support.load_weights(self.model_dir)
+        with torch.no_grad():
+            reference = support.independent_log_probabilities(state, self.payload).exp().numpy()
+        body, _ = self.invoke(npy(self.payload), "application/x-npy", "application/x-npy")
+        np.testing.assert_allclose(np.load(io.BytesIO(body)), reference, rtol=0, atol=1e-5)
+        json_answer = json.loads(self.invoke(json.dumps(self.payload.tolist()), "application/json", "application/json")[0])
+        np.testing.assert_allclose(np.array(json_answer), reference, rtol=0, atol=1e-5)
 
     def test_json_round_trip_in_every_accepted_shape(self):
         expected = np.load(io.BytesIO(self.invoke(npy(self.payload), "application/x-npy", "application/x-npy")[0]))
