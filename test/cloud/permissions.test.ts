@@ -8,11 +8,13 @@ import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aw
 import type { AwsCall } from '../support/aws-call';
 import { AuthorizationCheck, decide, Principal, withoutStatements } from '../support/iam-simulation';
 import { RecordingProxy } from '../support/recording-proxy';
-import { onlyResource, resourceOf } from '../support/synthesized-app';
+import { CfnResolver, rolePolicies } from '../support/cfn-resolve';
+import { CfnTemplate, onlyResource, resourceOf } from '../support/synthesized-app';
+import { synthMnist } from '../stack/synth';
 import { FakeSageMakerRuntime } from '../smoke-test/fake-sagemaker-runtime';
 import { smokeDigitsForFake } from '../smoke-test/helpers';
-import { ACCOUNT, CloudRun, Credentials, PARTITION, Properties, REGION } from './cloud-fixture';
-import { checksFor, lambdaLogChecks, modelRoleChecks, neighbourOf, trainingJobRoleChecks, Where } from './required-permissions';
+import { ACCOUNT, asDelivered, CloudRun, Credentials, PARTITION, Properties, REGION } from './cloud-fixture';
+import { checksFor, lambdaLogChecks, modelRoleChecks, neighbourOf, sseKmsChecks, trainingJobRoleChecks, Where } from './required-permissions';
 
 const WHERE: Where = { account: ACCOUNT, region: REGION, partition: PARTITION };
 const TRAINING = 'Custom::SageMakerTrainingJob';
@@ -27,6 +29,7 @@ let run: CloudRun;
 let smokeProxy: RecordingProxy;
 let runtime: FakeSageMakerRuntime;
 let obligations: Obligation[];
+let captured: AwsCall[];
 const principals = new Map<string, Principal>();
 const saved = { ...process.env };
 
@@ -144,6 +147,7 @@ beforeAll(async () => {
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
   run = await CloudRun.start();
   const { calls, derived } = await captureCalls();
+  captured = calls;
   obligations = [...(await obligationsOf(calls)), ...derived, ...platform];
 }, 180_000);
 
@@ -226,4 +230,89 @@ test('removing any one statement of a role makes the proof fail (each statement 
     }
   }
   expect(unneeded).toEqual([]);
+});
+
+describe('with bucketEncryption=kms', () => {
+  // The template of that setting (synthesized without bundling: the handlers' code is the same).
+  // The copy's calls do not depend on the bucket's encryption, so the captured ones are re-checked
+  // with the KMS calls S3 makes for them; the training onEvent bundle runs again on moto with this
+  // template's properties, so its CreateTrainingJob carries the keys.
+  let template: CfnTemplate;
+  let resolver: CfnResolver;
+  let key: { arn: string; policy: unknown };
+  let kmsObligations: Obligation[];
+
+  const principalIn = (roleId: string): Principal => ({ name: `${roleId} (kms)`, arn: resolver.arnOf(roleId), account: ACCOUNT, policies: rolePolicies(template, resolver, roleId) });
+  const withKeyPolicy = (check: AuthorizationCheck): AuthorizationCheck => (check.action.startsWith('kms:') && check.resource === key.arn ? { ...check, resourcePolicy: key.policy } : check);
+
+  beforeAll(async () => {
+    template = synthMnist({ settings: { bucketEncryption: 'kms' } }).template.toJSON() as CfnTemplate;
+    resolver = new CfnResolver(template, { account: ACCOUNT, region: REGION, values: run.values });
+    // The data bucket (the copy's destination) and the key it is encrypted with.
+    const bucketRef = onlyResource(template, COPY)[1].Properties!.DestinationBucketName as { Ref: string };
+    const bucket = resolver.resolveString(bucketRef);
+    const encryption = resourceOf(template, bucketRef.Ref).Properties!.BucketEncryption as {
+      ServerSideEncryptionConfiguration: Array<{ ServerSideEncryptionByDefault: { KMSMasterKeyID: { 'Fn::GetAtt': [string, string] } } }>;
+    };
+    const keyId = encryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID['Fn::GetAtt'][0];
+    key = { arn: resolver.arnOf(keyId), policy: resolver.resolve(resourceOf(template, keyId).Properties!.KeyPolicy) };
+    kmsObligations = [];
+
+    const copyRole = principalIn(run.principalOf(run.copyFunction()).name);
+    for (const call of captured.filter((c) => principals.get(c.accessKeyId)?.name === copyRole.name.replace(' (kms)', ''))) {
+      for (const check of await checksFor(call, WHERE)) {
+        kmsObligations.push({ principal: copyRole, check });
+        for (const kms of sseKmsChecks(check, bucket, key, WHERE)) kmsObligations.push({ principal: copyRole, check: kms });
+      }
+    }
+
+    const { onEvent } = run.trainingFunctions();
+    const onEventRole = principalIn(run.principalOf(onEvent).name);
+    const properties = asDelivered(resolver.resolve(onlyResource(template, TRAINING)[1].Properties)) as Properties;
+    const starter = { accessKeyId: 'AKIAKMSVARIANT', secretAccessKey: 'unused-moto-iam-is-off' };
+    await run.invoke(onEvent, starter, run.event(TRAINING, 'Create', properties));
+    const [create] = run.proxy.calls.filter((c) => c.accessKeyId === starter.accessKeyId && c.operation === 'CreateTrainingJob');
+    expect(create.params).toMatchObject({ ResourceConfig: { VolumeKmsKeyId: key.arn }, OutputDataConfig: { KmsKeyId: key.arn } });
+    for (const call of run.proxy.calls.filter((c) => c.accessKeyId === starter.accessKeyId)) {
+      for (const check of await checksFor(call, WHERE)) kmsObligations.push({ principal: onEventRole, check: withKeyPolicy(check) });
+    }
+
+    const executionRole = principalIn(run.rolePrincipal((onlyResource(template, 'AWS::SageMaker::Model')[1].Properties!.ExecutionRoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]).name);
+    const channelObjects = await objectsUnder(String((create.params.InputDataConfig as Array<{ DataSource: { S3DataSource: { S3Uri: string } } }>)[0].DataSource.S3DataSource.S3Uri));
+    const [, model] = onlyResource(template, 'AWS::SageMaker::Model');
+    const container = resolver.resolve(model.Properties!.PrimaryContainer) as { Image: string; ModelDataUrl: string };
+    const roleChecks = [...trainingJobRoleChecks(create.params, () => channelObjects, WHERE), ...modelRoleChecks(container.ModelDataUrl, container.Image, 'realtime', WHERE)];
+    for (const check of roleChecks) {
+      kmsObligations.push({ principal: executionRole, check });
+      for (const kms of sseKmsChecks(check, bucket, key, WHERE, true)) kmsObligations.push({ principal: executionRole, check: kms });
+    }
+    // SageMaker attaches the encrypted training volumes through a grant made with the execution role.
+    kmsObligations.push({ principal: executionRole, check: withKeyPolicy({ action: 'kms:CreateGrant', resource: key.arn, context: { 'kms:GrantIsForAWSResource': 'true' }, because: 'SageMaker training volumes (VolumeKmsKeyId)' }) });
+  }, 120_000);
+
+  test('every call, with the KMS calls the key adds, is allowed; the same on another key is denied', async () => {
+    expect(kmsObligations.filter((o) => o.check.action.startsWith('kms:')).map((o) => `${o.principal.name.replace(/[0-9A-F]{8} \(kms\)$/, '')} ${o.check.action}`))
+      .toEqual(expect.arrayContaining([
+        'TrainingDataCopyHandlerRole kms:GenerateDataKey',
+        'TrainingOnEventRole kms:CreateGrant',
+        'ExecutionRole kms:Decrypt',
+        'ExecutionRole kms:GenerateDataKey',
+        'ExecutionRole kms:CreateGrant',
+      ]));
+    expect(await denied(kmsObligations)).toEqual([]);
+    const neighbours: string[] = [];
+    for (const { principal, check } of kmsObligations.filter((o) => o.check.action.startsWith('kms:'))) {
+      for (const other of neighbourOf(check)) if ((await decide(principal, other)) === 'Allowed') neighbours.push(`${principal.name}: ${other.action} on ${other.resource}`);
+    }
+    expect(neighbours).toEqual([]);
+  });
+
+  test('without the key statements of a role, the proof fails for that role\'s encrypted reads and writes', async () => {
+    for (const name of ['TrainingDataCopyHandlerRole', 'ExecutionRole', 'TrainingOnEventRole']) {
+      const own = kmsObligations.filter((o) => o.principal.name.startsWith(name));
+      const reduced = withoutStatements(own[0].principal, (policy, index) =>
+        JSON.stringify(own[0].principal.policies.find((p) => p.name === policy)!.document.Statement[index].Action).includes('kms:'));
+      expect((await denied(own, reduced)).filter((failure) => failure.includes(' kms:'))).not.toEqual([]);
+    }
+  });
 });

@@ -210,3 +210,18 @@ export function lambdaLogChecks(logGroupName: string, where: Where, because: str
     { action: 'logs:PutLogEvents', resource: stream, because: `${because}: Lambda writes its logs` },
   ];
 }
+
+/**
+ * The KMS calls S3 makes with the caller's permissions when the bucket is SSE-KMS (S3 user guide,
+ * "Permissions for SSE-KMS"): a write needs kms:GenerateDataKey, a read kms:Decrypt, and a write that
+ * may be multipart (SageMaker's model upload) both. A HEAD reads metadata only and needs neither.
+ */
+export function sseKmsChecks(check: AuthorizationCheck, bucket: string, key: { arn: string; policy: unknown }, where: Where, multipart = false): AuthorizationCheck[] {
+  const inBucket = check.resource.startsWith(`arn:${where.partition}:s3:::${bucket}/`);
+  if (!inBucket || check.because.includes('s3:HeadObject')) return [];
+  const via = { 'kms:ViaService': `s3.${where.region}.amazonaws.com` };
+  const use = (action: string): AuthorizationCheck => ({ action, resource: key.arn, context: via, resourcePolicy: key.policy, because: `${check.because} (SSE-KMS bucket)` });
+  if (check.action === 's3:PutObject') return multipart ? [use('kms:GenerateDataKey'), use('kms:Decrypt')] : [use('kms:GenerateDataKey')];
+  if (check.action === 's3:GetObject') return [use('kms:Decrypt')];
+  return [];
+}

@@ -19,6 +19,8 @@ export interface AuthorizationCheck {
   readonly context?: Record<string, string | string[]>;
   /** Which call (and which rule) needs it, for failure messages. */
   readonly because: string;
+  /** The resource's own policy where it has one that decides too (a KMS key policy). */
+  readonly resourcePolicy?: unknown;
 }
 
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
@@ -36,10 +38,10 @@ export async function decide(principal: Principal, check: AuthorizationCheck): P
       identityPolicies: principal.policies.map((p) => ({ name: p.name, policy: p.document })),
       // Another account's resource (a DLC image repository) also needs its owner's grant; that half
       // is theirs, so stand in for it and prove ours.
-      resourcePolicy: resourceAccount === principal.account ? undefined : {
+      resourcePolicy: check.resourcePolicy ?? (resourceAccount === principal.account ? undefined : {
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { AWS: principal.arn }, Action: check.action, Resource: check.resource }],
-      },
+      }),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
     },
