@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { runPredict } from '../../scripts/lib/predict-cli';
+import { MODEL_MAX_BATCH, runPredict } from '../../scripts/lib/predict-cli';
 import { IDX_FILES, PIXELS, loadPackagedMnist, takeDigits, writeIdxDataset } from '../../scripts/lib/packaged-mnist';
 import { FakeSageMakerRuntime } from '../smoke-test/fake-sagemaker-runtime';
 import { grayPng, writePng } from './png-writer';
@@ -24,7 +24,11 @@ async function predict(...argv: string[]) {
 
 beforeAll(async () => {
   fake = new FakeSageMakerRuntime(Array.from({ length: heldOut.count }, (_, i) => ({ pixels: digit(i), label: heldOut.labels[i] })));
-  fake.endpoint('mnist').endpoint('flaky', { kind: 'wrong', indices: [1] }).endpoint('broken', { kind: 'error', error: 'ModelError', originalStatus: 400, message: 'Expected shape (N, 1, 28, 28)' });
+  fake.endpoint('mnist').endpoint('flaky', { kind: 'wrong', indices: [1] }).endpoint('broken', { kind: 'error', error: 'ModelError', originalStatus: 400, message: 'Expected shape (N, 1, 28, 28)' })
+    .endpoint('traceback', {
+      kind: 'error', error: 'ModelError', originalStatus: 400,
+      message: 'Batch of 1001 images is larger than 1000\nTraceback (most recent call last):\n  File "/opt/ml/model/code/mnist.py", line 499, in input_fn\nValueError',
+    });
   url = await fake.start();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'predict-'));
 });
@@ -91,7 +95,12 @@ test('clear errors for bad input, bad options and endpoint errors', async () => 
   const small = path.join(dir, 'small.png');
   fs.writeFileSync(small, writePng({ width: 27, height: 28, colorType: 0, samples: new Uint8Array(27 * 28) }));
   const cases: Array<[string[], RegExp]> = [
-    [['mnist:2'], /Missing --endpoint NAME/],
+    [['mnist:2'], /^predict: Missing --endpoint NAME: the SageMaker endpoint to call \(with --local, the name the local server answers to: mnist-local unless npm run local got --endpoint-name\)\.$/],
+    [['--endpoint', 'mnist', '--local', url, '--batch-size', '5000', 'mnist:2'], /^predict: --batch-size 5000 is not valid: use a whole number from 1 to 1000\.$/],
+    [['--endpoint', 'mnist', '--local', url, '--batch-size', '-3', 'mnist:2'], /^predict: --batch-size -3 is not valid: use a whole number from 1 to 1000\.$/],
+    [['--endpoint', 'mnist', '--bogus'], /^predict: unknown option --bogus \(npm run predict -- --help lists the options\)$/],
+    [['--endpoint', 'mnist', '--local', url, '--invert', 'maybe', 'mnist:1'], /^predict: --invert maybe is not valid: use auto, yes or no\.$/],
+    [['--endpoint', 'traceback', '--local', url, 'mnist:1'], /^predict: ModelError \(HTTP 424\): Received client error \(400\) from primary with message "Batch of 1001 images is larger than 1000 \(the endpoint's log has the traceback\)$/],
     [['--endpoint', 'mnist', '--local', url], /No input: give one or more PNG files, IDX image files or mnist:N/],
     [['--endpoint', 'mnist', '--local', url, text], /notes\.txt: not a PNG or an MNIST IDX file \(magic 0x68656c6c; expected 0x00000803/],
     [['--endpoint', 'mnist', '--local', url, small], /small\.png: the image is 27×28; the model takes 28×28 — resize it first/],
@@ -111,17 +120,48 @@ test('clear errors for bad input, bad options and endpoint errors', async () => 
   const labelsFirst = writeIdxDataset(path.join(dir, 'idx2'), { train: takeDigits(heldOut, 1), test: takeDigits(heldOut, 2) }, { gzip: false });
   const orphan = await predict('--endpoint', 'mnist', '--local', url, path.join(labelsFirst, IDX_FILES.testLabels));
   expect(orphan.err).toMatch(/an IDX label file must come right after the IDX images file it labels/);
-  const unknownFlag = await predict('--endpoint', 'mnist', '--bogus');
-  expect(unknownFlag.code).toBe(2);
-  expect(unknownFlag.err).toMatch(/Unknown option '--bogus'[\s\S]*Usage: npm run predict/);
+});
+
+test('nothing is sent for a refused option: --batch-size above the model limit stops before the first request', async () => {
+  const before = fake.requestsTo('mnist').length;
+  expect((await predict('--endpoint', 'mnist', '--local', url, '--batch-size', '1001', 'mnist:2')).code).toBe(1);
+  expect(fake.requestsTo('mnist')).toHaveLength(before);
+  expect((await predict('--endpoint', 'mnist', '--local', url, '--batch-size', String(MODEL_MAX_BATCH), 'mnist:2')).code).toBe(0);
+});
+
+test("the batch limit is the model's: MODEL_MAX_BATCH equals mnist.py's MAX_BATCH", () => {
+  const script = fs.readFileSync(path.join(__dirname, '..', '..', 'model-code', 'mnist.py'), 'utf8');
+  expect(Number(/^MAX_BATCH = (\d+)$/m.exec(script)?.[1])).toBe(MODEL_MAX_BATCH);
+});
+
+test('without a region the error names --region and AWS_REGION', async () => {
+  const saved = { ...process.env };
+  for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE']) delete process.env[name];
+  process.env.AWS_CONFIG_FILE = path.join(dir, 'no-aws-config');
+  process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(dir, 'no-aws-credentials');
+  try {
+    const { code, err } = await predict('--endpoint', 'mnist', 'mnist:1');
+    expect({ code, err }).toEqual({ code: 1, err: 'predict: No AWS region: pass --region REGION (where the endpoint is, e.g. us-east-1) or set AWS_REGION.' });
+  } finally {
+    process.env = saved;
+  }
+});
+
+test('--help prints the usage and exits 0', async () => {
+  const { code, out } = await predict('--help');
+  expect(code).toBe(0);
+  expect(out.join('\n')).toMatch(/^Usage: npm run predict -- --endpoint NAME[\s\S]*--batch-size  images per request, 1 to 1000/);
 });
 
 test('the npm script runs end to end: exit 0 with output, exit 1 with the error on stderr', async () => {
   const root = path.join(__dirname, '..', '..');
   const run = promisify(execFile);
-  const ok = await run('npm', ['run', '-s', 'predict', '--', '--endpoint', 'mnist', '--local', url, 'mnist:2'], { cwd: root });
+  // Without the switch jest sets: the command itself keeps the SDK's Node 20 warning out (Node 20 only).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'));
+  const ok = await run('npm', ['run', '-s', 'predict', '--', '--endpoint', 'mnist', '--local', url, 'mnist:2'], { cwd: root, env });
   expect(ok.stdout).toContain('2/2 correct (100.0%) of the images with known labels');
-  const failure = await run('npm', ['run', '-s', 'predict', '--', '--endpoint', 'broken', '--local', url, 'mnist:1'], { cwd: root }).catch((e) => e);
+  expect(ok.stderr).toBe('');
+  const failure = await run('npm', ['run', '-s', 'predict', '--', '--endpoint', 'broken', '--local', url, 'mnist:1'], { cwd: root, env }).catch((e) => e);
   expect(failure.code).toBe(1);
-  expect(failure.stderr).toContain('predict: ModelError (HTTP 424)');
+  expect(failure.stderr).toMatch(/^predict: ModelError \(HTTP 424\): [^\n]*\n$/);
 });
