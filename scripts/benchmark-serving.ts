@@ -112,7 +112,7 @@ function runClient(url: string, contentType: string, batch: number, requests: nu
   });
 }
 
-async function benchmarkCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+export async function benchmarkCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const options = parseBenchmarkArguments(argv);
   if (!options) {
     io.out(USAGE);

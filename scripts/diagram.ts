@@ -15,7 +15,7 @@ Writes docs/architecture.svg from the stack's synthesized template.
 
 const OPTIONS = { check: { type: 'boolean', default: false }, help: HELP_OPTION } as const;
 
-function diagramCommand(argv: readonly string[], io: CommandIo): number {
+export function diagramCommand(argv: readonly string[], io: CommandIo): number {
   const { values } = parseCommandLine({ command: 'npm run diagram', options: OPTIONS }, argv);
   if (values.help) {
     io.out(USAGE);
@@ -38,4 +38,4 @@ function diagramCommand(argv: readonly string[], io: CommandIo): number {
   return 0;
 }
 
-runAsMain('npm run diagram', diagramCommand);
+if (require.main === module) runAsMain('npm run diagram', diagramCommand);

@@ -50,7 +50,7 @@ function joinNegativeValues(argv: readonly string[], options: CliOptions): strin
 
 /** parseArgs' multi-line errors, rewritten as one line that says what to do. */
 function explain(error: Error & { code?: string }, command: string): string {
-  const help = `(${command} -- --help lists the options)`;
+  const help = `(${command}${command.startsWith('npm run') ? ' --' : ''} --help lists the options)`;
   const flag = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1] ?? '';
   switch (error.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':

@@ -25,7 +25,7 @@ const OPTIONS = {
   help: HELP_OPTION,
 } as const;
 
-async function loadClientCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+export async function loadClientCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandLine({ command: 'npx tsx scripts/local/load-client.ts', options: OPTIONS }, argv);
   if (values.help) {
     io.out(USAGE);
@@ -46,4 +46,4 @@ async function loadClientCommand(argv: readonly string[], io: CommandIo): Promis
   return 0;
 }
 
-runAsMain('load-client', loadClientCommand);
+if (require.main === module) runAsMain('load-client', loadClientCommand);
