@@ -2,6 +2,9 @@
 // project's Python (`scripts/python.sh`, which finds or sets up one with moto[server]).
 // start() waits for readiness with a bounded timeout; stop() kills the server's process group.
 import { ChildProcess, spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 const PYTHON_SH = path.join(__dirname, '..', '..', 'scripts', 'python.sh');
@@ -17,7 +20,8 @@ export class MotoServer {
    * readiness timeout only starts counting when `ready()` is called.
    */
   static launch(): { ready: (timeoutMs?: number) => Promise<MotoServer> } {
-    const child = spawn(PYTHON_SH, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
+    const known = knownInterpreter();
+    const child = spawn(known ?? PYTHON_SH, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
       detached: true, // its own process group, so stop() ends python.sh's children too
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONUNBUFFERED: '1' },
@@ -33,6 +37,7 @@ export class MotoServer {
       for (;;) {
         const match = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
         if (match) {
+          if (!known) rememberInterpreter(child.pid!);
           const server = new MotoServer(child, match[1], () => output);
           await server.waitUntilAnswering(Math.max(1_000, deadline - Date.now())).catch((error: Error) => {
             kill(child);
@@ -90,6 +95,29 @@ export class MotoServer {
       if (Date.now() > deadline) throw new Error(`moto server at ${this.url} did not answer within ${timeoutMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  }
+}
+
+// scripts/python.sh probes `import torch, numpy, moto.server` (seconds) before it execs the
+// interpreter; each suite starts a server, so the interpreter it chose is remembered for the next.
+const INTERPRETER_FILE = path.join(os.tmpdir(), `mnist-moto-python-${crypto.createHash('sha256').update(PYTHON_SH).digest('hex').slice(0, 12)}`);
+
+function knownInterpreter(): string | undefined {
+  try {
+    const interpreter = fs.readFileSync(INTERPRETER_FILE, 'utf8').trim();
+    return interpreter && fs.existsSync(interpreter) ? interpreter : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** python.sh execs the interpreter in place: its argv[0] (Linux /proc) is the one to reuse. */
+function rememberInterpreter(pid: number): void {
+  try {
+    const interpreter = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    if (path.isAbsolute(interpreter) && fs.existsSync(interpreter)) fs.writeFileSync(INTERPRETER_FILE, interpreter);
+  } catch {
+    // no /proc (macOS): every suite goes through python.sh
   }
 }
 
