@@ -81,13 +81,13 @@ export function parseCommandLine<T extends CliOptions>(spec: CommandLineSpec<T>,
 }
 
 /** A whole number within [min, max], or undefined when the flag was not given. */
-export function wholeNumber(flag: string, raw: string | undefined, range: { min: number; max?: number }): number | undefined {
+export function wholeNumber(flag: string, raw: string | undefined, range: { min: number; max?: number; why?: string }): number | undefined {
   if (raw === undefined) return undefined;
   const value = raw.trim() === '' ? NaN : Number(raw);
   const ok = Number.isInteger(value) && value >= range.min && (range.max === undefined || value <= range.max);
   if (!ok) {
     const allowed = range.max === undefined ? `a whole number >= ${range.min}` : `a whole number from ${range.min} to ${range.max}`;
-    throw new UsageError(`${flag} ${raw} is not valid: use ${allowed}.`);
+    throw new UsageError(`${flag} ${raw} is not valid: use ${allowed}${range.why ? ` (${range.why})` : ''}.`);
   }
   return value;
 }

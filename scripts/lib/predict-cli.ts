@@ -74,7 +74,7 @@ export async function runPredict(argv: string[], out: (line: string) => void, er
     if (values.local !== undefined && !/^https?:\/\/[^/]+/.test(values.local)) {
       throw new UsageError(`--local ${values.local} is not a URL: use e.g. --local http://127.0.0.1:8080`);
     }
-    const batchSize = wholeNumber('--batch-size', values['batch-size'], { min: 1, max: MODEL_MAX_BATCH })!;
+    const batchSize = wholeNumber('--batch-size', values['batch-size'], { min: 1, max: MODEL_MAX_BATCH, why: 'the model refuses larger batches' })!;
     const inputs = loadInputs(positionals, { count: wholeNumber('--count', values.count, { min: 1 }), invert: invert satisfies InvertMode });
 
     client = new SageMakerRuntimeClient(

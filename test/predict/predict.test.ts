@@ -96,8 +96,8 @@ test('clear errors for bad input, bad options and endpoint errors', async () => 
   fs.writeFileSync(small, writePng({ width: 27, height: 28, colorType: 0, samples: new Uint8Array(27 * 28) }));
   const cases: Array<[string[], RegExp]> = [
     [['mnist:2'], /^predict: Missing --endpoint NAME: the SageMaker endpoint to call \(with --local, the name the local server answers to: mnist-local unless npm run local got --endpoint-name\)\.$/],
-    [['--endpoint', 'mnist', '--local', url, '--batch-size', '5000', 'mnist:2'], /^predict: --batch-size 5000 is not valid: use a whole number from 1 to 1000\.$/],
-    [['--endpoint', 'mnist', '--local', url, '--batch-size', '-3', 'mnist:2'], /^predict: --batch-size -3 is not valid: use a whole number from 1 to 1000\.$/],
+    [['--endpoint', 'mnist', '--local', url, '--batch-size', '5000', 'mnist:2'], /^predict: --batch-size 5000 is not valid: use a whole number from 1 to 1000 \(the model refuses larger batches\)\.$/],
+    [['--endpoint', 'mnist', '--local', url, '--batch-size', '-3', 'mnist:2'], /^predict: --batch-size -3 is not valid: use a whole number from 1 to 1000 \(the model refuses larger batches\)\.$/],
     [['--endpoint', 'mnist', '--bogus'], /^predict: unknown option --bogus \(npm run predict -- --help lists the options\)$/],
     [['--endpoint', 'mnist', '--local', url, '--invert', 'maybe', 'mnist:1'], /^predict: --invert maybe is not valid: use auto, yes or no\.$/],
     [['--endpoint', 'traceback', '--local', url, 'mnist:1'], /^predict: ModelError \(HTTP 424\): Received client error \(400\) from primary with message "Batch of 1001 images is larger than 1000 \(the endpoint's log has the traceback\)$/],
