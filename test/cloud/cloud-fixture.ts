@@ -10,8 +10,9 @@
 // - S3's rule that a HEAD of a missing key answers 403 unless the caller may s3:ListBucket that
 //   key's prefix: moto answers 404 to anyone allowed s3:GetObject. The proxy evaluates the
 //   caller's policies with iam-simulate and turns the 404 into 403 where AWS would.
-// Moto also has no StopTrainingJob, and its jobs are Completed the moment they are created, so a
-// Delete while a job runs is proven against our stateful fake (test/training-job/lifecycle.test.ts).
+// - running jobs and StopTrainingJob: moto's jobs are Completed the moment they are created and it
+//   has no StopTrainingJob; keepRunning() makes a job InProgress → (Stop) → Stopping → Stopped.
+//   Failures and timeouts stay on our stateful fake (test/training-job/lifecycle.test.ts).
 import * as crypto from 'crypto';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -52,6 +53,7 @@ export class CloudRun {
   readonly logs: string[] = [];
   private readonly principals = new Map<string, Principal>();
   private readonly handlers = new Map<string, Handler>();
+  private readonly running = new Map<string, 'InProgress' | 'Stopping' | 'Stopped'>();
 
   private constructor(
     readonly app: SynthesizedApp,
@@ -195,7 +197,29 @@ export class CloudRun {
     return triggerFunction(this.app.template);
   }
 
+  /**
+   * Makes moto's (already Completed) job `name` look InProgress until StopTrainingJob, then Stopping
+   * for one poll, then Stopped: our fake of the states and the call moto does not have.
+   */
+  keepRunning(name: string): void {
+    this.running.set(name, 'InProgress');
+  }
+
   private async amend(call: { service: string; operation: string; params: Record<string, unknown>; accessKeyId: string }, answer: Answer): Promise<Answer> {
+    const jobName = String(call.params.TrainingJobName);
+    if (call.service === 'sagemaker' && call.operation === 'StopTrainingJob') {
+      if (this.running.get(jobName) !== 'InProgress') {
+        return json(400, { __type: 'ValidationException', message: `The request was rejected because the training job is in status ${this.running.get(jobName) ?? 'Completed'}.` });
+      }
+      this.running.set(jobName, 'Stopping');
+      return json(200, {});
+    }
+    if (call.service === 'sagemaker' && call.operation === 'DescribeTrainingJob' && answer.status === 200 && this.running.has(jobName)) {
+      const state = this.running.get(jobName)!;
+      if (state === 'Stopping') this.running.set(jobName, 'Stopped');
+      const job = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
+      return json(200, { ...job, TrainingJobStatus: state, SecondaryStatus: state === 'InProgress' ? 'Training' : state, FinalMetricDataList: [], ModelArtifacts: undefined });
+    }
     if (call.service === 'sagemaker' && call.operation === 'DescribeTrainingJob' && answer.status === 200) {
       const job = JSON.parse(answer.body.toString('utf8')) as { FinalMetricDataList?: Array<{ Timestamp?: unknown }> };
       const timestamp = job.FinalMetricDataList?.[0]?.Timestamp;
@@ -218,6 +242,10 @@ export class CloudRun {
     }
     return answer;
   }
+}
+
+function json(status: number, body: unknown): Answer {
+  return { status, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(body)) };
 }
 
 /** Creates a moto IAM user with inline policies and returns a new access key (IAM's query API). */

@@ -87,6 +87,11 @@ async function captureCalls(): Promise<{ calls: AwsCall[]; derived: Obligation[]
   const second = await step('Update', changed, { old: original, physicalId: first.physicalId });
   await step('Update', original, { old: changed, physicalId: second.physicalId });
   await step('Delete', changed, { physicalId: second.physicalId });
+  // A Delete while a job runs (the fixture's fake: moto has no running jobs or StopTrainingJob).
+  const third: Properties = { ...original, HyperParameters: { ...(original.HyperParameters as Record<string, string>), epochs: '3' } };
+  const running = String((await run.invoke(onEvent, starter, run.event(TRAINING, 'Create', third))).PhysicalResourceId);
+  run.keepRunning(running);
+  await run.invoke(onEvent, starter, run.event(TRAINING, 'Delete', third, { physicalId: running }));
   run.setValue(`${run.logicalId(TRAINING)}.ModelDataKey`, first.data!.ModelDataKey);
 
   // The smoke test against our runtime fake (moto's runtime answers no real digits).
@@ -172,6 +177,7 @@ test('the capture saw every kind of call the lifecycles make', () => {
     'TrainingOnEventRole iam:PassRole',
     'TrainingOnEventRole sagemaker:ListTrainingJobs',
     'TrainingOnEventRole sagemaker:ListTags',
+    'TrainingOnEventRole sagemaker:StopTrainingJob',
     'TrainingIsCompleteRole sagemaker:DescribeTrainingJob',
     'SmokeTestRole sagemaker:InvokeEndpoint',
     'ExecutionRole s3:ListBucket',

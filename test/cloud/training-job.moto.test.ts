@@ -2,9 +2,10 @@
 // moto's SageMaker, driven through the event sequence CloudFormation sends: Create → isComplete →
 // no-change Update → changed Update → rollback Update (the OLD properties again, after a later
 // resource failed) → the rollback's cleanup Delete → stack Delete → re-Create.
-// Moto's jobs are Completed as soon as they are created, with none of our metrics (the fixture
-// reports them), and moto has no StopTrainingJob: a Delete while a job runs and the polling
-// through InProgress are proven on our stateful fake (test/training-job/lifecycle.test.ts).
+// Moto's jobs are Completed as soon as they are created, with none of our metrics, and moto has no
+// StopTrainingJob: the fixture reports the metrics and, for the Delete-while-running case, keeps a
+// job InProgress and answers StopTrainingJob (our fake); failures and timeouts are proven on our
+// stateful fake (test/training-job/lifecycle.test.ts).
 // Moto's IAM enforcement stays off here: it authorizes SageMaker calls against resource "*",
 // which a policy scoped to training-job/<prefix>-* never matches; test/cloud/permissions.test.ts
 // proves these calls' permissions instead.
@@ -121,4 +122,17 @@ test('the rollback\'s cleanup Delete of the new job and the stack Delete stop no
 test('re-creating the resource with inputs already trained starts no job', async () => {
   expect(await onEvent('Create', original)).toBe(jobs.first);
   expect(creates()).toBe(2);
+});
+
+test('a Delete while the job still runs stops it and waits until it has stopped', async () => {
+  const another = { ...original, HyperParameters: { ...(original.HyperParameters as Record<string, string>), epochs: '3' } };
+  const running = await onEvent('Create', another);
+  expect(creates()).toBe(3);
+  run.keepRunning(running);
+  const { isComplete: fn } = run.trainingFunctions();
+  const poll = { ...run.event(TYPE, 'Create', another, { physicalId: running }), PhysicalResourceId: running };
+  expect(await run.invoke(fn, isCompleteCredentials, poll)).toEqual({ IsComplete: false });
+  expect(await onEvent('Delete', another, { physicalId: running })).toBe(running);
+  expect(run.proxy.callsOf('sagemaker', 'StopTrainingJob').map((c) => c.params.TrainingJobName)).toEqual([running]);
+  expect(await isComplete('Delete', another, running)).toMatchObject({ IsComplete: true });
 });
