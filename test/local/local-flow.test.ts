@@ -141,11 +141,19 @@ describe('local mode, one host', () => {
   });
 });
 
+test('hyperparameters the script refuses stop the run before any work, in one line', async () => {
+  const attempt = runLocal({ ...reduced, hosts: 1, runId: 'refused', hyperparameters: { epochs: 'many' }, log: () => undefined });
+  await expect(attempt).rejects.toThrow(/^mnist\.py refuses the hyperparameters: argument --epochs: invalid int value: 'many' \(it knows: [^)]*\)\. Set them with --epochs N or --hp KEY=VALUE\.$/);
+  expect(fs.existsSync(path.join(runsDir, 'refused'))).toBe(false);
+}, 120_000);
+
 test("a training failure stops the run with the script's failure file, as SageMaker's FailureReason", async () => {
-  const attempt = runLocal({ ...reduced, trainCount: 100, testCount: 20, hosts: 1, runId: 'failing', hyperparameters: { epochs: 'many' }, log: () => undefined });
+  // Valid for the parser, fails while training: the first epoch's checkpoint cannot be written.
+  const hyperparameters = { epochs: 1, 'checkpoint-dir': '/dev/null/checkpoints' };
+  const attempt = runLocal({ ...reduced, trainCount: 100, testCount: 20, hosts: 1, runId: 'failing', hyperparameters, log: () => undefined });
   await expect(attempt).rejects.toThrow(TrainingFailedError);
   const error = (await attempt.catch((e: unknown) => e)) as TrainingFailedError;
-  expect(error.message).toMatch(/^Training failed \(as a SageMaker training job would\):\n {2}algo-1: exit code [1-9]\d* — .*epochs/);
+  expect(error.message).toMatch(/^Training failed \(as a SageMaker training job would\):\n {2}algo-1: exit code [1-9]\d* — .*\/dev\/null\/checkpoints/);
   expect(error.hosts[0].failureReason).toBe(fs.readFileSync(path.join(runsDir, 'failing', 'hosts', 'algo-1', 'output', 'failure'), 'utf8').trim());
   expect(fs.existsSync(path.join(runsDir, 'failing', 'model.tar.gz'))).toBe(false);
 }, 120_000);
