@@ -25,7 +25,9 @@ Serving
   --keep-serving         leave the endpoint up afterwards (Ctrl-C stops it)
   --runs-dir DIR         where run folders go (default local-runs/)
   --help                 this text
-A mistaken flag stops the run before any work, with one line saying which flag and what is allowed (exit code 1).`;
+A mistaken flag stops the run before any work, with one line saying which flag and what is allowed (exit code 1).
+Quick run (about 2.5 minutes on two busy cores, passes the stack's 90% floor):
+  npm run local -- --offline --hosts 1 --train-count 4000 --test-count 500 --epochs 2`;
 
 const OPTIONS = {
   data: { type: 'string' },
