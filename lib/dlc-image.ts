@@ -11,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Fact, FactName, RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { SettingsError } from './settings-error';
 
 /**
  * DLC accounts of regions that aws-cdk-lib 2.276's region facts do not list yet, as published
@@ -47,7 +48,7 @@ export function dlcRepositoryAccount(scope: Construct, override?: string): strin
   if (!Token.isUnresolved(stack.region)) {
     const account = dlcAccountForRegion(stack.region);
     if (!account) {
-      throw new Error(`No Deep Learning Containers account is known for region ${stack.region}: set -c dlcAccount=<12-digit account> (see the DLC "available images" list).`);
+      throw new SettingsError(`No Deep Learning Containers account is known for region ${stack.region}: set -c dlcAccount=<12-digit account> (see the DLC "available images" list).`);
     }
     return account;
   }
