@@ -36,7 +36,9 @@ describe('DlcImage', () => {
   test('region-agnostic: one mapping, resolved per region at deploy time', () => {
     const partitions = projectContext()['@aws-cdk/core:target-partitions'];
     expect(partitions).toEqual(['aws', 'aws-cn']);
-    const stack = new Stack(new App({ context: { '@aws-cdk/core:target-partitions': partitions } }), 'S');
+    // CloudFormation's validation (slow) is asserted on the whole stack in test/stack.
+    const app = new App({ builtinCloudFormationValidation: false, context: { '@aws-cdk/core:target-partitions': partitions } });
+    const stack = new Stack(app, 'S');
     const training = new DlcImage(stack, { repositoryName: 'pytorch-training', tag: 't1' });
     const inference = new DlcImage(stack, { repositoryName: 'pytorch-inference', tag: 't2' });
     const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });

@@ -1,12 +1,10 @@
 import { execFileSync } from 'child_process';
-import * as path from 'path';
 import { decodeNpy, encodeNpy } from '../lambda/shared/npy';
-
-const PYTHON = path.join(__dirname, '..', 'scripts', 'python.sh');
+import { projectPython } from './support/project-python';
 
 /** Runs a Python snippet with NumPy; stdin and stdout are bytes. */
 function python(code: string, input?: Buffer): Buffer {
-  return execFileSync(PYTHON, ['-c', code], { input, maxBuffer: 16 * 1024 * 1024 });
+  return execFileSync(projectPython(), ['-c', code], { input, maxBuffer: 16 * 1024 * 1024 });
 }
 
 describe('npy encoder/decoder', () => {

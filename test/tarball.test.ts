@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createTarGz, listTarEntries, writeTarGz } from '../lib/tarball';
+import { projectPython } from './support/project-python';
 
-const PYTHON = path.join(__dirname, '..', 'scripts', 'python.sh');
 const LONG_DIR = 'a-rather-long-folder-name-for-testing-ustar-prefix-splitting/and-another-long-level-below-it';
 
 let work: string;
@@ -54,7 +54,7 @@ for root, _, names in os.walk(sys.argv[2]):
         files[os.path.relpath(p, sys.argv[2])] = hashlib.sha256(open(p, "rb").read()).hexdigest()
 print(json.dumps({"members": members, "files": files}))
 `;
-  return JSON.parse(execFileSync(PYTHON, ['-c', script, archive, out], { encoding: 'utf8' }));
+  return JSON.parse(execFileSync(projectPython(), ['-c', script, archive, out], { encoding: 'utf8' }));
 }
 
 const sha = (text: string): string => crypto.createHash('sha256').update(text).digest('hex');

@@ -12,9 +12,12 @@ import { EndpointSmokeTest } from '../../lib/smoke-test';
 import { TrainingData } from '../../lib/training-data';
 import { newApp, roleStatements, single } from './synth';
 
-// The generic constructs on their own, as another model's stack would use them.
+// The generic constructs on their own, as another model's stack would use them. CloudFormation's
+// validation (slow) is asserted on the whole stack in default-stack and options tests.
+const app = () => newApp({ validate: false });
+
 function fixture() {
-  const stack = new Stack(newApp(), 'S');
+  const stack = new Stack(app(), 'S');
   const model = sagemaker.Model.fromModelName(stack, 'Imported', 'some-model');
   return { stack, model };
 }
@@ -95,7 +98,7 @@ describe('EndpointSmokeTest (generic: any endpoints by name and ARN)', () => {
 
 describe('PyTorchModel', () => {
   test('reads exactly its artifact (not the bucket), with KMS decrypt on that bucket key only', () => {
-    const stack = new Stack(newApp(), 'S');
+    const stack = new Stack(app(), 'S');
     const bucket = new s3.Bucket(stack, 'B', { encryption: s3.BucketEncryption.KMS });
     const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
     new PyTorchModel(stack, 'M', { role, imageUri: 'img:1', modelDataBucket: bucket, modelDataKey: 'out/job/output/model.tar.gz', entryPoint: 'inference.py' });
@@ -118,7 +121,7 @@ describe('PyTorchModel', () => {
 });
 
 test('TrainingData wants a prefix ending in /', () => {
-  const stack = new Stack(newApp(), 'S');
+  const stack = new Stack(app(), 'S');
   const bucket = new s3.Bucket(stack, 'B');
   expect(() => new TrainingData(stack, 'D', { source: { kind: 's3', s3Uri: 's3://x/y/' }, bucket, prefix: 'data' })).toThrow(/must end with '\/'/);
 });
@@ -137,8 +140,10 @@ describe('RealtimeEndpoint volume key', () => {
     const { stack, model } = fixture();
     const key = new kms.Key(stack, 'K');
     new RealtimeEndpoint(stack, 'E', { model, instanceType, encryptionKey: key });
-    const [, config] = single(Template.fromStack(stack), 'AWS::SageMaker::EndpointConfig');
-    expect(config.Properties!.KmsKeyId !== undefined).toBe(keySet);
+    const template = Template.fromStack(stack);
+    const [, config] = single(template, 'AWS::SageMaker::EndpointConfig');
+    const [keyId] = single(template, 'AWS::KMS::Key');
+    expect(config.Properties!.KmsKeyId).toEqual(keySet ? { 'Fn::GetAtt': [keyId, 'Arn'] } : undefined);
     expect(hasInstanceStorage(instanceType)).toBe(!keySet);
   });
 });

@@ -302,16 +302,28 @@ describe('smoke test', () => {
 describe('outputs', () => {
   test('endpoint names, job name and accuracy, smoke-test function, copy-paste commands', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual([
+      'AlarmTopicArn', 'BucketName', 'DashboardUrl', 'InvokeRealtimeEndpoint', 'InvokeServerlessEndpoint', 'ModelDataUrl',
+      'RealtimeEndpointName', 'RunSmokeTest', 'ServerlessEndpointName', 'SmokeTestFunctionName', 'TestAccuracy', 'TrainingJobName',
+    ]);
     expect(outputs.RealtimeEndpointName.Value).toEqual(getAtt(ids.rtEndpoint, 'EndpointName'));
     expect(outputs.ServerlessEndpointName.Value).toEqual(getAtt(ids.slEndpoint, 'EndpointName'));
     expect(outputs.TrainingJobName.Value).toEqual(getAtt(ids.training, 'TrainingJobName'));
-    expect(JSON.stringify(outputs.TestAccuracy.Value)).toContain(ids.training);
+    expect(outputs.TestAccuracy.Value).toEqual(getAtt(ids.training, 'Metric.test_accuracy'));
+    expect(outputs.ModelDataUrl.Value).toEqual(getAtt(ids.training, 'ModelDataUrl'));
+    expect(outputs.BucketName.Value).toEqual({ Ref: ids.bucket });
     expect(outputs.SmokeTestFunctionName.Value).toEqual({ Ref: ids.smokeFn });
-    const invoke = JSON.stringify(outputs.InvokeServerlessEndpoint.Value);
-    expect(invoke).toContain('aws sagemaker-runtime invoke-endpoint --region ');
-    expect(invoke).toContain('--content-type application/json');
-    expect(JSON.stringify(outputs.InvokeRealtimeEndpoint.Value)).toContain(ids.rtEndpoint);
-    expect(JSON.stringify(outputs.RunSmokeTest.Value)).toContain('aws lambda invoke');
+    // Copy-paste commands: a JSON all-zero digit to each endpoint, and the smoke test by hand.
+    const invoke = (endpointId: string) => ({ 'Fn::Join': ['', [
+      'aws sagemaker-runtime invoke-endpoint --region ', { Ref: 'AWS::Region' }, ' --endpoint-name ', getAtt(endpointId, 'EndpointName'),
+      ' --content-type application/json --accept application/json --cli-binary-format raw-in-base64-out ' +
+        '--body "$(python3 -c \'print([[[[0]*28]*28]])\')" /dev/stdout',
+    ]] });
+    expect(outputs.InvokeRealtimeEndpoint.Value).toEqual(invoke(ids.rtEndpoint));
+    expect(outputs.InvokeServerlessEndpoint.Value).toEqual(invoke(ids.slEndpoint));
+    expect(outputs.RunSmokeTest.Value).toEqual({ 'Fn::Join': ['', [
+      'aws lambda invoke --region ', { Ref: 'AWS::Region' }, ' --function-name ', { Ref: ids.smokeFn }, ' --cli-read-timeout 900 /dev/stdout',
+    ]] });
     expect(stack.smokeTestFunctionNameOutput.node.id).toBe('SmokeTestFunctionName');
   });
 

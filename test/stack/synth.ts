@@ -17,11 +17,18 @@ export interface SynthOptions {
   readonly env?: Environment;
   /** Run esbuild for the Lambda handlers (slow); otherwise assets are staged without bundling. */
   readonly bundle?: boolean;
+  /**
+   * Run CloudFormation's own validation, as `cdk synth` does (default true). Its engine costs
+   * several CPU-seconds per test file (once per set of resource types), so suites that check
+   * something else turn it off; default-stack, options and nag tests keep it on and assert its report.
+   */
+  readonly validate?: boolean;
   readonly app?: App;
 }
 
 export function newApp(options: SynthOptions = {}): App {
   return new App({
+    builtinCloudFormationValidation: options.validate ?? true,
     context: {
       ...projectContext(),
       ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
@@ -34,6 +41,22 @@ export function synthMnist(options: SynthOptions = {}): { stack: MnistSageMakerS
   const app = options.app ?? newApp(options);
   const stack = new MnistSageMakerStack(app, 'Mnist', { settings: options.settings, env: options.env });
   return { stack, template: Template.fromStack(stack) };
+}
+
+const synthesized = new Map<string, ReturnType<typeof synthMnist>>();
+
+/**
+ * synthMnist, once per test file for each distinct set of options: tests that only read the
+ * template share it. (A test that must prove two synths agree calls synthMnist twice.)
+ */
+export function synthMnistOnce(options: Omit<SynthOptions, 'app'> = {}): ReturnType<typeof synthMnist> {
+  const key = JSON.stringify(options);
+  let result = synthesized.get(key);
+  if (!result) {
+    result = synthMnist(options);
+    synthesized.set(key, result);
+  }
+  return result;
 }
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] | string; DeletionPolicy?: string }>;
