@@ -54,21 +54,48 @@ function pruneOlderThan(cache: string, ageMs: number): void {
 /** Synthesizes the default app with bundling (as `cdk synth` does), or returns the cached assembly of the same sources. */
 export function synthesizedApp(): SynthesizedApp {
   const dir = path.join(os.tmpdir(), 'mnist-cdk-synth', contentKey());
-  if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
-    const partial = `${dir}.${process.pid}.partial`;
-    fs.rmSync(partial, { recursive: true, force: true });
-    const app = new App({ outdir: partial, context: projectContext() });
-    new MnistSageMakerStack(app, STACK_NAME);
-    app.synth();
-    try {
-      fs.renameSync(partial, dir);
-    } catch {
-      // Another worker finished the same synthesis first: use its copy.
-      fs.rmSync(partial, { recursive: true, force: true });
-    }
-    pruneOlderThan(path.dirname(dir), 24 * 3600 * 1000);
+  const ready = (): boolean => fs.existsSync(path.join(dir, 'manifest.json'));
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  // Parallel jest workers: one synthesizes, the others wait for it (bounded) instead of doing it twice.
+  const lock = `${dir}.lock`;
+  let owner = false;
+  try {
+    fs.mkdirSync(lock);
+    owner = true;
+  } catch {
+    const deadline = Date.now() + 180_000;
+    while (!ready() && heldByAnother(lock) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+  }
+  try {
+    if (!ready()) synthesizeInto(dir);
+  } finally {
+    if (owner) fs.rmSync(lock, { recursive: true, force: true });
   }
   return { dir, template: JSON.parse(fs.readFileSync(path.join(dir, `${STACK_NAME}.template.json`), 'utf8')) as CfnTemplate };
+}
+
+function synthesizeInto(dir: string): void {
+  const partial = `${dir}.${process.pid}.partial`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  const app = new App({ outdir: partial, context: projectContext() });
+  new MnistSageMakerStack(app, STACK_NAME);
+  app.synth();
+  try {
+    fs.renameSync(partial, dir);
+  } catch {
+    // Another worker finished the same synthesis first: use its copy.
+    fs.rmSync(partial, { recursive: true, force: true });
+  }
+  pruneOlderThan(path.dirname(dir), 24 * 3600 * 1000);
+}
+
+/** True while another worker holds `lock` and has not been at it for longer than a synthesis can take. */
+function heldByAnother(lock: string): boolean {
+  try {
+    return Date.now() - fs.statSync(lock).mtimeMs < 300_000;
+  } catch {
+    return false;
+  }
 }
 
 export function resourceOf(template: CfnTemplate, logicalId: string): CfnResource {
