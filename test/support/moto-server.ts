@@ -1,6 +1,6 @@
 // A moto server (the third-party AWS emulator) on 127.0.0.1 at a free port, started from the
 // project's Python (`scripts/python.sh`, which finds or sets up one with moto[server]).
-// start() waits for readiness with a bounded timeout; stop() kills the server's process group.
+// ready() waits for readiness with a bounded timeout; stop() kills the server and waits for its exit.
 import { ChildProcess, spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -22,7 +22,6 @@ export class MotoServer {
   static launch(): { ready: (timeoutMs?: number) => Promise<MotoServer> } {
     const known = knownInterpreter();
     const child = spawn(known ?? PYTHON_SH, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
-      detached: true, // its own process group, so stop() ends python.sh's children too
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONUNBUFFERED: '1' },
     });
@@ -121,10 +120,7 @@ function rememberInterpreter(pid: number): void {
   }
 }
 
+/** python.sh execs the interpreter, so the child's pid is the server's own. */
 function kill(child: ChildProcess): void {
-  try {
-    process.kill(-child.pid!, 'SIGTERM');
-  } catch {
-    child.kill('SIGTERM');
-  }
+  child.kill('SIGTERM');
 }
