@@ -71,10 +71,14 @@ export class MotoServer {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    kill(this.child);
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      // 'close': the process has exited AND its output pipes are closed (no handle left open).
+      const closed = new Promise<void>((resolve) => this.child.once('close', () => resolve()));
+      kill(this.child);
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    }
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
   }
 
   private async post(route: string, body: string): Promise<void> {
