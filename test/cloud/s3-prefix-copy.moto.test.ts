@@ -56,7 +56,7 @@ beforeAll(async () => {
   withoutList = await run.credentialsFor(run.copyFunction(), (sid) => sid === 'ListDestinationPrefix');
   nobody = await createIamUser(run.moto.url, 'nobody', []);
   await run.moto.enforceIam(true);
-}, 120_000);
+}, 20 * 60_000); // bounded; the first run on a new machine may build .venv for moto
 
 afterAll(async () => {
   process.env = { ...saved };

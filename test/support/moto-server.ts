@@ -31,7 +31,8 @@ export class MotoServer {
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     child.once('exit', (code, signal) => (exit = `exited (${code ?? signal})`));
     child.once('error', (error) => (exit = `failed to start: ${error.message}`));
-    const ready = async (timeoutMs = 90_000): Promise<MotoServer> => {
+    // Through python.sh the first run on a machine may build .venv (pip, minutes): wait longer then.
+    const ready = async (timeoutMs = known ? 90_000 : 15 * 60_000): Promise<MotoServer> => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const match = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
