@@ -50,7 +50,7 @@ CONTENT_TYPES = (NPY, JSON, CSV)
 DEFAULTS = {"warmup": 0.15, "conv_dropout": 0.0, "fc_dropout": 0.0, "augment_shift": 1}
 AUTO_STEPS_PER_EPOCH = 500
 AUTO_BATCH_RANGE = (16, 128)
-AUTO_LR_AT_16 = 0.005
+AUTO_LR_AT_16 = 0.006
 # Where SageMaker syncs checkpoints with CheckpointConfig.S3Uri (managed spot training).
 SAGEMAKER_CHECKPOINT_DIR = "/opt/ml/checkpoints"
 
@@ -199,7 +199,7 @@ def parse_args(argv=None, env=None):
     p.add_argument("--test-batch-size", type=int, default=1000, help="test batch size (default: 1000)")
     p.add_argument("--epochs", type=int, default=10, help="passes over the training set (default: 10)")
     p.add_argument("--lr", type=float, default=None,
-                   help="(peak) learning rate (default: 0.005 x sqrt(batch size / 16))")
+                   help="(peak) learning rate (default: 0.006 x sqrt(batch size / 16))")
     p.add_argument("--momentum", type=float, default=0.9,
                    help="SGD momentum, or Adam's beta1 (its momentum term) (default: 0.9)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")

@@ -23,13 +23,13 @@ class ResumeTest(unittest.TestCase):
         cls.root = tempfile.mkdtemp(prefix="checkpoints-", dir=support.shared_dir())
         # Reference: the same 3 epochs uninterrupted, without a checkpoint folder.
         cls.reference = support.SageMakerLayout(os.path.join(cls.root, "reference"), cls.channel)
-        code, cls.reference_log = cls.reference.run(RECIPE, OMP_NUM_THREADS="1")
+        code, cls.reference_log = cls.reference.run(RECIPE)
         assert code == 0, cls.reference_log
 
         # The spot job: killed right after it checkpointed epoch 1, as an interruption would.
         cls.checkpoints = os.path.join(cls.root, "checkpoints")
         cls.first = support.SageMakerLayout(os.path.join(cls.root, "first"), cls.channel)
-        process = cls.first.start(RECIPE, SM_CHECKPOINT_DIR=cls.checkpoints, OMP_NUM_THREADS="1")
+        process = cls.first.start(RECIPE, SM_CHECKPOINT_DIR=cls.checkpoints)
         cls.first_log = ""
         try:
             for line in process.stdout:
@@ -42,6 +42,7 @@ class ResumeTest(unittest.TestCase):
             if process.poll() is None:
                 process.kill()
                 process.wait()
+            process.stdout.close()
         cls.after_kill = sorted(os.listdir(cls.checkpoints))
         # An interruption during the next save leaves a half-written file behind (as S3 sync may too).
         with open(os.path.join(cls.checkpoints, "checkpoint-epoch-0002.pt"), "wb") as f:
@@ -49,7 +50,7 @@ class ResumeTest(unittest.TestCase):
 
         # The restart: same folder, same hyperparameters.
         cls.second = support.SageMakerLayout(os.path.join(cls.root, "second"), cls.channel)
-        code, cls.second_log = cls.second.run(RECIPE, SM_CHECKPOINT_DIR=cls.checkpoints, OMP_NUM_THREADS="1")
+        code, cls.second_log = cls.second.run(RECIPE, SM_CHECKPOINT_DIR=cls.checkpoints)
         assert code == 0, cls.second_log
 
     def test_the_killed_run_checkpointed_epoch_1_only_and_left_no_model(self):

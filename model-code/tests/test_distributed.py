@@ -123,7 +123,7 @@ class BoundedWaitTest(unittest.TestCase):
         hosts = ("algo-1", "algo-2")
         root = tempfile.mkdtemp(dir=support.shared_dir())
         layouts = [support.SageMakerLayout(root, channel, host=h, hosts=hosts) for h in hosts]
-        env = dict(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(support.free_port()), OMP_NUM_THREADS="1")
+        env = dict(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(support.free_port()))
         args = ["--epochs", "2", "--log-interval", "20", "--dist-timeout", "20"]
         survivor, victim = [layout.start(args, **env) for layout in layouts]
         try:
@@ -140,6 +140,7 @@ class BoundedWaitTest(unittest.TestCase):
                 if process.poll() is None:
                     process.kill()
                     process.wait()
+                process.stdout.close()
         self.assertEqual(survivor.returncode, 1, log)
         self.assertRegex(layouts[0].failure, r"^DistributedError: another host failed or stopped answering "
                                              r"\(each wait is bounded by --dist-timeout 20 s\)")
