@@ -73,7 +73,8 @@ export class RecordingProxy {
     const target = new URL(request.url, this.upstream);
     return new Promise<Answer>((resolve, reject) => {
       const upstream = http.request(
-        { hostname: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: request.method, headers: request.headers },
+        // agent: false — one connection per request, none left pooled when the upstream stops.
+        { hostname: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: request.method, headers: request.headers, agent: false },
         (response) => {
           const parts: Buffer[] = [];
           response.on('data', (part: Buffer) => parts.push(part));
