@@ -11,8 +11,9 @@ import { newApp, synthMnist } from './synth';
 
 type Props = Omit<RealtimeEndpointProps, 'model'>;
 
+// CloudFormation's validation (slow) is asserted on whole stacks in default-stack and options tests.
 function synth(props: Props, modelName = 'model-a') {
-  const stack = new Stack(newApp(), 'S');
+  const stack = new Stack(newApp({ validate: false }), 'S');
   const model = sagemaker.Model.fromModelName(stack, 'Imported', modelName);
   new RealtimeEndpoint(stack, 'Realtime', { model, ...props });
   return Template.fromStack(stack);
@@ -84,7 +85,7 @@ describe('an instance-type change of an autoscaled endpoint works in one deploy'
 
 describe('the MNIST stack with realtimeMaxInstanceCount above realtimeInstanceCount', () => {
   test('its endpoint retains the scaled instance count', () => {
-    const { template } = synthMnist({ settings: { realtimeInstanceCount: 1, realtimeMaxInstanceCount: 3, serverlessEndpoint: false } });
+    const { template } = synthMnist({ settings: { realtimeInstanceCount: 1, realtimeMaxInstanceCount: 3, serverlessEndpoint: false }, validate: false });
     const [, endpoint] = only(template, 'AWS::SageMaker::Endpoint');
     expect(endpoint.Properties).toMatchObject({
       RetainAllVariantProperties: true,
