@@ -88,7 +88,7 @@ class Net(nn.Module):
 
 
 def normalize_pixels(pixels):
-    """Raw 0..255 pixels (any float tensor) -> the network's input scale."""
+    """Raw 0..255 pixels (any float tensor) -> the network's input scale (to_tensors does the same in place)."""
     return (pixels / 255.0 - PIXEL_MEAN) / PIXEL_STD
 
 
@@ -162,7 +162,10 @@ def load_split(data_dir, split):
 
 def to_tensors(images, labels, device):
     """Normalized float32 images (N,1,28,28) and labels, once, in memory: no per-sample transforms."""
-    x = normalize_pixels(torch.from_numpy(images.astype(np.float32)).unsqueeze(1))
+    x = torch.from_numpy(images).unsqueeze(1).to(torch.float32)
+    # normalize_pixels' arithmetic in place: on 60,000 images each temporary is 188 MB, and
+    # allocating three of them cost more than an epoch's worth of data handling.
+    x.div_(255.0).sub_(PIXEL_MEAN).div_(PIXEL_STD)
     return x.to(device), torch.from_numpy(labels).to(device)
 
 
@@ -196,7 +199,9 @@ def parse_args(argv=None, env=None):
     p.add_argument("--batch-size", type=int, default=None,
                    help="training batch in total, split evenly across hosts (default: the power of two "
                    "nearest to 1/500 of the training set, within 16..128)")
-    p.add_argument("--test-batch-size", type=int, default=1000, help="test batch size (default: 1000)")
+    # 200, not the article's 1000: the same result, and about a second faster per evaluation of
+    # 10,000 images on one CPU thread (smaller intermediates stay in cache and in malloc's heap).
+    p.add_argument("--test-batch-size", type=int, default=200, help="test batch size (default: 200)")
     p.add_argument("--epochs", type=int, default=10, help="passes over the training set (default: 10)")
     p.add_argument("--lr", type=float, default=None,
                    help="(peak) learning rate (default: 0.006 x sqrt(batch size / 16))")
