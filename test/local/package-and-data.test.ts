@@ -7,7 +7,7 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { createTar } from '../../lib/tarball';
+import * as tar from 'tar';
 import { resolveDataset } from '../../scripts/local/dataset';
 import { readIdxDataset } from '../../scripts/local/idx-reader';
 import { packageModel } from '../../scripts/local/package-model';
@@ -53,11 +53,45 @@ describe('packageModel', () => {
       .toThrow(/lacks model\.pth/);
   });
 
-  test('extraction refuses entries that would land outside the target folder', () => {
-    const tar = createTar(modelDir({ 'a.txt': 'x' }));
-    tar.write('../escape.txt\0', 0, 'utf8'); // rename the entry (checksum is not checked by this reader)
-    fs.writeFileSync(path.join(dir, 'evil.tar.gz'), zlib.gzipSync(tar));
-    expect(() => extractTarGz(path.join(dir, 'evil.tar.gz'), path.join(dir, 'out'))).toThrow(/outside the folder/);
+  /** A gzip'd tar holding `entries` in order, headers written by node-tar (valid checksums). */
+  function archiveOf(name: string, entries: Array<{ path: string; type?: 'File' | 'SymbolicLink'; linkpath?: string; body?: string }>): string {
+    const blocks: Buffer[] = [];
+    for (const entry of entries) {
+      const body = Buffer.from(entry.body ?? '');
+      const header = new tar.Header({ path: entry.path, type: entry.type ?? 'File', linkpath: entry.linkpath, size: body.length, mode: 0o644, mtime: new Date(0) });
+      header.encode();
+      blocks.push(header.block!, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+    }
+    blocks.push(Buffer.alloc(1024));
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, zlib.gzipSync(Buffer.concat(blocks)));
+    return file;
+  }
+
+  test('extraction refuses entries that would land outside the target folder, before writing anything', () => {
+    const out = path.join(dir, 'out');
+    const cases: Array<[string, Parameters<typeof archiveOf>[1], RegExp]> = [
+      ['dotdot', [{ path: 'a.txt', body: 'x' }, { path: '../escape.txt', body: 'x' }], /'\.\.\/escape\.txt', which points outside the folder/],
+      ['nested-dotdot', [{ path: 'a.txt', body: 'x' }, { path: 'code/../../escape.txt', body: 'x' }], /outside the folder/],
+      ['absolute', [{ path: 'a.txt', body: 'x' }, { path: path.join(dir, 'escape.txt'), body: 'x' }], /outside the folder/],
+      ['symlink', [{ path: 'a.txt', body: 'x' }, { path: 'link', type: 'SymbolicLink', linkpath: '/etc' }], /'link' of tar type 'SymbolicLink': only regular files and folders/],
+    ];
+    for (const [name, entries, error] of cases) {
+      expect(() => extractTarGz(archiveOf(`${name}.tar.gz`, entries), out)).toThrow(error);
+      expect(fs.existsSync(path.join(dir, 'escape.txt'))).toBe(false);
+      expect(fs.existsSync(path.join(out, 'a.txt'))).toBe(false);
+    }
+    expect(extractTarGz(archiveOf('fine.tar.gz', [{ path: 'a.txt', body: 'x' }, { path: 'code/b.py', body: 'y' }]), out)).toEqual(['a.txt', 'code/b.py']);
+    expect(fs.readFileSync(path.join(out, 'code', 'b.py'), 'utf8')).toBe('y');
+  });
+
+  test('a file that is not a tar.gz, or is cut short, gets an error naming it', () => {
+    const notGzip = path.join(dir, 'model.tar.gz');
+    fs.writeFileSync(notGzip, 'not an archive at all');
+    expect(() => extractTarGz(notGzip, path.join(dir, 'out'))).toThrow(/model\.tar\.gz is not a readable tar\.gz archive/);
+    const whole = fs.readFileSync(archiveOf('whole.tar.gz', [{ path: 'model.pth', body: 'w'.repeat(5000) }]));
+    fs.writeFileSync(notGzip, whole.subarray(0, whole.length - 20));
+    expect(() => extractTarGz(notGzip, path.join(dir, 'out'))).toThrow(/model\.tar\.gz is not a readable tar\.gz archive/);
   });
 });
 
