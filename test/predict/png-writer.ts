@@ -1,6 +1,6 @@
-// A minimal PNG writer for tests: any color type, 8 or 16 bits, with a chosen filter per row,
-// so the decoder's five unfilter paths are all exercised on known pixels. Its checksums are
-// Node's zlib.crc32, not the decoder's own, so a CRC bug in the decoder cannot hide here.
+// A minimal PNG writer for tests: any color type, 1 to 16 bits, Adam7 interlacing, a chosen filter
+// per row, so known pixels reach the decoder (pngjs) in every layout the format allows. Written
+// independently of pngjs, so a test passes only when the two agree on the format.
 import * as zlib from 'zlib';
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -22,35 +22,60 @@ export interface PngSpec {
   width: number;
   height: number;
   colorType: 0 | 2 | 3 | 4 | 6;
-  bitDepth?: 8 | 16;
-  /** Raw samples, row-major (bytes; for 16-bit, two big-endian bytes per sample). */
+  bitDepth?: 1 | 2 | 4 | 8 | 16;
+  /** Raw samples, row-major (bytes; 16-bit: two big-endian bytes per sample; 1/2/4-bit: packed, each row starting on a byte). */
   samples: Uint8Array;
   palette?: number[][];
   transparency?: number[];
-  /** Filter per row; default cycles 0..4. */
+  /** Filter per row (per pass row when interlaced); default cycles 0..4. */
   filterOf?: (row: number) => number;
+  /** Adam7 (8-bit and 16-bit only). */
   interlace?: boolean;
   bitDepthInHeader?: number;
+}
+
+/** Filters rows of `stride` bytes; `bpp` is the byte distance to the "left" neighbour. */
+function filterRows(samples: Uint8Array, rows: number, stride: number, bpp: number, filterOf: (row: number) => number): Buffer {
+  const filtered = Buffer.alloc(rows * (stride + 1));
+  for (let y = 0; y < rows; y++) {
+    const filter = filterOf(y);
+    filtered[y * (stride + 1)] = filter;
+    for (let x = 0; x < stride; x++) {
+      const value = samples[y * stride + x];
+      const left = x >= bpp ? samples[y * stride + x - bpp] : 0;
+      const up = y > 0 ? samples[(y - 1) * stride + x] : 0;
+      const upLeft = y > 0 && x >= bpp ? samples[(y - 1) * stride + x - bpp] : 0;
+      const predictor = [0, left, up, (left + up) >> 1, paeth(left, up, upLeft)][filter];
+      filtered[y * (stride + 1) + 1 + x] = (value - predictor) & 0xff;
+    }
+  }
+  return filtered;
+}
+
+/** Adam7's seven passes: [first column, first row, column step, row step]. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+
+function adam7(spec: PngSpec, bpp: number, filterOf: (row: number) => number): Buffer {
+  const passes: Buffer[] = [];
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const xs = Array.from({ length: Math.max(0, Math.ceil((spec.width - x0) / dx)) }, (_, i) => x0 + i * dx);
+    const ys = Array.from({ length: Math.max(0, Math.ceil((spec.height - y0) / dy)) }, (_, i) => y0 + i * dy);
+    if (xs.length === 0 || ys.length === 0) continue; // empty passes are left out entirely
+    const pass = Uint8Array.from(ys.flatMap((y) => xs.flatMap((x) => Array.from(spec.samples.subarray((y * spec.width + x) * bpp, (y * spec.width + x + 1) * bpp)))));
+    passes.push(filterRows(pass, ys.length, xs.length * bpp, bpp, filterOf));
+  }
+  return Buffer.concat(passes);
 }
 
 export function writePng(spec: PngSpec): Buffer {
   const channels = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[spec.colorType];
   const bitDepth = spec.bitDepth ?? 8;
-  const bpp = (channels * bitDepth) / 8;
-  const stride = spec.width * bpp;
-  const filtered = Buffer.alloc(spec.height * (stride + 1));
-  for (let y = 0; y < spec.height; y++) {
-    const filter = (spec.filterOf ?? ((row: number) => row % 5))(y);
-    filtered[y * (stride + 1)] = filter;
-    for (let x = 0; x < stride; x++) {
-      const value = spec.samples[y * stride + x];
-      const left = x >= bpp ? spec.samples[y * stride + x - bpp] : 0;
-      const up = y > 0 ? spec.samples[(y - 1) * stride + x] : 0;
-      const upLeft = y > 0 && x >= bpp ? spec.samples[(y - 1) * stride + x - bpp] : 0;
-      const predictor = [0, left, up, (left + up) >> 1, paeth(left, up, upLeft)][filter];
-      filtered[y * (stride + 1) + 1 + x] = (value - predictor) & 0xff;
-    }
-  }
+  const bpp = Math.max(1, (channels * bitDepth) / 8);
+  const filterOf = spec.filterOf ?? ((row: number) => row % 5);
+  if (spec.interlace && bitDepth < 8) throw new Error('png-writer: Adam7 is written for 8- and 16-bit samples only');
+  const filtered = spec.interlace
+    ? adam7(spec, bpp, filterOf)
+    : filterRows(spec.samples, spec.height, Math.ceil((spec.width * channels * bitDepth) / 8), bpp, filterOf);
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(spec.width, 0);
   ihdr.writeUInt32BE(spec.height, 4);

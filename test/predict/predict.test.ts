@@ -77,6 +77,9 @@ test('a dark-on-white RGB PNG is inverted to MNIST polarity (auto), not with --i
   const asIs = path.join(dir, 'as-is.png');
   fs.writeFileSync(asIs, grayPng(original));
   expect((await predict('--endpoint', 'mnist', '--local', url, asIs)).out).toEqual([`${asIs}  label ${heldOut.labels[7]}  p=0.9100`]);
+  const interlaced = path.join(dir, 'interlaced.png');
+  fs.writeFileSync(interlaced, writePng({ width: 28, height: 28, colorType: 0, samples: original, interlace: true }));
+  expect((await predict('--endpoint', 'mnist', '--local', url, interlaced)).out).toEqual([`${interlaced}  label ${heldOut.labels[7]}  p=0.9100`]);
   // Not inverted, the fake sees an image it does not know (it answers 0 for those).
   const raw = await predict('--endpoint', 'mnist', '--local', url, '--invert', 'no', file);
   expect(raw.out).toEqual([`${file}  label 0  p=0.9100`]);
@@ -94,6 +97,8 @@ test('clear errors for bad input, bad options and endpoint errors', async () => 
   fs.writeFileSync(text, 'hello, not an image');
   const small = path.join(dir, 'small.png');
   fs.writeFileSync(small, writePng({ width: 27, height: 28, colorType: 0, samples: new Uint8Array(27 * 28) }));
+  const cut = path.join(dir, 'cut.png');
+  fs.writeFileSync(cut, grayPng(digit(0)).subarray(0, 100));
   const cases: Array<[string[], RegExp]> = [
     [['mnist:2'], /^predict: Missing --endpoint NAME: the SageMaker endpoint to call \(with --local, the name the local server answers to: mnist-local unless npm run local got --endpoint-name\)\.$/],
     [['--endpoint', 'mnist', '--local', url, '--batch-size', '5000', 'mnist:2'], /^predict: --batch-size 5000 is not valid: use a whole number from 1 to 1000 \(the model refuses larger batches\)\.$/],
@@ -104,6 +109,7 @@ test('clear errors for bad input, bad options and endpoint errors', async () => 
     [['--endpoint', 'mnist', '--local', url], /No input: give one or more PNG files, IDX image files or mnist:N/],
     [['--endpoint', 'mnist', '--local', url, text], /notes\.txt: not a PNG or an MNIST IDX file \(magic 0x68656c6c; expected 0x00000803/],
     [['--endpoint', 'mnist', '--local', url, small], /small\.png: the image is 27×28; the model takes 28×28 — resize it first/],
+    [['--endpoint', 'mnist', '--local', url, cut], /cut\.png: truncated PNG: the file ends before its image data does\.$/],
     [['--endpoint', 'mnist', '--local', url, path.join(dir, 'missing.png')], /missing\.png: cannot read it \(ENOENT\); check the path/],
     [['--endpoint', 'mnist', '--local', url, 'mnist:0'], /mnist:0: use mnist:N with N a whole number from 1 to 1996/],
     [['--endpoint', 'mnist', '--local', url, '--content-type', 'csv', 'mnist:1'], /--content-type csv is not valid: use npy or json/],
