@@ -7,7 +7,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { BackoffOptions, errorName, loggingBackoff, withBackoff } from '../shared/retry';
+import { errorName } from '../shared/retry';
 
 /**
  * Server-side copy of objects from one bucket/prefix into another, as a custom resource.
@@ -42,7 +42,6 @@ export interface S3PrefixCopyProperties {
 
 export interface Dependencies {
   readonly s3: Pick<S3Client, 'send'>;
-  readonly backoff?: BackoffOptions;
   readonly log?: (line: string) => void;
 }
 
@@ -52,10 +51,6 @@ export interface CopyResponse {
 }
 
 type Event = CloudFormationCustomResourceEvent & { PhysicalResourceId?: string };
-
-function backoffOf(deps: Dependencies): BackoffOptions {
-  return loggingBackoff(deps.backoff, deps.log ?? console.log);
-}
 
 function destinationUri(props: S3PrefixCopyProperties): string {
   return `s3://${props.DestinationBucketName}/${props.DestinationPrefix}`;
@@ -89,7 +84,7 @@ function deniedMessage(side: Side, bucket: string, key: string, prefix: string):
 /** The object's metadata, or undefined when it does not exist (`prefix`: the one a 403 is reported for). */
 async function head(deps: Dependencies, side: Side, bucket: string, key: string, prefix: string): Promise<HeadObjectCommandOutput | undefined> {
   try {
-    return await withBackoff(`HeadObject s3://${bucket}/${key}`, () => deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })), backoffOf(deps));
+    return await deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   } catch (error) {
     if (['NotFound', 'NoSuchKey'].includes(errorName(error)) || httpStatus(error) === 404) return undefined;
     if (httpStatus(error) === 403 || ['AccessDenied', 'Forbidden'].includes(errorName(error))) throw new S3AccessDeniedError(deniedMessage(side, bucket, key, prefix));
@@ -101,11 +96,7 @@ async function listKeys(deps: Dependencies, bucket: string, prefix: string): Pro
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await withBackoff(
-      `ListObjectsV2 s3://${bucket}/${prefix}`,
-      () => deps.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
-      backoffOf(deps),
-    ).catch((error: unknown) => {
+    const page = await deps.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })).catch((error: unknown) => {
       if (httpStatus(error) !== 403) throw error;
       throw new S3AccessDeniedError(`ListObjectsV2 s3://${bucket}/${prefix} was denied (403): the copy handler's role needs s3:ListBucket on bucket ${bucket} for prefix '${prefix}' (condition s3:prefix StringLike '${prefix}*').`);
     });
@@ -136,26 +127,21 @@ async function copyOne(deps: Dependencies, props: S3PrefixCopyProperties, owner:
     return 'foreign';
   }
   if (existing && existing.Metadata?.[SOURCE_ETAG_METADATA] === source.ETag) return 'unchanged';
-  await withBackoff(
-    `CopyObject ${sourceKey}`,
-    () =>
-      deps.s3.send(
-        new CopyObjectCommand({
-          Bucket: props.DestinationBucketName,
-          Key: destinationKey,
-          CopySource: `${props.SourceBucketName}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`,
-          CopySourceIfMatch: source.ETag,
-          // REPLACE to add our ownership marker; keep the source's content headers.
-          MetadataDirective: 'REPLACE',
-          Metadata: { ...source.Metadata, [OWNER_METADATA]: owner, [SOURCE_ETAG_METADATA]: source.ETag ?? '' },
-          ContentType: source.ContentType,
-          ContentEncoding: source.ContentEncoding,
-          ContentDisposition: source.ContentDisposition,
-          ContentLanguage: source.ContentLanguage,
-          CacheControl: source.CacheControl,
-        }),
-      ),
-    backoffOf(deps),
+  await deps.s3.send(
+    new CopyObjectCommand({
+      Bucket: props.DestinationBucketName,
+      Key: destinationKey,
+      CopySource: `${props.SourceBucketName}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`,
+      CopySourceIfMatch: source.ETag,
+      // REPLACE to add our ownership marker; keep the source's content headers.
+      MetadataDirective: 'REPLACE',
+      Metadata: { ...source.Metadata, [OWNER_METADATA]: owner, [SOURCE_ETAG_METADATA]: source.ETag ?? '' },
+      ContentType: source.ContentType,
+      ContentEncoding: source.ContentEncoding,
+      ContentDisposition: source.ContentDisposition,
+      ContentLanguage: source.ContentLanguage,
+      CacheControl: source.CacheControl,
+    }),
   );
   log(`Copied s3://${props.SourceBucketName}/${sourceKey} -> s3://${props.DestinationBucketName}/${destinationKey}`);
   return 'copied';
@@ -168,11 +154,7 @@ async function deleteOwned(deps: Dependencies, props: S3PrefixCopyProperties, ow
     const destinationKey = `${props.DestinationPrefix}${key}`;
     const existing = await head(deps, 'destination', props.DestinationBucketName, destinationKey, props.DestinationPrefix);
     if (!existing || existing.Metadata?.[OWNER_METADATA] !== owner) continue;
-    await withBackoff(
-      `DeleteObject ${destinationKey}`,
-      () => deps.s3.send(new DeleteObjectCommand({ Bucket: props.DestinationBucketName, Key: destinationKey })),
-      backoffOf(deps),
-    );
+    await deps.s3.send(new DeleteObjectCommand({ Bucket: props.DestinationBucketName, Key: destinationKey }));
     log(`Deleted s3://${props.DestinationBucketName}/${destinationKey} (copied by this resource)`);
     deleted++;
   }

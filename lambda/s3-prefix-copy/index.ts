@@ -1,10 +1,8 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { s3Client } from './client';
 import { CopyResponse, onEvent } from './handlers';
 
-// The source (e.g. the public sample-files bucket) may live in another region: follow S3's redirects.
-// Retries are ours (lambda/shared/retry.ts).
-const s3 = new S3Client({ followRegionRedirects: true, maxAttempts: 1 });
+const s3 = s3Client();
 
 /** Provider framework onEvent handler for Custom::S3PrefixCopy. */
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<CopyResponse> {

@@ -1,114 +1,66 @@
 /**
- * Retries AWS calls that failed for a passing reason (throttling, 5xx, dropped connections) with
- * exponential backoff and full jitter. The handlers create their SDK clients with `maxAttempts: 1`
- * so this is the one retry layer, with the same behaviour and the same log line everywhere.
+ * The control-plane handlers' AWS calls are retried by the AWS SDK itself: its standard retry
+ * strategy retries throttling and transient errors (HTTP 429, 500/502/503/504, timeouts, dropped
+ * connections) with exponential backoff and full jitter (each wait capped at 20 s), stops after
+ * `maxAttempts` tries (or when its retry quota runs dry under a storm of failures) and throws every
+ * other error at once. The one thing it does not do is say so, hence `logRetries`.
+ * The smoke test keeps its own loop (lambda/smoke-test/retry.ts): it works to a deadline.
  */
+import { isThrottlingError as isSdkThrottlingError } from '@smithy/core/retry';
+import type { FinalizeRequestMiddleware, MetadataBearer, MiddlewareStack, SdkError } from '@smithy/types';
 
-const THROTTLING_ERROR_NAMES = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'ProvisionedThroughputExceededException',
-]);
+/** Tries per call, the first included (the SDK's default is 3): about a minute of throttling at most. */
+export const MAX_ATTEMPTS = 8;
 
-const TRANSIENT_ERROR_NAMES = new Set([
-  'InternalFailure',
-  'InternalServerError',
-  'InternalError',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-]);
-
-interface AwsErrorShape {
-  name?: string;
-  code?: string;
-  $metadata?: { httpStatusCode?: number };
-  $retryable?: { throttling?: boolean };
+interface AttemptFailure {
+  readonly error: unknown;
+  readonly attempt: number;
+  readonly at: number;
 }
 
-export function isThrottlingError(error: unknown): boolean {
-  const e = (error ?? {}) as AwsErrorShape;
-  return (
-    THROTTLING_ERROR_NAMES.has(e.name ?? '') ||
-    e.$metadata?.httpStatusCode === 429 ||
-    e.$retryable?.throttling === true
-  );
-}
-
-export function isRetryableError(error: unknown): boolean {
-  const e = (error ?? {}) as AwsErrorShape;
-  const status = e.$metadata?.httpStatusCode ?? 0;
-  return (
-    isThrottlingError(error) ||
-    TRANSIENT_ERROR_NAMES.has(e.name ?? '') ||
-    TRANSIENT_ERROR_NAMES.has(e.code ?? '') ||
-    status >= 500 ||
-    e.$retryable !== undefined
-  );
-}
-
-export interface BackoffOptions {
-  /** Total tries including the first. Default 8. */
-  readonly maxAttempts?: number;
-  /** First delay ceiling in ms; doubles each retry. Default 500. */
-  readonly baseDelayMs?: number;
-  /** Largest delay ceiling in ms. Default 20,000. */
-  readonly maxDelayMs?: number;
-  /** Injectable for tests. */
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  /** Called before each retry (logging). */
-  readonly onRetry?: (error: unknown, attempt: number, delayMs: number, description: string) => void;
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `call`, retrying retryable errors; rethrows the last error or the first non-retryable one. */
-export async function withBackoff<T>(description: string, call: () => Promise<T>, options: BackoffOptions = {}): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? 8;
-  const base = options.baseDelayMs ?? 500;
-  const cap = options.maxDelayMs ?? 20_000;
-  const wait = options.sleep ?? sleep;
-  const random = options.random ?? Math.random;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (attempt >= maxAttempts || !isRetryableError(error)) throw error;
-      const delayMs = Math.round(random() * Math.min(cap, base * 2 ** (attempt - 1)));
-      (options.onRetry ?? defaultOnRetry)(error, attempt, delayMs, description);
-      await wait(delayMs);
+/**
+ * Logs each retry the client's SDK retry strategy makes, when it starts:
+ * `<Operation> <target>: <error name> on attempt N, retried after M ms`.
+ * A middleware just inside the SDK's retry middleware sees every attempt of a call (same `args`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any client's stack (SageMaker, S3)
+export function logRetries<C extends { middlewareStack: MiddlewareStack<any, any> }>(client: C, log: (line: string) => void = console.log): C {
+  const failures = new WeakMap<object, AttemptFailure>();
+  const middleware: FinalizeRequestMiddleware<object, MetadataBearer> = (next, context) => async (args) => {
+    const failed = failures.get(args);
+    if (failed) {
+      const call = `${(context.commandName ?? 'AWS call').replace(/Command$/, '')} ${targetOf(args.input)}`.trim();
+      log(`${call}: ${errorName(failed.error) || 'Error'} on attempt ${failed.attempt}, retried after ${Date.now() - failed.at} ms`);
     }
-  }
+    try {
+      return await next(args);
+    } catch (error) {
+      failures.set(args, { error, attempt: (failed?.attempt ?? 0) + 1, at: Date.now() });
+      throw error;
+    }
+  };
+  client.middlewareStack.addRelativeTo(middleware, { relation: 'after', toMiddleware: 'retryMiddleware', name: 'logRetriesMiddleware', override: true });
+  return client;
 }
 
-/** `<description>: <error name> on attempt N, retrying in M ms` */
-export function retryMessage(error: unknown, attempt: number, delayMs: number, description: string): string {
-  return `${description}: ${errorName(error) || 'Error'} on attempt ${attempt}, retrying in ${delayMs} ms`;
+/** What the call is about: the training job, the tagged ARN, the listing filter or the S3 object. */
+function targetOf(input: object): string {
+  const i = input as Record<string, unknown>;
+  if (typeof i.Bucket === 'string') return `s3://${i.Bucket}/${String(i.Key ?? i.Prefix ?? '')}`;
+  return String(i.TrainingJobName ?? i.ResourceArn ?? i.NameContains ?? '');
 }
 
-function defaultOnRetry(error: unknown, attempt: number, delayMs: number, description: string): void {
-  console.log(retryMessage(error, attempt, delayMs, description));
+/** Whether the SDK classes `error` as throttling (for a caller that gave up retrying it). */
+export function isThrottlingError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && isSdkThrottlingError(error as SdkError);
 }
 
 /** The AWS error name, or '' (for `catch` blocks that branch on it). */
 export function errorName(error: unknown): string {
-  return ((error ?? {}) as AwsErrorShape).name ?? '';
+  return ((error ?? {}) as { name?: string }).name ?? '';
 }
 
-/** `options` with retries reported through `log` (unless options already has an onRetry). */
-export function loggingBackoff(options: BackoffOptions | undefined, log: (line: string) => void): BackoffOptions {
-  return { onRetry: (...args) => log(retryMessage(...args)), ...options };
+/** How many tries the SDK made for the call that failed with `error` (1 when unknown). */
+export function attemptsOf(error: unknown): number {
+  return ((error ?? {}) as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
 }

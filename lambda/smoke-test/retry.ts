@@ -1,6 +1,10 @@
 // Retries for the calls a fresh endpoint answers with "not yet": serverless cold starts
 // (ModelNotReadyException), throttling, 5xx and timeouts. Exponential backoff with jitter,
 // bounded by a number of attempts and by a deadline (so the Lambda never times out first).
+// Why not the AWS SDK's retry strategy, as the other handlers use (lambda/shared/retry.ts): the SDK
+// counts attempts but knows no deadline, so it cannot skip a retry that would outlive the Lambda
+// nor give each try the time that is left, and the report needs every try's outcome; so the
+// runtime client makes one attempt per call and this loop decides (never on ModelError/ValidationError).
 
 /** Errors worth another try: the endpoint is warming up, busy or briefly unreachable. */
 const RETRYABLE_NAMES = new Set([

@@ -1,9 +1,15 @@
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerClient, SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
+import { logRetries, MAX_ATTEMPTS } from '../shared/retry';
 import type { Dependencies } from './handlers';
 
-/** Production dependencies: one client per container; retries are ours (lambda/shared/retry.ts). */
+/** The handlers' SageMaker client: the SDK's standard retries (MAX_ATTEMPTS tries), each retry logged. */
+export function sageMakerClient(config: SageMakerClientConfig = {}, log: (line: string) => void = console.log): SageMakerClient {
+  return logRetries(new SageMakerClient({ maxAttempts: MAX_ATTEMPTS, ...config }), log);
+}
+
+/** Production dependencies: one client per container. */
 export function productionDependencies(): Dependencies {
   const region = process.env.AWS_REGION;
   if (!region) throw new Error('AWS_REGION is not set');
-  return { sagemaker: new SageMakerClient({ region, maxAttempts: 1 }), region };
+  return { sagemaker: sageMakerClient({ region }), region };
 }

@@ -12,7 +12,7 @@ import type {
   CloudFormationCustomResourceEvent,
 } from 'aws-lambda';
 import { trainingJobConsoleUrl, trainingJobLogsUrl } from '../shared/console-links';
-import { BackoffOptions, errorName, isThrottlingError, loggingBackoff, withBackoff } from '../shared/retry';
+import { attemptsOf, errorName, isThrottlingError } from '../shared/retry';
 import { metricAttributeName } from './hyperparameters';
 import { canonicalJson, FINGERPRINT_TAG, trainingFingerprint } from './fingerprint';
 import { isJobNameFromPrefix, jobNameStem, jobNameTime, makeJobName } from './job-name';
@@ -45,7 +45,6 @@ export interface Dependencies {
   readonly region: string;
   readonly now?: () => Date;
   readonly random?: () => number;
-  readonly backoff?: BackoffOptions;
   readonly log?: (line: string) => void;
 }
 
@@ -67,18 +66,9 @@ function isNotFound(error: unknown): boolean {
   return name === 'ResourceNotFound' || (name === 'ValidationException' && /not found/i.test(message));
 }
 
-/** Backoff options that log retries through deps.log. */
-function backoffOf(deps: Dependencies): BackoffOptions {
-  return loggingBackoff(deps.backoff, deps.log ?? console.log);
-}
-
 async function describe(deps: Dependencies, jobName: string): Promise<DescribeTrainingJobCommandOutput | undefined> {
   try {
-    return await withBackoff(
-      `DescribeTrainingJob ${jobName}`,
-      () => deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName })),
-      backoffOf(deps),
-    );
+    return await deps.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -93,11 +83,7 @@ const REUSABLE_STATUSES = ['Completed', 'InProgress'];
 async function fingerprintTagOf(deps: Dependencies, jobArn: string): Promise<string | undefined> {
   let token: string | undefined;
   do {
-    const page = await withBackoff(
-      `ListTags ${jobArn}`,
-      () => deps.sagemaker.send(new ListTagsCommand({ ResourceArn: jobArn, NextToken: token })),
-      backoffOf(deps),
-    );
+    const page = await deps.sagemaker.send(new ListTagsCommand({ ResourceArn: jobArn, NextToken: token }));
     const tag = (page?.Tags ?? []).find((t) => t.Key === FINGERPRINT_TAG);
     if (tag) return tag.Value;
     token = page?.NextToken;
@@ -116,13 +102,9 @@ async function findReusableJob(props: TrainingJobProperties, fingerprint: string
   let token: string | undefined;
   let pages = 0;
   do {
-    const page = await withBackoff(
-      `ListTrainingJobs ${stem}*`,
-      () => deps.sagemaker.send(new ListTrainingJobsCommand({
-        NameContains: stem, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100, NextToken: token,
-      })),
-      backoffOf(deps),
-    );
+    const page = await deps.sagemaker.send(new ListTrainingJobsCommand({
+      NameContains: stem, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 100, NextToken: token,
+    }));
     for (const job of page?.TrainingJobSummaries ?? []) {
       const name = job.TrainingJobName ?? '';
       if (name.startsWith(stem) && isJobNameFromPrefix(name, props.JobNamePrefix) && REUSABLE_STATUSES.includes(job.TrainingJobStatus ?? '')) {
@@ -170,19 +152,11 @@ async function startJob(event: Event, fingerprint: string, deps: Dependencies): 
   const props = propertiesOf(event);
   const jobName = makeJobName(props.JobNamePrefix, fingerprint, (deps.now ?? (() => new Date()))(), deps.random);
   const request = buildCreateTrainingJobRequest(props, jobName, deps.region, fingerprint);
-  let retried = false;
   try {
-    const backoff = backoffOf(deps);
-    await withBackoff(`CreateTrainingJob ${jobName}`, () => deps.sagemaker.send(new CreateTrainingJobCommand(request)), {
-      ...backoff,
-      onRetry: (...args) => {
-        retried = true;
-        backoff.onRetry?.(...args);
-      },
-    });
+    await deps.sagemaker.send(new CreateTrainingJobCommand(request));
   } catch (error) {
-    // An earlier attempt may have created the job before its answer was lost: the name is ours.
-    if (!(retried && errorName(error) === 'ResourceInUse' && (await describe(deps, jobName)))) throw error;
+    // An earlier attempt (the SDK retried) may have created the job before its answer was lost: the name is ours.
+    if (!(attemptsOf(error) > 1 && errorName(error) === 'ResourceInUse' && (await describe(deps, jobName)))) throw error;
   }
   log(
     `Started training job ${jobName} (${event.RequestType}) | console: ${trainingJobConsoleUrl(deps.region, jobName)} ` +
@@ -205,11 +179,11 @@ async function stopJob(event: Event, deps: Dependencies): Promise<OnEventRespons
     log(`Delete: training job ${jobName} does not exist; nothing to stop`);
   } else if (job.TrainingJobStatus === 'InProgress') {
     try {
-      await withBackoff(`StopTrainingJob ${jobName}`, () => deps.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: jobName })), backoffOf(deps));
+      await deps.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: jobName }));
       log(`Delete: stopping training job ${jobName}`);
     } catch (error) {
       // It finished or got stopped between Describe and Stop: nothing left to do. Anything else
-      // (AccessDenied, throttling past the backoff) may leave a job billing: fail the delete, loudly.
+      // (AccessDenied, throttling past the SDK's retries) may leave a job billing: fail the delete, loudly.
       if (!(isNotFound(error) || errorName(error) === 'ValidationException')) {
         throw new Error(
           `Delete: could not stop training job ${jobName} (${errorName(error) || 'Error'}: ${(error as Error).message}). ` +
@@ -344,7 +318,7 @@ export async function isComplete(event: Event, deps: Dependencies): Promise<IsCo
   try {
     job = await describe(deps, jobName);
   } catch (error) {
-    // Still throttled after the backoff: skip this poll rather than fail a long deploy.
+    // Still throttled after the SDK's retries: skip this poll rather than fail a long deploy.
     if (isThrottlingError(error)) {
       log(`Training job ${jobName}: DescribeTrainingJob still throttled (${errorName(error)}); polling again later`);
       return { IsComplete: false };

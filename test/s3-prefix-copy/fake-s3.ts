@@ -6,7 +6,9 @@
 // answers 403 (not 404) in a bucket the caller may not list, and so does a listing (see withoutListBucket).
 import * as crypto from 'crypto';
 import * as http from 'http';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Client } from '../../lambda/s3-prefix-copy/client';
+import { fastRetries } from '../support/fast-retries';
 import { LoopbackServer } from '../support/loopback-server';
 
 export interface StoredObject {
@@ -39,14 +41,15 @@ export class FakeS3 {
     return this.server.url;
   }
 
-  client(): S3Client {
-    return new S3Client({
+  /** The handler's S3 client (the SDK's retries, 1 ms apart; each retry reported to `log`) pointed at this fake. */
+  client(log: (line: string) => void = () => undefined): S3Client {
+    return s3Client({
       region: 'eu-west-1',
       endpoint: this.endpoint,
       forcePathStyle: true,
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-      maxAttempts: 1,
-    });
+      ...fastRetries(),
+    }, log);
   }
 
   put(bucket: string, key: string, body: string | Buffer, options: { contentType?: string; metadata?: Record<string, string> } = {}): void {

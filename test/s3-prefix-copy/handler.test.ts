@@ -48,7 +48,8 @@ beforeEach(async () => {
   }
   s3.put(SOURCE, `${SOURCE_PREFIX}README.txt`, 'not listed');
   lines = [];
-  deps = { s3: s3.client(), log: (l) => lines.push(l), backoff: { sleep: async () => undefined } };
+  const log = (line: string) => void lines.push(line);
+  deps = { s3: s3.client(log), log };
 });
 
 afterEach(async () => {
@@ -224,15 +225,31 @@ test('an empty source prefix fails clearly instead of copying nothing', async ()
   );
 });
 
-test('SlowDown and throttled HEADs are retried', async () => {
+test('SlowDown and throttled HEADs are retried (by the SDK), each retry logged', async () => {
   s3.throttle('CopyObject', 2);
   s3.throttle('HeadObject', 1);
   await onEvent(event('Create'), deps);
   expect(s3.keys(DEST)).toHaveLength(4);
   expect(copies()).toHaveLength(6);
-  expect(lines.filter((l) => / on attempt \d, retrying in \d+ ms$/.test(l))).toEqual([
-    expect.stringMatching(/^HeadObject s3:\/\/sagemaker-sample-files\/datasets\/image\/MNIST\/train-images-idx3-ubyte.gz: \w+ on attempt 1/),
-    expect.stringMatching(/^CopyObject datasets\/image\/MNIST\/train-images-idx3-ubyte.gz: SlowDown on attempt 1/),
-    expect.stringMatching(/^CopyObject datasets\/image\/MNIST\/train-images-idx3-ubyte.gz: SlowDown on attempt 2/),
+  expect(lines.filter((l) => / on attempt \d, retried after \d+ ms$/.test(l))).toEqual([
+    expect.stringMatching(/^HeadObject s3:\/\/sagemaker-sample-files\/datasets\/image\/MNIST\/train-images-idx3-ubyte.gz: \w+ on attempt 1,/),
+    expect.stringMatching(/^CopyObject s3:\/\/mnist-data-bucket\/mnist\/train\/train-images-idx3-ubyte.gz: SlowDown on attempt 1,/),
+    expect.stringMatching(/^CopyObject s3:\/\/mnist-data-bucket\/mnist\/train\/train-images-idx3-ubyte.gz: SlowDown on attempt 2,/),
   ]);
+});
+
+test('SlowDown that never ends fails the create after the SDK\'s 8 attempts', async () => {
+  s3.throttle('CopyObject', Infinity);
+  await expect(onEvent(event('Create'), deps)).rejects.toThrow(/Please reduce your request rate/);
+  expect(copies()).toHaveLength(8); // MAX_ATTEMPTS (lambda/shared/retry.ts) for the first key, then the Create gives up
+  expect(s3.keys(DEST)).toEqual([]);
+  expect(lines.filter((l) => /^CopyObject .*: SlowDown on attempt \d, retried after \d+ ms$/.test(l))).toHaveLength(7);
+});
+
+test('an access error is not retried', async () => {
+  s3.withoutListBucket(DEST);
+  await expect(onEvent(event('Create'), deps)).rejects.toThrow(/needs s3:ListBucket/);
+  // The copy's HEAD and the clean-up's HEAD of the same missing key: one attempt each.
+  expect(s3.calls.filter((c) => c.operation === 'HeadObject' && c.bucket === DEST)).toHaveLength(2);
+  expect(lines.filter((l) => / on attempt /.test(l))).toEqual([]);
 });

@@ -7,7 +7,9 @@
 // ListTrainingJobs filters by NameContains (case-insensitive, as SageMaker does), sorts and pages;
 // ListTags answers the tags a job was created with.
 import * as http from 'http';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { sageMakerClient } from '../../lambda/training-job/client';
+import { fastRetries } from '../support/fast-retries';
 import { LoopbackServer } from '../support/loopback-server';
 
 export const ACCOUNT = '123456789012';
@@ -62,7 +64,7 @@ export class FakeSageMaker {
   readonly calls: Array<{ operation: string; name: string }> = [];
   private readonly plans: JobPlan[] = [];
   private readonly throttles = new Map<string, number>();
-  private readonly failures = new Map<string, { type: string; message: string }>();
+  private readonly failures = new Map<string, { type: string; message: string; count: number }>();
   private loseCreateResponse = false;
   private finishBeforeStop = false;
   /** Makes creation times strictly increasing, even within one millisecond. */
@@ -81,14 +83,14 @@ export class FakeSageMaker {
     return this.server.url;
   }
 
-  /** A real SDK client pointed at this fake (no retries of its own, like the handlers' clients). */
-  client(): SageMakerClient {
-    return new SageMakerClient({
+  /** The handlers' SageMaker client (the SDK's retries, 1 ms apart; each retry reported to `log`) pointed at this fake. */
+  client(log: (line: string) => void = () => undefined): SageMakerClient {
+    return sageMakerClient({
       region: REGION,
       endpoint: this.endpoint,
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-      maxAttempts: 1,
-    });
+      ...fastRetries(),
+    }, log);
   }
 
   /** The next created job follows `plan` (plans are used in order; default: Completed). */
@@ -101,9 +103,9 @@ export class FakeSageMaker {
     this.throttles.set(operation, count);
   }
 
-  /** The next call of `operation` fails with `type` (e.g. AccessDeniedException, a missing IAM action). */
-  failNext(operation: Operation, type: string, message: string): void {
-    this.failures.set(operation, { type, message });
+  /** The next `count` calls of `operation` fail with `type` (e.g. AccessDeniedException, a missing IAM action; InternalFailure is HTTP 500). */
+  failNext(operation: Operation, type: string, message: string, count = 1): void {
+    this.failures.set(operation, { type, message, count });
   }
 
   /** The next CreateTrainingJob creates the job but answers InternalFailure (a lost response). */
@@ -162,7 +164,7 @@ export class FakeSageMaker {
         }
         const failure = this.failures.get(operation);
         if (failure) {
-          this.failures.delete(operation);
+          if (--failure.count <= 0) this.failures.delete(operation);
           throw new ServiceError(failure.type, failure.message);
         }
         body = this.dispatch(operation, input);

@@ -69,20 +69,14 @@ const STEM = `mnist-train-${trainingFingerprint(asCloudFormationSends(PROPERTIES
 
 let fake: FakeSageMaker;
 let lines: string[];
-let sleeps: number[];
 let deps: Dependencies;
 
 beforeEach(async () => {
   fake = new FakeSageMaker();
   await fake.start();
   lines = [];
-  sleeps = [];
-  deps = {
-    sagemaker: fake.client(),
-    region: REGION,
-    log: (line) => lines.push(line),
-    backoff: { sleep: async (ms) => void sleeps.push(ms), random: () => 1 },
-  };
+  const log = (line: string) => void lines.push(line);
+  deps = { sagemaker: fake.client(log), region: REGION, log };
 });
 
 afterEach(async () => {
@@ -378,7 +372,7 @@ describe('update', () => {
 });
 
 describe('throttling', () => {
-  test('CreateTrainingJob and DescribeTrainingJob are retried with growing backoff', async () => {
+  test('CreateTrainingJob and DescribeTrainingJob are retried (by the SDK), each retry logged', async () => {
     fake.throttle('CreateTrainingJob', 2);
     const started = await onEvent(event('Create'), deps);
     fake.throttle('DescribeTrainingJob', 3);
@@ -394,16 +388,22 @@ describe('throttling', () => {
       'DescribeTrainingJob',
       'DescribeTrainingJob',
     ]);
-    expect(sleeps).toEqual([500, 1000, 500, 1000, 2000]); // random() = 1: the full ceiling, doubling per retry
-    expect(lines.some((l) => /CreateTrainingJob mnist-train-\S+: ThrottlingException on attempt 1, retrying in 500 ms/.test(l))).toBe(true);
+    const retries = lines.filter((l) => / on attempt \d, retried after \d+ ms$/.test(l));
+    expect(retries.map((l) => l.replace(/mnist-train-[a-z0-9-]+/, 'JOB').replace(/\d+ ms$/, 'N ms'))).toEqual([
+      'CreateTrainingJob JOB: ThrottlingException on attempt 1, retried after N ms',
+      'CreateTrainingJob JOB: ThrottlingException on attempt 2, retried after N ms',
+      'DescribeTrainingJob JOB: ThrottlingException on attempt 1, retried after N ms',
+      'DescribeTrainingJob JOB: ThrottlingException on attempt 2, retried after N ms',
+      'DescribeTrainingJob JOB: ThrottlingException on attempt 3, retried after N ms',
+    ]);
   });
 
   test('a poll still throttled after every retry is skipped, not a failed deploy', async () => {
-    deps = { ...deps, backoff: { ...deps.backoff, maxAttempts: 3 } };
     const started = await onEvent(event('Create'), deps);
-    fake.throttle('DescribeTrainingJob', 3);
+    fake.throttle('DescribeTrainingJob', 8); // every one of the SDK's 8 attempts
     const waiting = { ...event('Create'), PhysicalResourceId: started.PhysicalResourceId } as CloudFormationCustomResourceEvent;
     await expect(isComplete(waiting, deps)).resolves.toEqual({ IsComplete: false });
+    expect(fake.calls.filter((c) => c.operation === 'DescribeTrainingJob')).toHaveLength(8);
     expect(lines.some((l) => l.includes('DescribeTrainingJob still throttled (ThrottlingException); polling again later'))).toBe(true);
   });
 

@@ -1,68 +1,79 @@
-// The handlers' one retry layer (lambda/shared/retry.ts): what it retries, how long it waits, when it gives up.
-import { isRetryableError, isThrottlingError, withBackoff } from '../../lambda/shared/retry';
+// The control-plane handlers' retries are the AWS SDK's (lambda/shared/retry.ts): the production
+// clients are configured for them, and each retry is logged. Driven through the real SDK client
+// against the fake SageMaker on loopback, because aws-sdk-client-mock replaces `send` and so skips
+// the SDK's retry middleware.
+import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { s3Client } from '../../lambda/s3-prefix-copy/client';
+import { attemptsOf, isThrottlingError, MAX_ATTEMPTS } from '../../lambda/shared/retry';
+import { sageMakerClient } from '../../lambda/training-job/client';
+import { FakeSageMaker, REGION } from './fake-sagemaker';
 
-function awsError(name: string, status: number, extra: object = {}): Error {
-  return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status }, ...extra });
-}
+const CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 
-test('classifies throttling and transient errors, and leaves client errors alone', () => {
-  expect(isThrottlingError(awsError('ThrottlingException', 400))).toBe(true);
-  expect(isThrottlingError(awsError('SlowDown', 503))).toBe(true);
-  expect(isThrottlingError(awsError('Whatever', 429))).toBe(true);
-  expect(isThrottlingError(awsError('Whatever', 400, { $retryable: { throttling: true } }))).toBe(true);
-  expect(isRetryableError(awsError('ServiceUnavailable', 503))).toBe(true);
-  expect(isRetryableError(awsError('InternalFailure', 500))).toBe(true);
-  expect(isRetryableError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(true);
-  for (const name of ['ValidationException', 'ResourceInUse', 'ResourceLimitExceeded', 'AccessDeniedException']) {
-    expect(isRetryableError(awsError(name, 400))).toBe(false);
+let fake: FakeSageMaker;
+let lines: string[];
+
+beforeEach(async () => {
+  fake = new FakeSageMaker();
+  await fake.start();
+  fake.seedJob('job-a', 'InProgress');
+  lines = [];
+});
+
+afterEach(async () => {
+  await fake.stop();
+});
+
+const describeCalls = () => fake.calls.filter((c) => c.operation === 'DescribeTrainingJob').length;
+const describe = (client = fake.client((line) => lines.push(line))) => client.send(new DescribeTrainingJobCommand({ TrainingJobName: 'job-a' }));
+
+test('the production clients use the SDK\'s standard retry strategy with MAX_ATTEMPTS (8) tries', async () => {
+  expect(MAX_ATTEMPTS).toBe(8);
+  for (const client of [sageMakerClient({ region: REGION }), s3Client({ region: REGION })]) {
+    expect(await client.config.maxAttempts()).toBe(8);
+    expect((await client.config.retryStrategy()) as unknown).toMatchObject({ mode: 'standard' });
   }
+  expect(s3Client({ region: REGION }).config.followRegionRedirects).toBe(true);
 });
 
-test('a client error is thrown at once, without waiting', async () => {
-  const sleeps: number[] = [];
-  let calls = 0;
-  const call = async (): Promise<never> => {
-    calls++;
-    throw awsError('ValidationException', 400);
-  };
-  await expect(withBackoff('op', call, { sleep: async (ms) => void sleeps.push(ms) })).rejects.toThrow('ValidationException');
-  expect(calls).toBe(1);
-  expect(sleeps).toEqual([]);
-});
-
-test('throttling is retried with doubling, capped, jittered delays and gives up after maxAttempts', async () => {
-  const sleeps: number[] = [];
-  const retries: string[] = [];
-  let calls = 0;
-  const call = async (): Promise<never> => {
-    calls++;
-    throw awsError('ThrottlingException', 400);
-  };
-  await expect(
-    withBackoff('DescribeTrainingJob x', call, {
-      maxAttempts: 6,
-      baseDelayMs: 100,
-      maxDelayMs: 1000,
-      random: () => 0.5,
-      sleep: async (ms) => void sleeps.push(ms),
-      onRetry: (_e, attempt, delay, description) => retries.push(`${description}#${attempt}:${delay}`),
-    }),
-  ).rejects.toThrow('ThrottlingException');
-  expect(calls).toBe(6);
-  expect(sleeps).toEqual([50, 100, 200, 400, 500]);
-  expect(retries[0]).toBe('DescribeTrainingJob x#1:50');
-});
-
-test('returns the first success', async () => {
-  let calls = 0;
-  const result = await withBackoff(
-    'op',
-    async () => {
-      if (++calls < 3) throw awsError('ThrottlingException', 400);
-      return 'ok';
-    },
-    { sleep: async () => undefined },
+test('throttling that never ends: 8 attempts, each retry logged with the call and the error, then the error', async () => {
+  fake.throttle('DescribeTrainingJob', Infinity);
+  const error = await describe().catch((e: unknown) => e);
+  expect((error as Error).name).toBe('ThrottlingException');
+  expect(attemptsOf(error)).toBe(8);
+  expect(describeCalls()).toBe(8);
+  expect(lines.map((l) => l.replace(/\d+ ms$/, 'N ms'))).toEqual(
+    [1, 2, 3, 4, 5, 6, 7].map((n) => `DescribeTrainingJob job-a: ThrottlingException on attempt ${n}, retried after N ms`),
   );
-  expect(result).toBe('ok');
-  expect(calls).toBe(3);
+});
+
+test('a 5xx is retried and the first success returned', async () => {
+  fake.failNext('DescribeTrainingJob', 'InternalFailure', 'We encountered an internal error.', 2);
+  await expect(describe()).resolves.toMatchObject({ TrainingJobName: 'job-a', $metadata: { attempts: 3 } });
+  expect(describeCalls()).toBe(3);
+  expect(lines).toHaveLength(2);
+});
+
+test.each(['ValidationException', 'AccessDeniedException', 'ResourceLimitExceeded'])('%s is thrown at once, not retried', async (type) => {
+  fake.failNext('DescribeTrainingJob', type, 'no', Infinity);
+  await expect(describe()).rejects.toMatchObject({ name: type });
+  expect(describeCalls()).toBe(1);
+  expect(lines).toEqual([]);
+});
+
+test('the production client waits the SDK\'s jittered backoff (at most 1 s before a first throttling retry)', async () => {
+  fake.throttle('DescribeTrainingJob', 1);
+  const client = sageMakerClient({ region: REGION, endpoint: fake.endpoint, credentials: CREDENTIALS }, (line) => lines.push(line));
+  await expect(describe(client)).resolves.toMatchObject({ $metadata: { attempts: 2 } });
+  expect(lines).toHaveLength(1);
+  const waited = Number(/retried after (\d+) ms$/.exec(lines[0])![1]);
+  expect(waited).toBeLessThanOrEqual(1100);
+});
+
+test('what isComplete counts as "still throttled": the SDK\'s classification', () => {
+  const error = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+  expect(isThrottlingError(error('ThrottlingException', 400))).toBe(true);
+  expect(isThrottlingError(error('Whatever', 429))).toBe(true);
+  expect(isThrottlingError(error('InternalFailure', 500))).toBe(false);
+  expect(isThrottlingError(error('ValidationException', 400))).toBe(false);
 });

@@ -1,16 +1,10 @@
 // Delete while a job runs: only the finish-before-stop race (and a job that is already gone) may be
 // taken as "nothing to stop". Any other StopTrainingJob failure can leave a job billing, so the
-// delete must fail with a message that names the job, the error and the fix.
-import {
-  CreateTrainingJobCommand,
-  DescribeTrainingJobCommand,
-  SageMakerClient,
-  SageMakerServiceException,
-  StopTrainingJobCommand,
-} from '@aws-sdk/client-sagemaker';
-import { mockClient } from 'aws-sdk-client-mock';
+// delete must fail with a message that names the job, the error and the fix. Run against the fake
+// SageMaker on loopback through the handlers' real SDK client, so the SDK's retries are what is counted.
 import { Dependencies, onEvent } from '../../lambda/training-job/handlers';
 import { customResourceEvent } from '../support/custom-resource-event';
+import { FakeSageMaker } from './fake-sagemaker';
 
 const REGION = 'eu-west-1';
 // As CloudFormation sends them: every scalar a string.
@@ -39,36 +33,31 @@ const eventOf = (requestType: 'Create' | 'Delete', physicalId?: string) => custo
   physicalId,
 });
 
-const serviceError = (name: string, status: number, message: string) =>
-  new SageMakerServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message });
-
-const sagemaker = mockClient(SageMakerClient);
+let fake: FakeSageMaker;
 let lines: string[];
 let deps: Dependencies;
 let jobName: string;
 
 beforeEach(async () => {
-  sagemaker.reset();
+  fake = new FakeSageMaker();
+  await fake.start();
   lines = [];
-  deps = {
-    sagemaker: new SageMakerClient({ region: REGION, maxAttempts: 1 }),
-    region: REGION,
-    log: (line) => lines.push(line),
-    backoff: { sleep: async () => undefined, random: () => 1 },
-  };
-  // A job this resource created (whatever lookups Create makes first find nothing), now running.
-  sagemaker.onAnyCommand().resolves({});
-  sagemaker.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: 'arn:aws:sagemaker:eu-west-1:123456789012:training-job/x' });
+  const log = (line: string) => void lines.push(line);
+  deps = { sagemaker: fake.client(log), region: REGION, log };
+  // A job this resource created, still running (the fake keeps it InProgress for its first describes).
   jobName = (await onEvent(eventOf('Create'), deps)).PhysicalResourceId;
-  sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobName: jobName, TrainingJobStatus: 'InProgress', SecondaryStatus: 'Training' });
 });
 
-const stopCalls = () => sagemaker.commandCalls(StopTrainingJobCommand).length;
+afterEach(async () => {
+  await fake.stop();
+});
+
+const stopCalls = () => fake.calls.filter((c) => c.operation === 'StopTrainingJob').length;
 const fix = () => `stop it with 'aws sagemaker stop-training-job --region ${REGION} --training-job-name ${jobName}', then retry the delete.`;
 
 test('AccessDenied fails the delete at once, naming the job, the error and the fix', async () => {
-  sagemaker.on(StopTrainingJobCommand).rejects(serviceError('AccessDeniedException', 400,
-    'User: arn:aws:sts::123456789012:assumed-role/OnEvent/fn is not authorized to perform: sagemaker:StopTrainingJob'));
+  fake.failNext('StopTrainingJob', 'AccessDeniedException',
+    'User: arn:aws:sts::123456789012:assumed-role/OnEvent/fn is not authorized to perform: sagemaker:StopTrainingJob');
   const deletion = onEvent(eventOf('Delete', jobName), deps);
   await expect(deletion).rejects.toThrow(
     `Delete: could not stop training job ${jobName} (AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/OnEvent/fn ` +
@@ -78,34 +67,34 @@ test('AccessDenied fails the delete at once, naming the job, the error and the f
   expect(lines.join('\n')).not.toMatch(/no longer running|nothing to stop/);
 });
 
-test('throttling that never ends fails the delete after the backoff gives up', async () => {
-  sagemaker.on(StopTrainingJobCommand).rejects(serviceError('ThrottlingException', 400, 'Rate exceeded'));
+test('throttling that never ends fails the delete after the SDK\'s retries give up', async () => {
+  fake.throttle('StopTrainingJob', Infinity);
   await expect(onEvent(eventOf('Delete', jobName), deps)).rejects.toThrow(
     `Delete: could not stop training job ${jobName} (ThrottlingException: Rate exceeded). It may still be running and billing: ${fix()}`,
   );
-  expect(stopCalls()).toBe(8); // the shared backoff's default attempts, each retry logged
+  expect(stopCalls()).toBe(8); // MAX_ATTEMPTS (lambda/shared/retry.ts), each retry logged
   expect(lines.filter((line) => line.startsWith(`StopTrainingJob ${jobName}: ThrottlingException on attempt`))).toHaveLength(7);
 });
 
 test('a 5xx that outlasts the retries fails the delete too', async () => {
-  sagemaker.on(StopTrainingJobCommand).rejects(serviceError('InternalFailure', 500, 'We encountered an internal error.'));
+  fake.failNext('StopTrainingJob', 'InternalFailure', 'We encountered an internal error.', Infinity); // HTTP 500
   await expect(onEvent(eventOf('Delete', jobName), deps)).rejects.toThrow(`could not stop training job ${jobName} (InternalFailure: `);
+  expect(stopCalls()).toBe(8);
 });
 
 test('throttling that ends is retried and the delete goes on', async () => {
-  sagemaker.on(StopTrainingJobCommand)
-    .rejectsOnce(serviceError('ThrottlingException', 400, 'Rate exceeded'))
-    .resolves({});
+  fake.throttle('StopTrainingJob', 1);
   await expect(onEvent(eventOf('Delete', jobName), deps)).resolves.toEqual({ PhysicalResourceId: jobName });
   expect(stopCalls()).toBe(2);
   expect(lines).toContain(`Delete: stopping training job ${jobName}`);
+  expect(fake.jobs.get(jobName)!.status).toBe('Stopping');
 });
 
 test.each([
-  ['ValidationException', 'The request was rejected because the training job is in status Completed.'],
-  ['ResourceNotFound', 'Requested resource not found.'],
-])('the race (%s: the job finished or went between Describe and Stop) is not a failure', async (name, message) => {
-  sagemaker.on(StopTrainingJobCommand).rejects(serviceError(name, 400, message));
+  ['ValidationException', () => fake.finishJobBeforeNextStop()],
+  ['ResourceNotFound', () => fake.failNext('StopTrainingJob', 'ResourceNotFound', 'Requested resource not found.')],
+])('the race (%s: the job finished or went between Describe and Stop) is not a failure', async (name, race) => {
+  race();
   await expect(onEvent(eventOf('Delete', jobName), deps)).resolves.toEqual({ PhysicalResourceId: jobName });
   expect(lines).toContain(`Delete: training job ${jobName} is no longer running (${name})`);
   expect(stopCalls()).toBe(1);
