@@ -15,13 +15,13 @@ Writes docs/architecture.svg from the stack's synthesized template.
 
 const OPTIONS = { check: { type: 'boolean', default: false }, help: HELP_OPTION } as const;
 
-export function diagramCommand(argv: readonly string[], io: CommandIo): number {
+export async function diagramCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandLine({ command: 'npm run diagram', options: OPTIONS }, argv);
   if (values.help) {
     io.out(USAGE);
     return 0;
   }
-  const { svg, model } = synthesizeDiagram();
+  const { svg, model } = await synthesizeDiagram();
   const relative = path.relative(REPO_ROOT, DIAGRAM_FILE);
   if (values.check) {
     const current = fs.existsSync(DIAGRAM_FILE) ? fs.readFileSync(DIAGRAM_FILE, 'utf-8') : '';

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { buildDiagramModel, CfnTemplate, referencedIds, titleOf } from '../../scripts/diagram/model';
-import { renderSvg } from '../../scripts/diagram/render-svg';
-import { DIAGRAM_FILE, synthesizeDiagram } from '../../scripts/diagram/generate';
+import { CATEGORY_STYLE, criticalLinks, friendlyType, linkId, toDot } from '../../scripts/diagram/dot';
+import { DIAGRAM_FILE, renderSvg, synthesizeDiagram, Synthesized } from '../../scripts/diagram/generate';
 
 const TEMPLATE: CfnTemplate = {
   Resources: {
@@ -49,55 +49,94 @@ describe('diagram model', () => {
   });
 });
 
-describe('SVG rendering', () => {
+describe('DOT description (our styling; Graphviz lays it out)', () => {
   const model = buildDiagramModel(TEMPLATE, COMPONENTS);
-  const svg = renderSvg(model, { title: 'T & <t>', subtitle: 's' });
+  const PATH = [['Storage'], ['ExecutionRole'], ['Model'], ['Endpoint']];
+  const dot = toDot(model, { title: 'T & <t>', subtitle: 's', criticalPath: PATH });
 
   test('is deterministic and escapes text', () => {
-    expect(renderSvg(model, { title: 'T & <t>', subtitle: 's' })).toBe(svg);
-    expect(svg).toContain('T &amp; &lt;t&gt;');
-    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(toDot(model, { title: 'T & <t>', subtitle: 's', criticalPath: PATH })).toBe(dot);
+    expect(dot).toContain('<b>T &amp; &lt;t&gt;</b>');
+    expect(dot.startsWith('digraph architecture {')).toBe(true);
   });
 
-  test('draws every node and every edge, sources above their dependents', () => {
-    const boxes = [...svg.matchAll(/<g data-construct="([^"]+)"[^>]*>\s*<rect x="[\d.]+" y="([\d.]+)"/g)].map((m) => ({ id: m[1], y: Number(m[2]) }));
-    expect(boxes.map((b) => b.id).sort()).toEqual(['Endpoint', 'ExecutionRole', 'Model', 'Storage']);
-    const y = (id: string) => boxes.find((b) => b.id === id)!.y;
-    for (const edge of model.edges) expect(y(edge.from)).toBeLessThan(y(edge.to));
-    expect([...svg.matchAll(/<path d="M[^"]*" fill="none"[^>]*data-from="([^"]+)" data-to="([^"]+)"/g)].map((m) => `${m[1]}>${m[2]}`).sort())
-      .toEqual(model.edges.map((e) => `${e.from}>${e.to}`).sort());
+  test('every node is a box coloured by its category, every edge a link', () => {
+    for (const node of model.nodes) {
+      expect(dot).toMatch(new RegExp(`\\n  "${node.id}" \\[id="${node.id}" class="${node.category}[ "].*<td bgcolor="${CATEGORY_STYLE[node.category].color}"`));
+    }
+    for (const edge of model.edges) expect(dot).toContain(`"${edge.from}" -> "${edge.to}" [id="${linkId(edge.from, edge.to)}"`);
   });
 
-  test('a pair of opposite references is one line with two arrowheads', () => {
+  test('links along the critical path are highlighted and weighted; the others are not', () => {
+    const critical = [...dot.matchAll(/"([^"]+)" -> "([^"]+)" \[[^\]]*class="critical"[^\]]*weight=10/g)].map((m) => `${m[1]}>${m[2]}`);
+    expect(critical.sort()).toEqual(['ExecutionRole>Model', 'Model>Endpoint', 'Storage>ExecutionRole']);
+    // A shortcut between two constructs on the path is drawn without placing the boxes.
+    expect(dot).toMatch(/"Storage" -> "Model" \[id="[^"]+" constraint=false\];/);
+    expect(dot).toMatch(/"ExecutionRole" -> "Model" \[[^\]]*weight=10\];/);
+    expect(dot).toMatch(/"Model" \[id="Model" class="sagemaker critical" group="critical"/);
+  });
+
+  test('two constructs that reference each other sit side by side, joined by one two-headed line', () => {
     const cyclic = buildDiagramModel(
       { Resources: { A: { Type: 'AWS::Lambda::Function', Properties: { X: { Ref: 'B' } } }, B: { Type: 'AWS::IAM::Role', Properties: { Y: { Ref: 'A' } } } } },
       { A: 'Fn', B: 'Role' },
     );
-    const out = renderSvg(cyclic, { title: 't', subtitle: 's' });
-    const lines = [...out.matchAll(/<path d="M[^"]*" fill="none"[^>]*>/g)].map((m) => m[0]);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('marker-start="url(#arrow)"');
-    expect(lines[0]).toContain('marker-end="url(#arrow)"');
+    const out = toDot(cyclic, { title: 't', subtitle: 's', criticalPath: [] });
+    expect(out.match(/ -> /g)).toHaveLength(1);
+    expect(out).toContain('"Fn" -> "Role" [id="link:Fn:Role" dir=both];');
+    expect(out).toContain('{ rank=same; "Fn"; "Role"; }');
+  });
+
+  test('a critical path that names a missing construct or an absent link is refused, naming the fix', () => {
+    expect(() => criticalLinks(model, [['Storage'], ['Nope']])).toThrow('the critical path names Nope, which the stack no longer has: update CRITICAL_PATH in scripts/diagram/generate.ts');
+    expect(() => criticalLinks(model, [['Endpoint'], ['Storage']])).toThrow('the critical path has no link from Endpoint to Storage');
+  });
+
+  test('the legend lists the categories in use and the critical path', () => {
+    const legend = dot.slice(dot.indexOf('legend ['));
+    expect(legend).toContain(CATEGORY_STYLE.storage.label);
+    expect(legend).toContain(CATEGORY_STYLE.sagemaker.label);
+    expect(legend).not.toContain(CATEGORY_STYLE.monitoring.label);
+    expect(legend).toContain('Critical path');
+  });
+
+  test('Graphviz draws it: one group per box and per link, sources above their dependents', async () => {
+    const svg = await renderSvg(dot);
+    const top = (id: string) => {
+      const group = new RegExp(`<g id="${id}" class="node[^"]*">[\\s\\S]*?<text[^>]* y="(-?[\\d.]+)"`).exec(svg);
+      if (!group) throw new Error(`no box for ${id} in the SVG`);
+      return Number(group[1]);
+    };
+    for (const edge of model.edges) {
+      expect(svg).toContain(`<g id="${linkId(edge.from, edge.to)}" class="edge`);
+      expect(top(edge.from)).toBeLessThan(top(edge.to));
+    }
   });
 });
 
 describe('docs/architecture.svg', () => {
-  const { svg, template, model } = synthesizeDiagram();
+  let synthesized: Synthesized;
+  beforeAll(async () => {
+    synthesized = await synthesizeDiagram();
+  });
 
   test('is exactly what the current stack generates (else: npm run diagram)', () => {
     const committed = fs.readFileSync(DIAGRAM_FILE, 'utf-8');
-    if (committed !== svg) {
+    if (committed !== synthesized.svg) {
       throw new Error('docs/architecture.svg is out of date with the stack: run `npm run diagram` and commit the result.');
     }
   });
 
-  test("every box names resource types the stack's template declares, and every resource is in a box", () => {
+  test("every box lists resource types the stack's template declares, and every resource is in a box", () => {
+    const { svg, template, model } = synthesized;
     const declared = new Set(Object.values(template.Resources ?? {}).map((r) => r.Type));
-    const boxes = [...svg.matchAll(/<g data-construct="([^"]+)" data-types="([^"]+)">/g)];
-    expect(boxes).toHaveLength(model.nodes.length);
-    for (const [, , types] of boxes) {
-      for (const type of types.split(' ')) expect(declared).toContain(type);
+    for (const node of model.nodes) {
+      const box = new RegExp(`<g id="${node.id.replace(/\./g, '\\.')}" class="node[^"]*">([\\s\\S]*?)</g>`).exec(svg);
+      if (!box) throw new Error(`no box for ${node.id} in the SVG`);
+      for (const { type } of node.resourceTypes.slice(0, 4)) {
+        expect(declared).toContain(type);
+        expect(box[1]).toContain(`>${friendlyType(type)}`);
+      }
     }
     const boxed = model.nodes.flatMap((n) => n.resourceTypes.map((t) => t.type));
     for (const type of declared) {
@@ -107,7 +146,16 @@ describe('docs/architecture.svg', () => {
     }
   });
 
+  test('draws the critical path as a chain: bucket → data → training → model → both endpoints → smoke test', () => {
+    const critical = [...synthesized.svg.matchAll(/<g id="link:([^:"]+):([^:"]+)" class="edge critical">/g)].map((m) => `${m[1]}>${m[2]}`);
+    expect(critical.sort()).toEqual([
+      'Model>RealtimeEndpoint', 'Model>ServerlessEndpoint', 'RealtimeEndpoint>SmokeTest', 'ServerlessEndpoint>SmokeTest',
+      'Storage>TrainingData', 'Training>Model', 'TrainingData>Training',
+    ]);
+  });
+
   test('shows the parts the design names: bucket, role, training job, model, both endpoints, smoke test', () => {
+    const { model } = synthesized;
     const types = new Set(model.nodes.flatMap((n) => n.resourceTypes.map((t) => t.type)));
     for (const type of ['AWS::S3::Bucket', 'AWS::IAM::Role', 'Custom::SageMakerTrainingJob', 'AWS::SageMaker::Model', 'AWS::SageMaker::Endpoint', 'AWS::SageMaker::EndpointConfig', 'Custom::Trigger']) {
       expect(types).toContain(type);
