@@ -76,6 +76,14 @@ describe('DOT description (our styling; Graphviz lays it out)', () => {
     expect(dot).toMatch(/"Model" \[id="Model" class="sagemaker critical" group="critical"/);
   });
 
+  test('a box lists at most five lines; an id with a quote or backslash stays one DOT id', () => {
+    const types = ['AWS::SNS::Topic', 'AWS::SQS::Queue', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::Events::Rule', 'AWS::IAM::Role'];
+    const many = buildDiagramModel({ Resources: Object.fromEntries(types.map((Type, i) => [`R${i}`, { Type }])) }, Object.fromEntries(types.map((_, i) => [`R${i}`, 'Busy "x" \\ y'])));
+    const out = toDot(many, { title: 't', subtitle: 's', criticalPath: [] });
+    expect(out).toContain('"Busy \\"x\\" \\\\ y" [id="Busy \\"x\\" \\\\ y"');
+    expect(out).toContain('>KMS Key<br/>IAM Role<br/>Events Rule<br/>Logs LogGroup<br/>+2 more types</font>');
+  });
+
   test('two constructs that reference each other sit side by side, joined by one two-headed line', () => {
     const cyclic = buildDiagramModel(
       { Resources: { A: { Type: 'AWS::Lambda::Function', Properties: { X: { Ref: 'B' } } }, B: { Type: 'AWS::IAM::Role', Properties: { Y: { Ref: 'A' } } } } },
