@@ -81,7 +81,7 @@ describe('DOT description (our styling; Graphviz lays it out)', () => {
     const many = buildDiagramModel({ Resources: Object.fromEntries(types.map((Type, i) => [`R${i}`, { Type }])) }, Object.fromEntries(types.map((_, i) => [`R${i}`, 'Busy "x" \\ y'])));
     const out = toDot(many, { title: 't', subtitle: 's', criticalPath: [] });
     expect(out).toContain('"Busy \\"x\\" \\\\ y" [id="Busy \\"x\\" \\\\ y"');
-    expect(out).toContain('>KMS Key<br/>IAM Role<br/>Events Rule<br/>Logs LogGroup<br/>+2 more types</font>');
+    expect(out).toContain('>SNS Topic<br/>KMS Key<br/>IAM Role<br/>Events Rule<br/>+2 more types</font>');
   });
 
   test('two constructs that reference each other sit side by side, joined by one two-headed line', () => {
