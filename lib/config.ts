@@ -152,7 +152,7 @@ export const MNIST = Object.freeze({
       't10k-labels-idx1-ubyte.gz',
     ],
   },
-  /** mnist.py's per-epoch test line (see README, model code); accuracy is a percentage 0..100. */
+  /** mnist.py's per-epoch test line (see docs/model-code.md); accuracy is a percentage 0..100. */
   metricDefinitions: [
     { name: 'test:loss', regex: 'Test set: Average loss: ([0-9.]+)' },
     { name: 'test:accuracy', regex: 'Test set: Average loss: [0-9.]+, Accuracy: [0-9]+/[0-9]+ \\(([0-9.]+)%\\)' },

@@ -45,7 +45,7 @@ JSON = "application/json"
 CSV = "text/csv"
 CONTENT_TYPES = (NPY, JSON, CSV)
 
-# Training defaults (README): reach the article's 10-epoch accuracy in far fewer epochs. The batch
+# Training defaults (docs/model-code.md): reach the article's 10-epoch accuracy in far fewer epochs. The batch
 # and learning rate follow the data unless set: see auto_batch_size and auto_lr.
 DEFAULTS = {"warmup": 0.15, "conv_dropout": 0.0, "fc_dropout": 0.0, "augment_shift": 1}
 AUTO_STEPS_PER_EPOCH = 500
@@ -195,7 +195,7 @@ def default_checkpoint_dir(env):
 def parse_args(argv=None, env=None):
     env = os.environ if env is None else env
     p = _Parser(description=__doc__.splitlines()[0])
-    # The article's hyperparameters: same names and meaning; defaults chosen for speed (README).
+    # The article's hyperparameters: same names and meaning; defaults chosen for speed (docs/model-code.md).
     p.add_argument("--batch-size", type=int, default=None,
                    help="training batch in total, split evenly across hosts (default: the power of two "
                    "nearest to 1/500 of the training set, within 16..128)")

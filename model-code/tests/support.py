@@ -21,7 +21,7 @@ MODEL_CODE_DIR = os.path.dirname(TESTS_DIR)
 REPO_ROOT = os.path.dirname(MODEL_CODE_DIR)
 SCRIPT = os.path.join(MODEL_CODE_DIR, "mnist.py")
 
-# The SageMaker metric definitions documented in the README (model code section).
+# The SageMaker metric definitions documented in docs/model-code.md.
 LOSS_REGEX = r"Test set: Average loss: ([0-9.]+)"
 ACCURACY_REGEX = r"Test set: Average loss: [0-9.]+, Accuracy: [0-9]+/[0-9]+ \(([0-9.]+)%\)"
 
@@ -68,7 +68,7 @@ def real_digits(train=None, test=None):
     return _DIGITS[key]
 
 
-# What the README promises for the defaults: >= 97% on the held-out packaged digits after 2 epochs.
+# What docs/model-code.md promises for the defaults: >= 97% on the held-out packaged digits after 2 epochs.
 DEFAULT_RECIPE = ["--backend", "gloo", "--epochs", "2"]
 
 

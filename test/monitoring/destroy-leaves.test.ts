@@ -13,7 +13,7 @@ function retained(options: SynthOptions) {
     .sort();
 }
 
-// What the README's "What cdk destroy removes and what stays" promises.
+// What docs/operations.md's "What cdk destroy removes and what stays" promises.
 describe('cdk destroy', () => {
   test('by default keeps only the two buckets (data/models and their access logs)', () => {
     expect(retained({})).toEqual(['AWS::S3::Bucket', 'AWS::S3::Bucket']);
@@ -26,7 +26,7 @@ describe('cdk destroy', () => {
     expect(all.filter((r) => r.Type === 'Custom::S3AutoDeleteObjects')).toHaveLength(2);
   });
 
-  test('with a KMS-encrypted bucket kept, its key is kept too (and says so in the README)', () => {
+  test('with a KMS-encrypted bucket kept, its key is kept too (and says so in docs/operations.md)', () => {
     expect(retained({ settings: { bucketEncryption: 'kms' } })).toEqual(['AWS::KMS::Key', 'AWS::S3::Bucket', 'AWS::S3::Bucket']);
   });
 
