@@ -2,15 +2,15 @@
 // the toolkit's body decoding, accept defaults, error mapping, and the runtime API's shape as
 // the real AWS SDK client sees it.
 import { InvokeEndpointCommand, ModelError, ValidationError } from '@aws-sdk/client-sagemaker-runtime';
-import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { createLocalRuntimeClient } from '../../scripts/local/runtime-client';
 import { LocalServer, startLocalServer } from '../../scripts/local/serving-process';
+import { projectPython } from '../support/project-python';
 
-const python = execFileSync(path.join(__dirname, '../../scripts/python.sh'), ['--which'], { encoding: 'utf8' }).trim();
+const python = projectPython();
 
 // Echoes what reached each handler, so the test sees what the emulator passed in.
 const ECHO_SCRIPT = `

@@ -1,13 +1,9 @@
 // A moto server (the third-party AWS emulator) on 127.0.0.1 at a free port, started from the
-// project's Python (`scripts/python.sh`, which finds or sets up one with moto[server]).
+// project's Python (projectPython: scripts/python.sh finds or sets up one with moto[server]).
 // ready() waits for readiness with a bounded timeout; stop() kills the server and waits for its exit.
 import { ChildProcess, spawn } from 'child_process';
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { projectPython } from './project-python';
 
-const PYTHON_SH = path.join(__dirname, '..', '..', 'scripts', 'python.sh');
 /** Moto's default account, the one its resources and ARNs live in. */
 export const MOTO_ACCOUNT = '123456789012';
 
@@ -15,13 +11,13 @@ export class MotoServer {
   private constructor(private readonly child: ChildProcess, readonly url: string, private readonly output: () => string) {}
 
   /**
-   * Spawns `scripts/python.sh -m moto.server -H 127.0.0.1 -p 0`; the returned `ready()` resolves once
+   * Spawns `<project python> -m moto.server -H 127.0.0.1 -p 0`; the returned `ready()` resolves once
    * it answers. Launch before slow synchronous work: the server comes up meanwhile, and the
-   * readiness timeout only starts counting when `ready()` is called.
+   * readiness timeout only starts counting when `ready()` is called. (On a machine's first run,
+   * finding the interpreter builds .venv first: that wait is scripts/python.sh's, before the spawn.)
    */
   static launch(): { ready: (timeoutMs?: number) => Promise<MotoServer> } {
-    const known = knownInterpreter();
-    const child = spawn(known ?? PYTHON_SH, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
+    const child = spawn(projectPython(), ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONUNBUFFERED: '1' },
     });
@@ -31,13 +27,11 @@ export class MotoServer {
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     child.once('exit', (code, signal) => (exit = `exited (${code ?? signal})`));
     child.once('error', (error) => (exit = `failed to start: ${error.message}`));
-    // Through python.sh the first run on a machine may build .venv (pip, minutes): wait longer then.
-    const ready = async (timeoutMs = known ? 90_000 : 15 * 60_000): Promise<MotoServer> => {
+    const ready = async (timeoutMs = 90_000): Promise<MotoServer> => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const match = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
         if (match) {
-          if (!known) rememberInterpreter(child.pid!);
           const server = new MotoServer(child, match[1], () => output);
           await server.waitUntilAnswering(Math.max(1_000, deadline - Date.now())).catch((error: Error) => {
             kill(child);
@@ -102,30 +96,7 @@ export class MotoServer {
   }
 }
 
-// scripts/python.sh probes `import torch, numpy, moto.server` (seconds) before it execs the
-// interpreter; each suite starts a server, so the interpreter it chose is remembered for the next.
-const INTERPRETER_FILE = path.join(os.tmpdir(), `mnist-moto-python-${crypto.createHash('sha256').update(PYTHON_SH).digest('hex').slice(0, 12)}`);
-
-function knownInterpreter(): string | undefined {
-  try {
-    const interpreter = fs.readFileSync(INTERPRETER_FILE, 'utf8').trim();
-    return interpreter && fs.existsSync(interpreter) ? interpreter : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** python.sh execs the interpreter in place: its argv[0] (Linux /proc) is the one to reuse. */
-function rememberInterpreter(pid: number): void {
-  try {
-    const interpreter = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-    if (path.isAbsolute(interpreter) && fs.existsSync(interpreter)) fs.writeFileSync(INTERPRETER_FILE, interpreter);
-  } catch {
-    // no /proc (macOS): every suite goes through python.sh
-  }
-}
-
-/** python.sh execs the interpreter, so the child's pid is the server's own. */
+/** The child is the interpreter itself, so its pid is the server's own. */
 function kill(child: ChildProcess): void {
   child.kill('SIGTERM');
 }

@@ -1,6 +1,5 @@
-// The project's Python interpreter for tests that run Python snippets. scripts/python.sh checks
-// (by importing torch) that the interpreter works before every run, which costs seconds each time;
-// asking it once per test file and calling the interpreter directly keeps many small snippets cheap.
+// The project's Python interpreter for tests that run Python or a moto server: scripts/python.sh
+// finds it (or sets up .venv on a machine's first run), asked once per test file.
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 
