@@ -315,7 +315,7 @@ function validateTogether(s: MnistSettings): void {
       throw new SettingsError(`Setting ${key}=${s[key]} applies to dataSource=s3 only (dataSource is ${s.dataSource}): remove it or set -c dataSource=s3.`);
     }
   }
-  const keyRegion = s.dataS3KmsKeyArn ? KMS_KEY_ARN.exec(s.dataS3KmsKeyArn)![1] : undefined;
+  const keyRegion = kmsKeyRegion(s.dataS3KmsKeyArn);
   if (keyRegion && s.dataS3Region && keyRegion !== s.dataS3Region) {
     throw new SettingsError(`Settings dataS3KmsKeyArn (a key in ${keyRegion}) and dataS3Region=${s.dataS3Region} disagree: S3 encrypts a bucket's objects only with a key in the bucket's own region. Correct one of them.`);
   }
@@ -487,7 +487,12 @@ export const SAMPLE_FILES_ONLY_IN_AWS =
 
 /** Where the dataSource=s3 bucket is known to be: dataS3Region, else the region of its KMS key (S3 needs a key in the bucket's region). */
 export function dataS3BucketRegion(s: MnistSettings): string | undefined {
-  return s.dataS3Region ?? (s.dataS3KmsKeyArn ? KMS_KEY_ARN.exec(s.dataS3KmsKeyArn)?.[1] : undefined);
+  return s.dataS3Region ?? kmsKeyRegion(s.dataS3KmsKeyArn);
+}
+
+/** The region in a KMS key ARN that passed the setting's pattern. */
+function kmsKeyRegion(keyArn: string | undefined): string | undefined {
+  return keyArn ? KMS_KEY_ARN.exec(keyArn)?.[1] : undefined;
 }
 
 /** A known region code that a bucket name carries as a whole part (`sagemaker-us-west-2-123456789012`). */

@@ -166,13 +166,7 @@ export class SageMakerTrainingJob extends Construct {
     }
     this.codeAsset.bucket.encryptionKey?.grantDecrypt(props.role);
     if (props.volumeKmsKey) {
-      // Instance volumes are attached through a grant on the key, made for an AWS resource only.
-      props.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['kms:CreateGrant'],
-        resources: [props.volumeKmsKey.keyArn],
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-      }));
-      props.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [props.volumeKmsKey.keyArn] }));
+      for (const statement of volumeKeyStatements(props.volumeKmsKey.keyArn)) props.role.addToPrincipalPolicy(statement);
     }
     if (props.outputKmsKey) {
       // model.tar.gz goes up as SSE-KMS: SageMaker's OutputDataConfig needs kms:Encrypt, S3 needs
@@ -229,23 +223,8 @@ export class SageMakerTrainingJob extends Construct {
     );
     if (props.volumeKmsKey) {
       // SageMaker creates the grant that encrypts the instance volumes on the caller's behalf.
-      onEvent.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: 'GrantVolumeKeyToSageMaker',
-          actions: ['kms:CreateGrant'],
-          resources: [props.volumeKmsKey.keyArn],
-          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-        }),
-      );
-      // DescribeKey is no grant call, so it never carries kms:GrantIsForAWSResource: under that
-      // condition it would never be allowed. Read-only metadata of this one key.
-      onEvent.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: 'DescribeVolumeKey',
-          actions: ['kms:DescribeKey'],
-          resources: [props.volumeKmsKey.keyArn],
-        }),
-      );
+      const sids = { grant: 'GrantVolumeKeyToSageMaker', describe: 'DescribeVolumeKey' };
+      for (const statement of volumeKeyStatements(props.volumeKmsKey.keyArn, sids)) onEvent.addToRolePolicy(statement);
     }
     isComplete.addToRolePolicy(
       new iam.PolicyStatement({
@@ -329,6 +308,23 @@ export class SageMakerTrainingJob extends Construct {
     }
     return this.resource.getAttString(metricAttributeName(name));
   }
+}
+
+/**
+ * Using a volume key: instance volumes are attached through a grant on the key, made for an AWS
+ * resource only; DescribeKey is no grant call, so it never carries kms:GrantIsForAWSResource and
+ * needs its own statement (under that condition it would never be allowed). Both on this one key.
+ */
+function volumeKeyStatements(keyArn: string, sids?: { grant: string; describe: string }): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: sids?.grant,
+      actions: ['kms:CreateGrant'],
+      resources: [keyArn],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }),
+    new iam.PolicyStatement({ sid: sids?.describe, actions: ['kms:DescribeKey'], resources: [keyArn] }),
+  ];
 }
 
 /** 8 hex characters naming this construct in this stack: the stack name (unique per account and region) and the construct path. */
