@@ -445,6 +445,7 @@ def unpack_checkpoint(packed):
 
 
 def _load_tensors(path):
+    """A checkpoint or model.pth, tensors and plain data only: pickled code in the file is refused."""
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except TypeError:  # torch older than 1.13 has no weights_only
@@ -696,10 +697,7 @@ def model_fn(model_dir):
         raise FileNotFoundError(
             "No model.pth in {}: the model.tar.gz must hold model.pth at its root.".format(model_dir)
         )
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except TypeError:  # torch older than 1.13 has no weights_only
-        state = torch.load(path, map_location="cpu")
+    state = _load_tensors(path)
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     state = {(k[len("module."):] if k.startswith("module.") else k): v for k, v in state.items()}
