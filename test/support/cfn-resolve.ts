@@ -1,6 +1,7 @@
 // Evaluates a synthesized template's intrinsics as CloudFormation would for one made-up deployment
 // (account, region, physical names), so its IAM policies and custom-resource properties can be
 // used against an emulator or a policy simulator. Unknown intrinsics throw rather than guess.
+import { partitionOf } from '../../lib/config';
 import type { CfnTemplate } from './synthesized-app';
 
 export interface Deployment {
@@ -8,10 +9,6 @@ export interface Deployment {
   readonly region: string;
   /** Values of Ref/Fn::GetAtt that the defaults below do not cover, e.g. `{ 'Copy.DestinationS3Uri': 's3://…' }`. */
   readonly values?: Record<string, string>;
-}
-
-export function partitionOf(region: string): string {
-  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
 }
 
 /** The physical name this deployment gives a resource: its logical id, lower-cased (valid for buckets, roles, functions). */
