@@ -58,6 +58,12 @@ export interface MnistSettings {
   readonly dlcAccount?: string;
 
   readonly realtimeEndpoint: boolean;
+  /**
+   * Removes the real-time endpoint (and its autoscaling, alarms and outputs) while keeping its
+   * settings, the model, the serverless endpoint and the data: the hourly instance bill stops, and
+   * setting it back to false recreates the same endpoint from the same model without retraining.
+   */
+  readonly pauseRealtimeEndpoint: boolean;
   readonly realtimeInstanceType: string;
   readonly realtimeInstanceCount: number;
   /** Above `realtimeInstanceCount`, target-tracking autoscaling on invocations per instance is added. */
@@ -111,6 +117,7 @@ export const DEFAULT_SETTINGS: MnistSettings = Object.freeze({
   inferenceImageTagGpu: '2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker',
   dlcAccount: undefined,
   realtimeEndpoint: true,
+  pauseRealtimeEndpoint: false,
   realtimeInstanceType: 'ml.m5.large',
   realtimeInstanceCount: 1,
   realtimeMaxInstanceCount: 1,
@@ -200,6 +207,7 @@ const SCHEMA: { [K in keyof MnistSettings]-?: Kind } = {
   inferenceImageTagGpu: IMAGE_TAG,
   dlcAccount: { type: 'string', pattern: /^\d{12}$/, describe: 'a 12-digit AWS account id', optional: true },
   realtimeEndpoint: { type: 'boolean' },
+  pauseRealtimeEndpoint: { type: 'boolean' },
   realtimeInstanceType: INSTANCE_TYPE,
   realtimeInstanceCount: { type: 'integer', min: 1, max: 100 },
   realtimeMaxInstanceCount: { type: 'integer', min: 1, max: 100 },

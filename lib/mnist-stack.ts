@@ -137,7 +137,8 @@ export class MnistSageMakerStack extends Stack {
     this.model = model.model;
 
     const endpoints: Array<{ endpointName: string; endpointArn: string }> = [];
-    if (s.realtimeEndpoint) {
+    // A paused real-time endpoint keeps its settings but has no resources (see pauseRealtimeEndpoint).
+    if (s.realtimeEndpoint && !s.pauseRealtimeEndpoint) {
       if (s.dataCapturePercent > 0) role.grantWritePrefix(this.bucket, MNIST.dataCapturePrefix);
       this.realtimeEndpoint = new RealtimeEndpoint(this, 'RealtimeEndpoint', {
         model: this.model,
