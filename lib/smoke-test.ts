@@ -16,6 +16,12 @@ export interface SmokeTestedEndpoint {
 export interface EndpointSmokeTestProps {
   /** The endpoints to test; the function may invoke these and nothing else. */
   readonly endpoints: SmokeTestedEndpoint[];
+  /**
+   * Why `endpoints` is empty, when that is on purpose (e.g. the only endpoint is paused): the
+   * function then exists with no invoke rights, is not run on deploy, and answers with this reason
+   * instead of a report. Without it an empty `endpoints` is an error.
+   */
+  readonly noEndpointsReason?: string;
   /** Fraction 0..1 of digits each endpoint must classify right. @default 0.9 */
   readonly minAccuracy?: number;
   /** Run during deployment (a failure fails the deploy) after everything in `executeAfter`. @default true */
@@ -44,12 +50,18 @@ export class EndpointSmokeTest extends Construct {
 
   constructor(scope: Construct, id: string, props: EndpointSmokeTestProps) {
     super(scope, id);
-    if (props.endpoints.length === 0) throw new Error('EndpointSmokeTest needs at least one endpoint');
+    const nothingToTest = props.endpoints.length === 0;
+    if (nothingToTest && !props.noEndpointsReason?.trim()) {
+      throw new Error('EndpointSmokeTest needs at least one endpoint, or noEndpointsReason to say why there is none');
+    }
+    if (!nothingToTest && props.noEndpointsReason !== undefined) {
+      throw new Error('EndpointSmokeTest: noEndpointsReason is only for an empty endpoints list');
+    }
     const minAccuracy = props.minAccuracy ?? 0.9;
     if (!(minAccuracy >= 0 && minAccuracy <= 1)) throw new Error(`minAccuracy must be a fraction from 0 to 1, got ${minAccuracy}`);
     for (const key of Object.keys(props.revision ?? {})) {
-      if (!/^[A-Z][A-Z0-9_]*$/.test(key) || ['ENDPOINT_NAMES', 'MIN_ACCURACY'].includes(key)) {
-        throw new Error(`revision key '${key}' must be an UPPER_SNAKE environment variable name other than ENDPOINT_NAMES and MIN_ACCURACY`);
+      if (!/^[A-Z][A-Z0-9_]*$/.test(key) || ['ENDPOINT_NAMES', 'MIN_ACCURACY', 'NO_ENDPOINTS_REASON'].includes(key)) {
+        throw new Error(`revision key '${key}' must be an UPPER_SNAKE environment variable name other than ENDPOINT_NAMES, MIN_ACCURACY and NO_ENDPOINTS_REASON`);
       }
     }
     if (props.endpoints.some((e) => !Token.isUnresolved(e.endpointName) && e.endpointName.includes(','))) {
@@ -67,11 +79,13 @@ export class EndpointSmokeTest extends Construct {
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [logGroup.logGroupArn],
     }));
-    role.addToPolicy(new iam.PolicyStatement({
-      sid: 'InvokeTestedEndpoints',
-      actions: ['sagemaker:InvokeEndpoint'],
-      resources: props.endpoints.map((e) => e.endpointArn),
-    }));
+    if (!nothingToTest) {
+      role.addToPolicy(new iam.PolicyStatement({
+        sid: 'InvokeTestedEndpoints',
+        actions: ['sagemaker:InvokeEndpoint'],
+        resources: props.endpoints.map((e) => e.endpointArn),
+      }));
+    }
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: props.entry ?? path.join(__dirname, '..', 'lambda', 'smoke-test', 'index.ts'),
@@ -86,11 +100,13 @@ export class EndpointSmokeTest extends Construct {
       environment: {
         ENDPOINT_NAMES: props.endpoints.map((e) => e.endpointName).join(','),
         MIN_ACCURACY: String(minAccuracy),
+        ...(nothingToTest ? { NO_ENDPOINTS_REASON: props.noEndpointsReason!.trim() } : {}),
         ...props.revision,
       },
       bundling: { minify: true, sourceMap: false, externalModules: [] },
     });
-    if (props.runOnDeploy ?? true) {
+    // With nothing to test there is nothing to run on deploy; the function stays for callers such as a pipeline step.
+    if ((props.runOnDeploy ?? true) && !nothingToTest) {
       this.trigger = new triggers.Trigger(this, 'Trigger', {
         handler: this.function,
         timeout,

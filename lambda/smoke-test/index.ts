@@ -12,6 +12,14 @@ export interface SmokeTestEvent {
   readonly endpointNames?: string[];
 }
 
+/** What the function returns when its stack deploys no endpoint on purpose (NO_ENDPOINTS_REASON). */
+export interface SkippedSmokeTest {
+  /** Nothing failed, but nothing was tested: read `skipped`. */
+  readonly passed: true;
+  readonly skipped: string;
+  readonly results: [];
+}
+
 /** Time kept back from the Lambda timeout to log the report and return. */
 const SAFETY_MARGIN_MS = 10_000;
 const DEFAULT_TIME_BUDGET_MS = 600_000;
@@ -37,6 +45,7 @@ export function readSettings(env: NodeJS.ProcessEnv, event?: SmokeTestEvent | nu
     endpointNames = names.map((name) => name.trim());
   } else {
     endpointNames = (env.ENDPOINT_NAMES ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+    if (endpointNames.length === 0 && env.NO_ENDPOINTS_REASON?.trim()) return { skipped: env.NO_ENDPOINTS_REASON.trim() };
     if (endpointNames.length === 0) {
       throw new Error('ENDPOINT_NAMES is empty: set it to the comma-separated endpoint names, or pass {"endpointNames": [...]} in the event.');
     }
@@ -53,8 +62,14 @@ export function readSettings(env: NodeJS.ProcessEnv, event?: SmokeTestEvent | nu
 
 let client: SageMakerRuntimeClient | undefined;
 
-export async function handler(event?: SmokeTestEvent | null, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SmokeTestReport> {
+export async function handler(event?: SmokeTestEvent | null, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SmokeTestReport | SkippedSmokeTest> {
   const settings = readSettings(process.env, event);
+  if ('skipped' in settings) {
+    // The stack serves nothing right now (e.g. its only endpoint is paused): say so, fail nothing.
+    const skipped: SkippedSmokeTest = { passed: true, skipped: `no endpoint to test: ${settings.skipped}`, results: [] };
+    console.log(JSON.stringify({ smokeTestReport: skipped }));
+    return skipped;
+  }
   // Stop retrying early enough that the Lambda itself never times out (a timeout says nothing useful).
   const remaining = context ? context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS : DEFAULT_TIME_BUDGET_MS;
   const timeBudgetMs = Math.max(1_000, Math.min(remaining, settings.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS));

@@ -51,6 +51,14 @@ describe('smoke-test post-deployment step', () => {
     expect(awsCall).toContain('--cli-read-timeout 900');
   });
 
+  test('a stage that serves nothing on purpose (its only endpoint paused) passes and says it skipped, not passed', () => {
+    const skipped = JSON.stringify({ passed: true, skipped: 'no endpoint to test: the real-time endpoint is paused', results: [] });
+    const { status, output } = runStep({ StatusCode: 200, ExecutedVersion: '$LATEST' }, skipped);
+    expect(status).toBe(0);
+    expect(output).toContain('Smoke test skipped: no endpoint to test: the real-time endpoint is paused');
+    expect(output).not.toContain('Smoke test passed');
+  });
+
   test('fails when the function threw (FunctionError), quoting its message', () => {
     const { status, output } = runStep(
       { StatusCode: 200, FunctionError: 'Unhandled' },

@@ -77,6 +77,31 @@ test('a Lambda about to time out stops retrying in time (budget = remaining time
   expect(Date.now() - started).toBeLessThan(5_000);
 });
 
+describe('a stack that deploys no endpoint on purpose (NO_ENDPOINTS_REASON)', () => {
+  const reason = 'the real-time endpoint is paused (pauseRealtimeEndpoint=true) and serverlessEndpoint=false';
+
+  test('answers with the reason, sends nothing and fails nothing', async () => {
+    const before = fake.requests.length;
+    const saved = { names: process.env.ENDPOINT_NAMES };
+    Object.assign(process.env, { ENDPOINT_NAMES: '', NO_ENDPOINTS_REASON: reason });
+    try {
+      await expect(handler({}, context(60_000))).resolves.toEqual({ passed: true, skipped: `no endpoint to test: ${reason}`, results: [] });
+    } finally {
+      process.env.ENDPOINT_NAMES = saved.names;
+      delete process.env.NO_ENDPOINTS_REASON;
+    }
+    expect(fake.requests.length).toBe(before);
+    expect(logged.join('\n')).toContain('"skipped":"no endpoint to test: ');
+  });
+
+  test('the reason never hides endpoints: named ones are tested, and without a reason an empty list is an error', () => {
+    expect(readSettings({ ENDPOINT_NAMES: 'a', NO_ENDPOINTS_REASON: reason })).toMatchObject({ endpointNames: ['a'] });
+    expect(readSettings({ ENDPOINT_NAMES: '', NO_ENDPOINTS_REASON: reason }, { endpointNames: ['x'] })).toMatchObject({ endpointNames: ['x'] });
+    expect(readSettings({ ENDPOINT_NAMES: '', NO_ENDPOINTS_REASON: reason })).toEqual({ skipped: reason });
+    expect(() => readSettings({ ENDPOINT_NAMES: '', NO_ENDPOINTS_REASON: '  ' })).toThrow('ENDPOINT_NAMES is empty');
+  });
+});
+
 describe('settings', () => {
   test('defaults and overrides', () => {
     expect(readSettings({ ENDPOINT_NAMES: 'a,b' })).toEqual({

@@ -84,8 +84,21 @@ describe('EndpointSmokeTest (generic: any endpoints by name and ARN)', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
+  test('no endpoints on purpose: the function stays, with the reason, no invoke rights and no run on deploy', () => {
+    const { stack } = fixture();
+    new EndpointSmokeTest(stack, 'Smoke', { endpoints: [], noEndpointsReason: ' all paused ', runOnDeploy: true });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('Custom::Trigger', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { ENDPOINT_NAMES: '', NO_ENDPOINTS_REASON: 'all paused' } } });
+    const [roleId] = single(template, 'AWS::IAM::Role', 'SmokeRole');
+    expect(JSON.stringify(roleStatements(template, roleId))).not.toContain('sagemaker:');
+  });
+
   test.each([
-    [{ endpoints: [] }, /needs at least one endpoint/],
+    [{ endpoints: [] }, /needs at least one endpoint, or noEndpointsReason/],
+    [{ endpoints: [], noEndpointsReason: ' ' }, /needs at least one endpoint, or noEndpointsReason/],
+    [{ noEndpointsReason: 'paused' }, /noEndpointsReason is only for an empty endpoints list/],
+    [{ revision: { NO_ENDPOINTS_REASON: 'x' } }, /revision key 'NO_ENDPOINTS_REASON'/],
     [{ minAccuracy: 1.5 }, /minAccuracy must be a fraction from 0 to 1, got 1.5/],
     [{ revision: { ENDPOINT_NAMES: 'x' } }, /revision key 'ENDPOINT_NAMES'/],
     [{ revision: { 'model-name': 'x' } }, /UPPER_SNAKE/],
