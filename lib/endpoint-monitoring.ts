@@ -238,8 +238,8 @@ function trainingJobWidgets(job: MonitoredTrainingJob): cloudwatch.IWidget[] {
 }
 
 function validateProps(props: EndpointMonitoringProps): void {
-  if (props.endpoints.length === 0) {
-    throw new Error('EndpointMonitoring: `endpoints` is empty — pass at least one endpoint to watch (or do not create the construct).');
+  if (props.endpoints.length === 0 && !props.trainingJob) {
+    throw new Error('EndpointMonitoring: `endpoints` is empty and there is no `trainingJob` — pass something to watch (or do not create the construct).');
   }
   const seen = new Set<string>();
   for (const endpoint of props.endpoints) {

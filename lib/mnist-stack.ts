@@ -168,6 +168,9 @@ export class MnistSageMakerStack extends Stack {
 
     this.smokeTest = new EndpointSmokeTest(this, 'SmokeTest', {
       endpoints,
+      noEndpointsReason: endpoints.length === 0
+        ? 'the real-time endpoint is paused (pauseRealtimeEndpoint=true) and serverlessEndpoint=false: this stack serves no endpoint'
+        : undefined,
       minAccuracy: s.minTestAccuracy,
       runOnDeploy: s.smokeTestOnDeploy,
       executeAfter: [this.realtimeEndpoint, this.serverlessEndpoint].filter((e): e is NonNullable<typeof e> => e !== undefined),
