@@ -101,6 +101,12 @@ export interface SageMakerTrainingJobProps {
   readonly outputKmsKey?: kms.IKey;
   /** Fail the deploy when this final metric is below `value`. */
   readonly minimumMetric?: { name: string; value: number };
+  /**
+   * Settings to try when SageMaker refuses the job over a service quota (ResourceLimitExceeded),
+   * quoted in the deploy's error after the quota's name and how to raise it. Changing it never
+   * retrains (it is not part of the training fingerprint). @default - the error names the quota only
+   */
+  readonly quotaAdvice?: string;
 }
 
 /**
@@ -267,6 +273,7 @@ export class SageMakerTrainingJob extends Construct {
       EnableInterContainerTrafficEncryption: props.interContainerTrafficEncryption ?? false,
       MinimumMetric: props.minimumMetric ? { Name: props.minimumMetric.name, Value: props.minimumMetric.value } : undefined,
       OwnerTag: `${stack.stackName}/${id}`,
+      QuotaAdvice: props.quotaAdvice,
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,

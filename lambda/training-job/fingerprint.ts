@@ -18,6 +18,7 @@ export const NOT_TRAINING_INPUTS: ReadonlySet<string> = new Set([
   'RoleArn', // who SageMaker acts as, not what it trains
   'OwnerTag', // a label
   'MinimumMetric', // checked against the finished job; changing it re-checks, never retrains
+  'QuotaAdvice', // words for a quota error, read only when SageMaker refuses to start a job
 ]);
 
 /** Tag key carrying the full fingerprint on every job the handler starts. */

@@ -16,7 +16,8 @@ import { attemptsOf, errorName, isThrottlingError } from '../shared/retry';
 import { metricAttributeName } from './hyperparameters';
 import { canonicalJson, FINGERPRINT_TAG, trainingFingerprint } from './fingerprint';
 import { isJobNameFromPrefix, jobNameStem, jobNameTime, makeJobName } from './job-name';
-import { buildCreateTrainingJobRequest, parseNumber, TrainingJobProperties } from './properties';
+import { buildCreateTrainingJobRequest, parseInteger, parseNumber, TrainingJobProperties } from './properties';
+import { instanceQuotaName, resourceLimitMessage } from '../shared/quota-advice';
 
 /**
  * The training job's custom-resource lifecycle (Provider framework: onEvent + isComplete).
@@ -155,6 +156,7 @@ async function startJob(event: Event, fingerprint: string, deps: Dependencies): 
   try {
     await deps.sagemaker.send(new CreateTrainingJobCommand(request));
   } catch (error) {
+    if (errorName(error) === 'ResourceLimitExceeded') throw new Error(quotaErrorMessage(props, jobName, error, deps.region));
     // An earlier attempt (the SDK retried) may have created the job before its answer was lost: the name is ours.
     if (!(attemptsOf(error) > 1 && errorName(error) === 'ResourceInUse' && (await describe(deps, jobName)))) throw error;
   }
@@ -163,6 +165,26 @@ async function startJob(event: Event, fingerprint: string, deps: Dependencies): 
       `| logs: ${trainingJobLogsUrl(deps.region, jobName)}`,
   );
   return { PhysicalResourceId: jobName };
+}
+
+/**
+ * CreateTrainingJob was refused over a service quota (new accounts often have 0 for an instance
+ * type): name the quota, its numbers, how to raise it and the cheaper settings the construct passed.
+ */
+function quotaErrorMessage(props: TrainingJobProperties, jobName: string, error: unknown, region: string): string {
+  const spot = props.Spot !== undefined;
+  const instanceType = String(props.InstanceType);
+  const count = parseInteger(props.InstanceCount, 'InstanceCount');
+  const usage = spot ? 'spot training job' : 'training job';
+  const neededBy = `this job (${count} × ${instanceType}${spot ? ', managed spot' : ''})`;
+  const original = String((error as Error).message ?? '');
+  const message = resourceLimitMessage(
+    original,
+    neededBy,
+    { quotaName: instanceQuotaName(instanceType, usage), needed: count, advice: props.QuotaAdvice || undefined },
+    { region, serviceCode: 'sagemaker' },
+  );
+  return `Training job ${jobName} was not started: SageMaker refused it with ResourceLimitExceeded. ${message}`;
 }
 
 async function stopJob(event: Event, deps: Dependencies): Promise<OnEventResponse> {
@@ -200,7 +222,7 @@ async function stopJob(event: Event, deps: Dependencies): Promise<OnEventRespons
 }
 
 /** Properties whose change needs no new job: the deploy only re-checks the finished job. */
-const RECHECK_ONLY_PROPERTIES = new Set(['ServiceToken', 'ServiceTimeout', 'MinimumMetric', 'OwnerTag']);
+const RECHECK_ONLY_PROPERTIES = new Set(['ServiceToken', 'ServiceTimeout', 'MinimumMetric', 'OwnerTag', 'QuotaAdvice']);
 
 function onlyRecheckChanged(event: Event): boolean {
   if (event.RequestType !== 'Update') return false;

@@ -31,6 +31,11 @@ export interface TrainingJobProperties {
   readonly MinimumMetric?: { Name: string; Value: string | number };
   /** Optional tag value naming the owner (stack/logical id). */
   readonly OwnerTag?: string;
+  /**
+   * Settings to try when SageMaker refuses the job with ResourceLimitExceeded (e.g. a smaller
+   * instance type), quoted in the error. Not a training input: it never changes the fingerprint.
+   */
+  readonly QuotaAdvice?: string;
 }
 
 export function requireString(props: object, key: string): string {

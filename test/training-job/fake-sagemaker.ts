@@ -5,7 +5,9 @@
 // InProgress/Starting → Downloading → Training → Uploading → Completed (or Failed/Stopped) one step
 // per DescribeTrainingJob, StopTrainingJob only works InProgress and goes through Stopping.
 // ListTrainingJobs filters by NameContains (case-insensitive, as SageMaker does), sorts and pages;
-// ListTags answers the tags a job was created with.
+// ListTags answers the tags a job was created with. Account quotas, where a test sets them, are
+// enforced as SageMaker does: CreateTrainingJob over '<type> for [spot ]training job usage' (the
+// instances of running jobs plus the request) is refused with ResourceLimitExceeded and its text.
 import * as http from 'http';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { sageMakerClient } from '../../lambda/training-job/client';
@@ -62,6 +64,8 @@ export class FakeSageMaker {
   readonly jobs = new Map<string, Job>();
   /** Every call, in order: operation and job name. */
   readonly calls: Array<{ operation: string; name: string }> = [];
+  /** Account-level quotas by Service Quotas name (e.g. 'ml.c5.2xlarge for training job usage'); unset ones are unlimited. */
+  readonly quotas = new Map<string, number>();
   private readonly plans: JobPlan[] = [];
   private readonly throttles = new Map<string, number>();
   private readonly failures = new Map<string, { type: string; message: string; count: number }>();
@@ -215,6 +219,7 @@ export class FakeSageMaker {
     for (const [key, value] of Object.entries((input.HyperParameters ?? {}) as Record<string, unknown>)) {
       if (typeof value !== 'string') throw new ServiceError('ValidationException', `HyperParameters.${key} must be a string`);
     }
+    this.enforceQuota(input);
     const job = this.newJob(name, input, this.plans.shift() ?? { outcome: 'Completed' });
     this.jobs.set(name, job);
     if (this.loseCreateResponse) {
@@ -222,6 +227,27 @@ export class FakeSageMaker {
       throw new ServiceError('InternalFailure', 'We encountered an internal error. Please try again.');
     }
     return { TrainingJobArn: job.arn };
+  }
+
+  /** SageMaker's ResourceLimitExceeded when the job's instances and those of running jobs exceed the quota. */
+  private enforceQuota(input: Record<string, unknown>): void {
+    const spot = input.EnableManagedSpotTraining === true;
+    const { InstanceType: type, InstanceCount: count } = input.ResourceConfig as { InstanceType: string; InstanceCount: number };
+    const quotaName = `${type} for ${spot ? 'spot training job' : 'training job'} usage`;
+    const limit = this.quotas.get(quotaName);
+    if (limit === undefined) return;
+    const inUse = [...this.jobs.values()]
+      .filter((job) => ['InProgress', 'Stopping'].includes(job.status) && (job.request.EnableManagedSpotTraining === true) === spot)
+      .map((job) => job.request.ResourceConfig as { InstanceType?: string; InstanceCount?: number } | undefined)
+      .filter((resources) => resources?.InstanceType === type)
+      .reduce((sum, resources) => sum + (resources?.InstanceCount ?? 0), 0);
+    if (inUse + count > limit) {
+      throw new ServiceError(
+        'ResourceLimitExceeded',
+        `The account-level service limit '${quotaName}' is ${limit} Instances, with current utilization of ${inUse} Instances ` +
+          `and a request delta of ${count} Instances. Please contact AWS support to request an increase for this limit.`,
+      );
+    }
   }
 
   private advance(job: Job): void {

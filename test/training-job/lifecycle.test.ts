@@ -559,3 +559,70 @@ describe('checkpoints', () => {
     expect(uri(other.PhysicalResourceId)).not.toBe(uri(interrupted.PhysicalResourceId));
   });
 });
+
+describe('service quotas (ResourceLimitExceeded from CreateTrainingJob)', () => {
+  const ADVICE = '-c trainingInstanceCount=1; -c spotTraining=true';
+  const raise = (quota: string, desired: number) =>
+    `To raise it to ${desired}: Service Quotas console https://eu-west-1.console.aws.amazon.com/servicequotas/home/services/sagemaker/quotas ` +
+    `(search '${quota}', Request increase), or run: aws service-quotas request-service-quota-increase --region eu-west-1 --service-code sagemaker ` +
+    `--desired-value ${desired} --quota-code "$(aws service-quotas list-aws-default-service-quotas --region eu-west-1 --service-code sagemaker ` +
+    `--query "Quotas[?QuotaName=='${quota}'].QuotaCode" --output text)" (AWS reviews increases; approval can take from minutes to days).`;
+  const refusedName = () => fake.createdJobNames[fake.createdJobNames.length - 1];
+
+  test('a quota of 0 fails the create at once, naming instance type, usage, quota, numbers, how to raise it and the settings to try', async () => {
+    fake.quotas.set('ml.c5.2xlarge for training job usage', 0);
+    const error = await onEvent(event('Create', { QuotaAdvice: ADVICE }), deps).catch((e: Error) => e);
+    const name = refusedName();
+    expect((error as Error).message).toBe(
+      `Training job ${name} was not started: SageMaker refused it with ResourceLimitExceeded. ` +
+        'Service quota \'ml.c5.2xlarge for training job usage\' (instance type ml.c5.2xlarge, usage: training job) is 0 instances in eu-west-1, ' +
+        `0 in use, and this job (2 × ml.c5.2xlarge) needs 2. ${raise('ml.c5.2xlarge for training job usage', 2)} ` +
+        `Settings to try instead: ${ADVICE} ` +
+        'SageMaker said: The account-level service limit \'ml.c5.2xlarge for training job usage\' is 0 Instances, with current utilization of 0 Instances ' +
+        'and a request delta of 2 Instances. Please contact AWS support to request an increase for this limit.',
+    );
+    expect(fake.jobs.size).toBe(0);
+    // Refused is final: the SDK does not retry it.
+    expect(fake.calls.filter((c) => c.operation === 'CreateTrainingJob')).toHaveLength(1);
+  });
+
+  test('spot training is counted against its own quota, with the instances running jobs already use', async () => {
+    const spot = { Spot: { MaxWaitTimeInSeconds: 3000, CheckpointS3Uri: 's3://data-bucket/checkpoints/' }, QuotaAdvice: ADVICE };
+    fake.quotas.set('ml.c5.2xlarge for training job usage', 0);
+    fake.quotas.set('ml.c5.2xlarge for spot training job usage', 3);
+    fake.planNextJob({ outcome: 'Completed', describesInProgress: 10 });
+    const running = await onEvent(event('Create', spot), deps);
+    const error = await onEvent(event('Update', { ...spot, InstanceType: 'ml.c5.2xlarge', HyperParameters: { epochs: '2', backend: '"gloo"' } }, running.PhysicalResourceId, spot), deps)
+      .catch((e: Error) => e);
+    expect((error as Error).message).toContain(
+      'Service quota \'ml.c5.2xlarge for spot training job usage\' (instance type ml.c5.2xlarge, usage: spot training job) is 3 instances in eu-west-1, ' +
+        `2 in use, and this job (2 × ml.c5.2xlarge, managed spot) needs 2. ${raise('ml.c5.2xlarge for spot training job usage', 4)} `,
+    );
+    expect(fake.jobs.size).toBe(1);
+  });
+
+  test('a ResourceLimitExceeded text that names no quota still names the one the job needs, and keeps SageMaker\'s words', async () => {
+    fake.failNext('CreateTrainingJob', 'ResourceLimitExceeded', 'Request limit exceeded for this account.');
+    const error = await onEvent(event('Create'), deps).catch((e: Error) => e);
+    expect((error as Error).message).toBe(
+      `Training job ${refusedName()} was not started: SageMaker refused it with ResourceLimitExceeded. ` +
+        'Service quota \'ml.c5.2xlarge for training job usage\' (instance type ml.c5.2xlarge, usage: training job) is too low in eu-west-1: ' +
+        `this job (2 × ml.c5.2xlarge) needs 2. ${raise('ml.c5.2xlarge for training job usage', 2)} ` +
+        '(SageMaker\'s message did not name the quota; this is the one the request needs) SageMaker said: Request limit exceeded for this account.',
+    );
+  });
+
+  test('other CreateTrainingJob errors pass through unchanged', async () => {
+    fake.failNext('CreateTrainingJob', 'ValidationException', 'Instance type ml.c5.2xlarge is not supported for this algorithm');
+    await expect(onEvent(event('Create', { QuotaAdvice: ADVICE }), deps)).rejects.toThrow(/^Instance type ml\.c5\.2xlarge is not supported for this algorithm$/);
+  });
+
+  test('QuotaAdvice is not a training input: adding it to a trained resource re-checks the job, never retrains', async () => {
+    const first = await provider(event('Create'));
+    fake.calls.length = 0;
+    const kept = await provider(event('Update', { QuotaAdvice: ADVICE }, first.physicalId));
+    expect(kept.physicalId).toBe(first.physicalId);
+    expect(fake.calls.map((c) => c.operation)).toEqual(['DescribeTrainingJob']);
+    expect(trainingFingerprint(event('Create', { QuotaAdvice: ADVICE }).ResourceProperties)).toBe(fingerprintOf(event('Create')));
+  });
+});
