@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Node } from 'constructs';
+import { MAX_STEP_MINUTES, parseStepSize, ROLLOUT_STRATEGIES, RolloutOptions, rolloutProblem, RolloutStrategy, RolloutTarget } from './endpoint-rollout';
 import { isGpuInstanceType } from './instance-types';
 import { MAX_PROVIDER_TIMEOUT, TRAINING_JOB_MARGIN } from './sagemaker-training-job';
 import { SERVERLESS_MEMORY_SIZES_MB } from './serverless-endpoint';
@@ -79,6 +80,19 @@ export interface MnistSettings {
   /** 0 = off (pay per request, cold starts); otherwise warm instances kept ready (billed by the hour). */
   readonly serverlessProvisionedConcurrency: number;
 
+  /**
+   * How an endpoint update (a retrain, a new image or instance type) shifts traffic to the new
+   * fleet: `all-at-once`, `canary` (a first step of `rolloutStepSize`, then the rest) or `linear`
+   * (steps of `rolloutStepSize`). Any strategy rolls back if the endpoint's 5xx or latency alarm fires.
+   */
+  readonly rollout: RolloutStrategy;
+  /** Canary size or linear step: a percentage such as `25%`, or a whole number of instances such as `1` (real-time only). */
+  readonly rolloutStepSize: string;
+  /** Minutes between traffic steps of a canary or linear rollout (0–60). */
+  readonly rolloutWaitMinutes: number;
+  /** Minutes all traffic stays on the new fleet, alarms watching, before the old fleet is terminated (0–60). */
+  readonly rolloutBakeMinutes: number;
+
   /** Run the smoke test during `cdk deploy` (a failure fails the deploy). The function exists either way. */
   readonly smokeTestOnDeploy: boolean;
   /** E-mail address subscribed to the endpoint alarms' SNS topic (it must confirm the subscription); unset = no subscription. */
@@ -127,6 +141,10 @@ export const DEFAULT_SETTINGS: MnistSettings = Object.freeze({
   serverlessMemoryMb: 2048,
   serverlessMaxConcurrency: 1,
   serverlessProvisionedConcurrency: 0,
+  rollout: 'all-at-once',
+  rolloutStepSize: '25%',
+  rolloutWaitMinutes: 10,
+  rolloutBakeMinutes: 5,
   smokeTestOnDeploy: true,
   alarmEmail: undefined,
 });
@@ -217,6 +235,10 @@ const SCHEMA: { [K in keyof MnistSettings]-?: Kind } = {
   serverlessMemoryMb: { type: 'integer', min: 1024, max: 6144, oneOf: SERVERLESS_MEMORY_SIZES_MB },
   serverlessMaxConcurrency: { type: 'integer', min: 1, max: 200 },
   serverlessProvisionedConcurrency: { type: 'integer', min: 0, max: 200 },
+  rollout: { type: 'enum', values: ROLLOUT_STRATEGIES },
+  rolloutStepSize: { type: 'string', pattern: /^[1-9][0-9]*%?$/, describe: 'a percentage such as 25% or a whole number of instances such as 1 (in cdk.json a string: "1")' },
+  rolloutWaitMinutes: { type: 'integer', min: 0, max: MAX_STEP_MINUTES },
+  rolloutBakeMinutes: { type: 'integer', min: 0, max: MAX_STEP_MINUTES },
   smokeTestOnDeploy: { type: 'boolean' },
   alarmEmail: { type: 'string', pattern: /^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, describe: 'an e-mail address such as ops@example.com', optional: true },
 };
@@ -347,9 +369,33 @@ function validateTogether(s: MnistSettings): void {
   if (s.serverlessEndpoint && s.realtimeEndpoint && isGpuInstanceType(s.realtimeInstanceType)) {
     throw new SettingsError(`Settings realtimeInstanceType=${s.realtimeInstanceType} (GPU) and serverlessEndpoint=true conflict: both endpoints serve one model, and serverless inference runs CPU images only. Use a CPU instance type or -c serverlessEndpoint=false.`);
   }
+  for (const target of rolloutTargets(s)) {
+    const problem = rolloutProblem(rolloutOptions(s), target, ROLLOUT_SETTING_NAMES);
+    if (problem) {
+      const which = target.serverless && s.realtimeEndpoint ? ' (The serverless endpoint, serverlessEndpoint=true, rolls out by the same settings as the real-time one.)' : '';
+      throw new SettingsError(`${problem}${which}`);
+    }
+  }
   if (s.dataCapturePercent > 0 && !s.realtimeEndpoint) {
     throw new SettingsError(`Invalid setting dataCapturePercent=${s.dataCapturePercent}: data capture needs the real-time endpoint (serverless endpoints do not support it); set -c realtimeEndpoint=true or -c dataCapturePercent=0.`);
   }
+}
+
+const ROLLOUT_SETTING_NAMES = {
+  strategy: 'rollout', stepSize: 'rolloutStepSize', waitMinutes: 'rolloutWaitMinutes', bakeMinutes: 'rolloutBakeMinutes', instanceCount: 'realtimeInstanceCount',
+} as const;
+
+/** The rollout settings as endpoint-rollout options (the step size passed its pattern). */
+export function rolloutOptions(s: MnistSettings): RolloutOptions {
+  return { strategy: s.rollout, stepSize: parseStepSize(s.rolloutStepSize)!, waitMinutes: s.rolloutWaitMinutes, bakeMinutes: s.rolloutBakeMinutes };
+}
+
+/** The endpoints the settings deploy, as rollout targets (a paused real-time endpoint keeps its settings valid for when it returns). */
+function rolloutTargets(s: MnistSettings): RolloutTarget[] {
+  return [
+    ...(s.realtimeEndpoint ? [{ serverless: false, instanceCount: s.realtimeInstanceCount }] : []),
+    ...(s.serverlessEndpoint ? [{ serverless: true }] : []),
+  ];
 }
 
 function containsFile(folder: string, match: (name: string) => boolean, depth: number): boolean {

@@ -11,7 +11,10 @@ import { Construct } from 'constructs';
 export interface MonitoredEndpoint {
   /** Short label for widget titles and construct ids, e.g. `Realtime` (letters and digits only). */
   readonly label: string;
-  /** The endpoint's name (a token is fine). */
+  /**
+   * The endpoint's name. A token is fine, but an endpoint whose rollback configuration names these
+   * alarms needs its literal name here: a reference would make the alarms wait for the endpoint.
+   */
   readonly endpointName: string;
   /** The production variant's name, e.g. `AllTraffic`. */
   readonly variantName: string;
@@ -69,6 +72,7 @@ export class EndpointMonitoring extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm, keyed `<label>/<metric>` (e.g. `Serverless/OverheadLatency`). */
   public readonly alarms: Record<string, cloudwatch.Alarm> = {};
+  private readonly serverlessLabels = new Set<string>();
 
   constructor(scope: Construct, id: string, props: EndpointMonitoringProps) {
     super(scope, id);
@@ -127,6 +131,7 @@ export class EndpointMonitoring extends Construct {
     }
 
     for (const endpoint of props.endpoints) {
+      if (endpoint.serverless) this.serverlessLabels.add(endpoint.label);
       // Alarm metrics carry no label: a labelled metric renders as metric math in the alarm.
       const metric = (metricName: string, statistic: string) =>
         new cloudwatch.Metric({
@@ -194,6 +199,21 @@ export class EndpointMonitoring extends Construct {
         new cloudwatch.AlarmStatusWidget({ title: `${endpoint.label}: alarms`, alarms: endpointAlarms, width: 6 }),
       );
     }
+  }
+
+  /**
+   * The alarms that mean a new model is failing, for an endpoint update's auto-rollback: server
+   * errors (5xx), model latency and, serverless, overhead latency. Not 4xx: bad requests are the
+   * clients' fault, not the new model's. They watch the endpoint's name and variant, which an
+   * update keeps, so they cover the old and the new fleet alike.
+   */
+  rollbackAlarms(label: string): cloudwatch.Alarm[] {
+    const metrics = ['Invocation5XXErrors', 'ModelLatency', ...(this.serverlessLabels.has(label) ? ['OverheadLatency'] : [])];
+    return metrics.map((metric) => {
+      const alarm = this.alarms[`${label}/${metric}`];
+      if (!alarm) throw new Error(`EndpointMonitoring: no endpoint labelled '${label}' (labels: ${[...new Set(Object.keys(this.alarms).map((k) => k.split('/')[0]))].join(', ')})`);
+      return alarm;
+    });
   }
 }
 

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { Construct } from 'constructs';
 import {
-  dataS3BucketRegion, isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, resolveSettings,
+  dataS3BucketRegion, isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, resolveSettings, rolloutOptions,
   SAMPLE_FILES_ONLY_IN_AWS, SAMPLE_FILES_PARTITION, validateSettingsForRegion,
 } from './config';
 import { consoleHost } from './console-host';
@@ -180,9 +180,11 @@ export class MnistSageMakerStack extends Stack {
     this.smokeTestFunction = this.smokeTest.function;
 
     // Alarms per endpoint, an SNS topic for them (e-mail from the alarmEmail setting) and a dashboard.
+    // They watch the endpoints by their literal names: the endpoints' rollback configuration names
+    // the alarms, so the alarms must not wait for the endpoints.
     const monitored = [
-      this.realtimeEndpoint && { label: 'Realtime', endpointName: this.realtimeEndpoint.endpointName, variantName: this.realtimeEndpoint.variantName, serverless: false },
-      this.serverlessEndpoint && { label: 'Serverless', endpointName: this.serverlessEndpoint.endpointName, variantName: this.serverlessEndpoint.variantName, serverless: true },
+      this.realtimeEndpoint && { label: 'Realtime', endpointName: this.realtimeEndpoint.physicalName, variantName: this.realtimeEndpoint.variantName, serverless: false },
+      this.serverlessEndpoint && { label: 'Serverless', endpointName: this.serverlessEndpoint.physicalName, variantName: this.serverlessEndpoint.variantName, serverless: true },
     ];
     this.monitoring = new EndpointMonitoring(this, 'Monitoring', {
       endpoints: monitored.filter((e): e is NonNullable<typeof e> => Boolean(e)),
@@ -193,6 +195,10 @@ export class MnistSageMakerStack extends Stack {
         metricNames: MNIST.metricDefinitions.map((m) => m.name),
       },
     });
+    // Every endpoint update rolls out by the rollout settings and rolls back on its own alarms.
+    const rollout = rolloutOptions(s);
+    this.realtimeEndpoint?.configureDeployment({ rollout, rollbackAlarms: this.monitoring.rollbackAlarms('Realtime'), executionRole: role.role });
+    this.serverlessEndpoint?.configureDeployment({ rollout, rollbackAlarms: this.monitoring.rollbackAlarms('Serverless'), executionRole: role.role });
     new CfnOutput(this, 'DashboardUrl', { value: `https://${consoleHost(this)}/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}` });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe here (or set alarmEmail) to receive endpoint alarms' });
 

@@ -2,6 +2,7 @@ import { Annotations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { CfnEndpoint, CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
+import { applyDeployment, EndpointDeploymentOptions, fixedEndpointName } from './endpoint-rollout';
 import { hasInstanceStorage } from './instance-types';
 import { Construct } from 'constructs';
 
@@ -32,9 +33,16 @@ export interface RealtimeEndpointProps {
 export class RealtimeEndpoint extends Construct {
   public readonly endpoint: sagemaker.Endpoint;
   public readonly endpointConfig: sagemaker.EndpointConfig;
+  /** The endpoint's name as a reference to the endpoint (users of it wait for it). */
   public readonly endpointName: string;
+  /**
+   * The same name as a literal, fixed at synth time: for alarms, which must not wait for the
+   * endpoint because the endpoint's rollback configuration names them.
+   */
+  public readonly physicalName: string;
   public readonly endpointArn: string;
   public readonly variantName: string;
+  public readonly instanceCount: number;
 
   constructor(scope: Construct, id: string, props: RealtimeEndpointProps) {
     super(scope, id);
@@ -47,6 +55,7 @@ export class RealtimeEndpoint extends Construct {
       throw new Error(`dataCapture.samplingPercentage must be a whole number from 1 to 100, got ${capture.samplingPercentage}`);
     }
     this.variantName = props.variantName ?? 'AllTraffic';
+    this.instanceCount = count;
 
     // CreateEndpointConfig refuses KmsKeyId for Nitro instances with local NVMe storage; their
     // instance store is always encrypted by the hardware (AES-256), so the key is left out there.
@@ -78,6 +87,8 @@ export class RealtimeEndpoint extends Construct {
 
     const autoscaled = max > count;
     this.endpoint = new sagemaker.Endpoint(this, endpointId(props.instanceType, autoscaled), { endpointConfig: this.endpointConfig });
+    this.physicalName = fixedEndpointName(this.endpoint);
+    cfnEndpoint(this.endpoint).endpointName = this.physicalName;
     this.endpointName = this.endpoint.endpointName;
     this.endpointArn = this.endpoint.endpointArn;
 
@@ -88,6 +99,20 @@ export class RealtimeEndpoint extends Construct {
         .scaleOnInvocations('InvocationsPerInstance', { maxRequestsPerSecond: props.maxRequestsPerSecond ?? 20 });
     }
   }
+
+  /**
+   * Updates roll out blue/green with `options.rollout`'s traffic shifting and roll back when a
+   * rollback alarm fires during the shift or the baking period. Every update keeps the variant
+   * name, as deployment guardrails require.
+   */
+  configureDeployment(options: EndpointDeploymentOptions): void {
+    applyDeployment(this, cfnEndpoint(this.endpoint), { serverless: false, instanceCount: this.instanceCount }, options);
+  }
+}
+
+/** The alpha Endpoint's L1 resource, which it names 'Endpoint' (so node.defaultChild does not find it). */
+function cfnEndpoint(endpoint: sagemaker.Endpoint): CfnEndpoint {
+  return endpoint.node.findChild('Endpoint') as CfnEndpoint;
 }
 
 /**
@@ -112,9 +137,8 @@ function endpointId(instanceType: string, autoscaled: boolean): string {
  * weight is excluded from retention so the template stays the one source of the traffic split.
  */
 function retainScaledInstanceCount(endpoint: sagemaker.Endpoint): void {
-  // The alpha Endpoint has no property for it (aws-cdk issue 23151): set it on its L1 resource,
-  // which it names 'Endpoint' (so node.defaultChild does not find it).
-  const cfn = endpoint.node.findChild('Endpoint') as CfnEndpoint;
+  // The alpha Endpoint has no property for it (aws-cdk issue 23151): set it on its L1 resource.
+  const cfn = cfnEndpoint(endpoint);
   cfn.retainAllVariantProperties = true;
   cfn.excludeRetainedVariantProperties = [{ variantPropertyType: 'DesiredWeight' }];
 }
