@@ -1,0 +1,242 @@
+import {
+  ListAWSDefaultServiceQuotasCommand,
+  ListServiceQuotasCommand,
+  ServiceQuota,
+  ServiceQuotasClient,
+} from '@aws-sdk/client-service-quotas';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { QuotaShortfall, shortfallMessage, Where } from '../shared/quota-advice';
+import { errorName } from '../shared/retry';
+
+/**
+ * A pre-flight check of service quotas, as a custom resource: on Create and Update it reads the
+ * account's quota values with Service Quotas and fails the deploy, in seconds, when one is below
+ * what the stack is about to ask for, with a message that names the quota and says how to raise it
+ * and which settings need less of it. Resources that depend on it (a training job) never start.
+ *
+ * - Values: ListServiceQuotas (the values applied to the account), paged until every quota asked
+ *   about is found; quotas it does not list (never applied) come from ListAWSDefaultServiceQuotas.
+ * - Best effort: when Service Quotas itself fails (access denied, not offered in the region,
+ *   throttled past the SDK's retries) the check logs why and lets the deploy go on. A quota it
+ *   cannot find is logged and not checked.
+ * - Update: a requirement needs `NeededOnUpdate` (e.g. a blue/green endpoint update runs the old and
+ *   the new fleet at once). Only requirements that are new or grew since the old properties can
+ *   fail an Update; the others are logged as warnings. So CloudFormation's rollback (an Update back
+ *   to the old properties) never fails here.
+ * - Delete: nothing to do.
+ */
+
+export interface QuotaRequirementProperties {
+  /** The quota's name in Service Quotas, e.g. `ml.m5.large for endpoint usage`. */
+  readonly QuotaName: string;
+  /** What Create needs (CloudFormation sends numbers as strings). */
+  readonly Needed: string | number;
+  /** What Update needs. @default Needed */
+  readonly NeededOnUpdate?: string | number;
+  /** Why Update needs NeededOnUpdate, quoted in the message. */
+  readonly NeededOnUpdateReason?: string;
+  /** What needs the quota, e.g. `the real-time endpoint (1 × ml.m5.large)`. */
+  readonly NeededBy: string;
+  /** Unit of the numbers in the message. @default instances */
+  readonly Unit?: string;
+  /** Settings that need less of it, quoted in the message. */
+  readonly Advice?: string;
+}
+
+export interface ServiceQuotaCheckProperties {
+  /** Service Quotas service code, e.g. `sagemaker`. */
+  readonly ServiceCode: string;
+  readonly Requirements: QuotaRequirementProperties[];
+}
+
+export interface Dependencies {
+  readonly serviceQuotas: Pick<ServiceQuotasClient, 'send'>;
+  readonly region: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface CheckResponse {
+  PhysicalResourceId: string;
+}
+
+type Event = CloudFormationCustomResourceEvent & { PhysicalResourceId?: string };
+
+/** Pages (of 100 quotas) read from each list before giving up on the quotas not yet found. */
+export const MAX_PAGES = 30;
+/** Characters of the deploy's error given to the shortfalls' full text (CloudFormation takes at most 4 KiB in all). */
+export const MESSAGE_BUDGET = 2800;
+
+interface QuotaValue {
+  readonly value: number;
+  readonly source: 'applied' | 'AWS default';
+}
+
+interface Requirement {
+  readonly quotaName: string;
+  readonly needed: number;
+  readonly reason?: string;
+  readonly neededBy: string;
+  readonly unit?: string;
+  readonly advice?: string;
+  /** False for an Update that asks no more than before: a shortfall is only logged. */
+  readonly enforced: boolean;
+}
+
+function positiveInteger(value: unknown, what: string): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`Custom::ServiceQuotaCheck: ${what} must be a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function propertiesOf(raw: unknown): ServiceQuotaCheckProperties {
+  const props = (raw ?? {}) as Partial<ServiceQuotaCheckProperties>;
+  if (typeof props.ServiceCode !== 'string' || !props.ServiceCode) throw new Error('Custom::ServiceQuotaCheck: property ServiceCode is missing');
+  if (!Array.isArray(props.Requirements)) throw new Error('Custom::ServiceQuotaCheck: property Requirements must be a list');
+  for (const r of props.Requirements) {
+    if (!r || typeof r.QuotaName !== 'string' || !r.QuotaName || typeof r.NeededBy !== 'string') {
+      throw new Error(`Custom::ServiceQuotaCheck: each requirement needs QuotaName and NeededBy, got ${JSON.stringify(r)}`);
+    }
+  }
+  return props as ServiceQuotaCheckProperties;
+}
+
+/** What a requirement asks for on `requestType`. */
+function neededFor(r: QuotaRequirementProperties, requestType: 'Create' | 'Update'): number {
+  const needed = positiveInteger(r.Needed, `Needed of '${r.QuotaName}'`);
+  if (requestType === 'Create' || r.NeededOnUpdate === undefined) return needed;
+  return positiveInteger(r.NeededOnUpdate, `NeededOnUpdate of '${r.QuotaName}'`);
+}
+
+function requirementsOf(event: Event, props: ServiceQuotaCheckProperties): Requirement[] {
+  const type = event.RequestType === 'Update' ? 'Update' : 'Create';
+  const before = new Map<string, number>();
+  if (event.RequestType === 'Update') {
+    const old = (event.OldResourceProperties ?? {}) as Partial<ServiceQuotaCheckProperties>;
+    for (const r of Array.isArray(old.Requirements) ? old.Requirements : []) {
+      try {
+        before.set(r.QuotaName, Math.max(before.get(r.QuotaName) ?? 0, neededFor(r, 'Update')));
+      } catch {
+        // an unreadable old requirement counts as absent: the new one is enforced
+      }
+    }
+  }
+  return props.Requirements.map((r) => {
+    const needed = neededFor(r, type);
+    const previously = before.get(r.QuotaName);
+    return {
+      quotaName: r.QuotaName,
+      needed,
+      reason: type === 'Update' && r.NeededOnUpdate !== undefined ? r.NeededOnUpdateReason : undefined,
+      neededBy: r.NeededBy,
+      unit: r.Unit,
+      advice: r.Advice,
+      enforced: type === 'Create' || previously === undefined || needed > previously,
+    };
+  });
+}
+
+type ListCommand = typeof ListServiceQuotasCommand | typeof ListAWSDefaultServiceQuotasCommand;
+
+/** Reads `command`'s pages until every name in `wanted` is in `found` (or the list or MAX_PAGES ends). */
+async function collect(
+  deps: Dependencies,
+  Command: ListCommand,
+  serviceCode: string,
+  wanted: Set<string>,
+  found: Map<string, QuotaValue>,
+  source: QuotaValue['source'],
+): Promise<number> {
+  let token: string | undefined;
+  let pages = 0;
+  const missing = () => [...wanted].some((name) => !found.has(name));
+  while (missing() && pages < MAX_PAGES) {
+    const page: { Quotas?: ServiceQuota[]; NextToken?: string } = await deps.serviceQuotas.send(
+      new Command({ ServiceCode: serviceCode, MaxResults: 100, NextToken: token }),
+    );
+    pages++;
+    for (const quota of page.Quotas ?? []) {
+      if (quota.QuotaName && wanted.has(quota.QuotaName) && !found.has(quota.QuotaName) && typeof quota.Value === 'number') {
+        found.set(quota.QuotaName, { value: quota.Value, source });
+      }
+    }
+    token = page.NextToken;
+    if (!token) break;
+  }
+  return pages;
+}
+
+/** The values of the quotas named, applied ones first, AWS defaults for the rest. */
+async function quotaValues(deps: Dependencies, serviceCode: string, names: Set<string>): Promise<{ values: Map<string, QuotaValue>; calls: number }> {
+  const values = new Map<string, QuotaValue>();
+  let calls = await collect(deps, ListServiceQuotasCommand, serviceCode, names, values, 'applied');
+  if ([...names].some((name) => !values.has(name))) {
+    calls += await collect(deps, ListAWSDefaultServiceQuotasCommand, serviceCode, names, values, 'AWS default');
+  }
+  return { values, calls };
+}
+
+/** The shortfalls' paragraphs in one message, the later ones shortened if CloudFormation's limit would cut them. */
+export function checkFailureMessage(paragraphs: Array<{ full: string; short: string }>, region: string): string {
+  const head =
+    `Service quota check: ${paragraphs.length === 1 ? 'a quota is' : `${paragraphs.length} quotas are`} too low in ${region} for what this deploy ` +
+    'would start, so it stops now, before anything is trained or hosted.';
+  let used = head.length;
+  const parts = paragraphs.map((p, i) => {
+    const text = used + p.full.length + 4 <= MESSAGE_BUDGET ? p.full : `${p.short} (the handler's log has the steps)`;
+    used += text.length + 4;
+    return `(${i + 1}) ${text}`;
+  });
+  return [head, ...parts].join(' ');
+}
+
+export async function onEvent(event: Event, deps: Dependencies): Promise<CheckResponse> {
+  const log = deps.log ?? console.log;
+  if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId ?? 'service-quota-check' };
+  const props = propertiesOf(event.ResourceProperties);
+  const physicalId = `service-quota-check-${props.ServiceCode}`;
+  const requirements = requirementsOf(event, props);
+  if (requirements.length === 0) return { PhysicalResourceId: physicalId };
+
+  const started = Date.now();
+  let read: { values: Map<string, QuotaValue>; calls: number };
+  try {
+    read = await quotaValues(deps, props.ServiceCode, new Set(requirements.map((r) => r.quotaName)));
+  } catch (error) {
+    // Best effort: a check that cannot read quotas must never be what fails the deploy.
+    log(
+      `Service quota check skipped: Service Quotas answered ${errorName(error) || 'Error'}: ${(error as Error).message} ` +
+        `(the role needs servicequotas:ListServiceQuotas and servicequotas:ListAWSDefaultServiceQuotas). The deploy goes on unchecked.`,
+    );
+    return { PhysicalResourceId: physicalId };
+  }
+  log(`Service quota check: read ${props.ServiceCode} quotas in ${read.calls} call(s), ${Date.now() - started} ms`);
+
+  const where: Where = { region: deps.region, serviceCode: props.ServiceCode };
+  const failures: Array<{ full: string; short: string }> = [];
+  for (const r of requirements) {
+    const found = read.values.get(r.quotaName);
+    if (!found) {
+      log(`Quota '${r.quotaName}' was not found among the ${props.ServiceCode} quotas in ${deps.region}; not checked`);
+      continue;
+    }
+    if (found.value >= r.needed) {
+      log(`Quota '${r.quotaName}' is ${found.value} (${found.source} value): enough for ${r.neededBy}, which needs ${r.needed}`);
+      continue;
+    }
+    const shortfall: QuotaShortfall = {
+      quotaName: r.quotaName, neededBy: r.neededBy, value: found.value, needed: r.needed, neededReason: r.reason, unit: r.unit, advice: r.advice,
+    };
+    const full = shortfallMessage(shortfall, where);
+    if (!r.enforced) {
+      log(`Warning (not failing an update that asks no more than before, e.g. a rollback): ${full}`);
+      continue;
+    }
+    log(full);
+    failures.push({
+      full,
+      short: `Service quota '${r.quotaName}' is ${found.value} ${r.unit ?? 'instances'} in ${deps.region}, and ${r.neededBy} needs ${r.needed}.`,
+    });
+  }
+  if (failures.length > 0) throw new Error(checkFailureMessage(failures, deps.region));
+  return { PhysicalResourceId: physicalId };
+}

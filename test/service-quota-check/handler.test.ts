@@ -1,0 +1,210 @@
+// The pre-flight quota check's handler against a fake Service Quotas on loopback, called through
+// the real AWS SDK client: it fails a deploy whose quotas are too low with the exact message, passes
+// at the quota, pages, falls back to the AWS defaults, and never fails a deploy on its own failure.
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { Dependencies, MESSAGE_BUDGET, onEvent, QuotaRequirementProperties } from '../../lambda/service-quota-check/handlers';
+import { MAX_ATTEMPTS } from '../../lambda/shared/retry';
+import { customResourceEvent } from '../support/custom-resource-event';
+import { FakeServiceQuotas, REGION } from './fake-service-quotas';
+
+const TRAINING = 'ml.c5.2xlarge for training job usage';
+const ENDPOINT = 'ml.m5.large for endpoint usage';
+const SERVERLESS = 'Maximum total concurrency that can be allocated across all serverless endpoints';
+const BLUE_GREEN = 'an update runs the old and the new fleet side by side until traffic has moved';
+
+const training: QuotaRequirementProperties = {
+  QuotaName: TRAINING, Needed: '2', NeededBy: 'the training job (2 × ml.c5.2xlarge)', Advice: '-c trainingInstanceCount=1',
+};
+const endpoint = (count: number): QuotaRequirementProperties => ({
+  QuotaName: ENDPOINT, Needed: String(count), NeededOnUpdate: String(2 * count), NeededOnUpdateReason: BLUE_GREEN,
+  NeededBy: `the real-time endpoint (${count} × ml.m5.large)`, Advice: '-c pauseRealtimeEndpoint=true',
+});
+const serverless: QuotaRequirementProperties = {
+  QuotaName: SERVERLESS, Needed: '1', NeededBy: 'the serverless endpoint (serverlessMaxConcurrency=1)', Unit: 'concurrent invocations',
+};
+const ALL = [training, endpoint(1), serverless];
+
+function event(type: 'Create' | 'Update' | 'Delete', requirements = ALL, old = ALL): CloudFormationCustomResourceEvent {
+  return customResourceEvent(type, {
+    resourceType: 'Custom::ServiceQuotaCheck',
+    logicalId: 'QuotaCheck',
+    stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/MnistStack/guid',
+    properties: { ServiceCode: 'sagemaker', Requirements: requirements },
+    oldProperties: { ServiceCode: 'sagemaker', Requirements: old },
+    physicalId: 'service-quota-check-sagemaker',
+  });
+}
+
+const raise = (quota: string, desired: number) =>
+  `To raise it to ${desired}: Service Quotas console https://eu-west-1.console.aws.amazon.com/servicequotas/home/services/sagemaker/quotas ` +
+  `(search '${quota}', Request increase), or run: aws service-quotas request-service-quota-increase --region eu-west-1 --service-code sagemaker ` +
+  `--desired-value ${desired} --quota-code "$(aws service-quotas list-aws-default-service-quotas --region eu-west-1 --service-code sagemaker ` +
+  `--query "Quotas[?QuotaName=='${quota}'].QuotaCode" --output text)" (AWS reviews increases; approval can take from minutes to days).`;
+const HEAD = (n: number) =>
+  `Service quota check: ${n === 1 ? 'a quota is' : `${n} quotas are`} too low in eu-west-1 for what this deploy would start, so it stops now, before anything is trained or hosted.`;
+
+let fake: FakeServiceQuotas;
+let deps: Dependencies;
+let lines: string[];
+
+beforeEach(async () => {
+  fake = new FakeServiceQuotas();
+  await fake.start();
+  lines = [];
+  const log = (line: string) => void lines.push(line);
+  deps = { serviceQuotas: fake.client(log), region: REGION, log };
+});
+
+afterEach(async () => {
+  await fake.stop();
+});
+
+const operations = () => fake.calls.map((c) => c.operation);
+
+test('a quota below what the deploy needs fails Create with the quota, numbers, how to raise it and the settings to try', async () => {
+  fake.add(TRAINING, 0, 0);
+  fake.add(ENDPOINT, 0, 4);
+  fake.add(SERVERLESS, 10, 10);
+  await expect(onEvent(event('Create'), deps)).rejects.toThrow(new Error(
+    `${HEAD(1)} (1) Service quota '${TRAINING}' (instance type ml.c5.2xlarge, usage: training job) is 0 instances in eu-west-1, ` +
+      `and the training job (2 × ml.c5.2xlarge) needs 2. ${raise(TRAINING, 2)} Settings to try instead: -c trainingInstanceCount=1`,
+  ));
+  expect(lines).toContain(`Quota '${ENDPOINT}' is 4 (applied value): enough for the real-time endpoint (1 × ml.m5.large), which needs 1`);
+});
+
+test('at the quota it passes, logging each quota', async () => {
+  fake.add(TRAINING, 0, 2);
+  fake.add(ENDPOINT, 0, 1);
+  fake.add(SERVERLESS, 10, 1);
+  await expect(onEvent(event('Create'), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+  expect(lines.slice(1)).toEqual([
+    `Quota '${TRAINING}' is 2 (applied value): enough for the training job (2 × ml.c5.2xlarge), which needs 2`,
+    `Quota '${ENDPOINT}' is 1 (applied value): enough for the real-time endpoint (1 × ml.m5.large), which needs 1`,
+    `Quota '${SERVERLESS}' is 1 (applied value): enough for the serverless endpoint (serverlessMaxConcurrency=1), which needs 1`,
+  ]);
+  expect(lines[0]).toMatch(/^Service quota check: read sagemaker quotas in 1 call\(s\), \d+ ms$/);
+});
+
+test('pages through ListServiceQuotas and stops once every quota is found', async () => {
+  fake.addFiller(230);
+  fake.add(TRAINING, 0, 2);
+  fake.add(ENDPOINT, 0, 1);
+  fake.add(SERVERLESS, 10, 10);
+  fake.addFiller(300);
+  await onEvent(event('Create'), deps);
+  expect(fake.calls).toEqual([
+    { operation: 'ListServiceQuotas', serviceCode: 'sagemaker', maxResults: 100 },
+    { operation: 'ListServiceQuotas', serviceCode: 'sagemaker', maxResults: 100, token: 'page-100' },
+    { operation: 'ListServiceQuotas', serviceCode: 'sagemaker', maxResults: 100, token: 'page-200' },
+  ]);
+});
+
+test('a quota ListServiceQuotas does not list (never applied) is read from the AWS defaults', async () => {
+  fake.addFiller(150);
+  fake.add(TRAINING, 0, 2);
+  fake.add(ENDPOINT, 0); // default 0, nothing applied: the usual new account
+  fake.add(SERVERLESS, 10, 10);
+  await expect(onEvent(event('Create'), deps)).rejects.toThrow(new Error(
+    `${HEAD(1)} (1) Service quota '${ENDPOINT}' (instance type ml.m5.large, usage: endpoint) is 0 instances in eu-west-1, ` +
+      `and the real-time endpoint (1 × ml.m5.large) needs 1. ${raise(ENDPOINT, 1)} Settings to try instead: -c pauseRealtimeEndpoint=true`,
+  ));
+  expect(operations()).toEqual(['ListServiceQuotas', 'ListServiceQuotas', 'ListAWSDefaultServiceQuotas', 'ListAWSDefaultServiceQuotas']);
+  expect(lines).toContain(`Quota '${TRAINING}' is 2 (applied value): enough for the training job (2 × ml.c5.2xlarge), which needs 2`);
+});
+
+test('a quota found in neither list is logged and not checked', async () => {
+  fake.add(TRAINING, 0, 2);
+  fake.add(ENDPOINT, 0, 1);
+  await expect(onEvent(event('Create'), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+  expect(lines).toContain(`Quota '${SERVERLESS}' was not found among the sagemaker quotas in eu-west-1; not checked`);
+});
+
+test('Service Quotas denied: the check logs why and lets the deploy go on', async () => {
+  fake.add(TRAINING, 0, 0);
+  fake.failNext('ListServiceQuotas', 'AccessDeniedException', 'User: arn:aws:sts::123456789012:assumed-role/check is not authorized to perform: servicequotas:ListServiceQuotas');
+  await expect(onEvent(event('Create'), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+  expect(lines).toEqual([
+    'Service quota check skipped: Service Quotas answered AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/check is not authorized ' +
+      'to perform: servicequotas:ListServiceQuotas (the role needs servicequotas:ListServiceQuotas and servicequotas:ListAWSDefaultServiceQuotas). ' +
+      'The deploy goes on unchecked.',
+  ]);
+});
+
+test('throttled past the SDK\'s retries: each retry logged, then the deploy goes on unchecked', async () => {
+  fake.add(TRAINING, 0, 0);
+  fake.failNext('ListServiceQuotas', 'TooManyRequestsException', 'Rate exceeded', MAX_ATTEMPTS);
+  await expect(onEvent(event('Create'), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+  expect(operations()).toHaveLength(MAX_ATTEMPTS);
+  expect(lines.filter((l) => /^ListServiceQuotas: TooManyRequestsException on attempt \d, retried after \d+ ms$/.test(l))).toHaveLength(MAX_ATTEMPTS - 1);
+  expect(lines[lines.length - 1]).toMatch(/^Service quota check skipped: Service Quotas answered TooManyRequestsException: Rate exceeded/);
+});
+
+test('a throttle the SDK retries away changes nothing', async () => {
+  fake.add(TRAINING, 0, 0);
+  fake.failNext('ListServiceQuotas', 'TooManyRequestsException', 'Rate exceeded', 2);
+  await expect(onEvent(event('Create'), deps)).rejects.toThrow(/Service quota 'ml\.c5\.2xlarge for training job usage'/);
+});
+
+describe('update', () => {
+  test('a grown requirement needs NeededOnUpdate (a blue/green update runs both fleets), and the message says why', async () => {
+    fake.add(TRAINING, 0, 2);
+    fake.add(ENDPOINT, 0, 3);
+    fake.add(SERVERLESS, 10, 10);
+    const grown = [training, endpoint(2), serverless];
+    await expect(onEvent(event('Create', grown), deps)).resolves.toBeDefined(); // 2 ≤ 3
+    await expect(onEvent(event('Update', grown, ALL), deps)).rejects.toThrow(new Error(
+      `${HEAD(1)} (1) Service quota '${ENDPOINT}' (instance type ml.m5.large, usage: endpoint) is 3 instances in eu-west-1, ` +
+        `and the real-time endpoint (2 × ml.m5.large) needs 4 (${BLUE_GREEN}). ${raise(ENDPOINT, 4)} Settings to try instead: -c pauseRealtimeEndpoint=true`,
+    ));
+  });
+
+  test('a requirement that did not grow (e.g. CloudFormation\'s rollback to the old properties) only warns', async () => {
+    fake.add(TRAINING, 0, 2);
+    fake.add(ENDPOINT, 0, 1);
+    fake.add(SERVERLESS, 10, 10);
+    await expect(onEvent(event('Update', ALL, [training, endpoint(2), serverless]), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+    expect(lines).toContain(
+      'Warning (not failing an update that asks no more than before, e.g. a rollback): ' +
+        `Service quota '${ENDPOINT}' (instance type ml.m5.large, usage: endpoint) is 1 instances in eu-west-1, ` +
+        `and the real-time endpoint (1 × ml.m5.large) needs 2 (${BLUE_GREEN}). ${raise(ENDPOINT, 2)} Settings to try instead: -c pauseRealtimeEndpoint=true`,
+    );
+  });
+
+  test('a quota new to the requirements (another instance type) is enforced on Update', async () => {
+    fake.add('ml.m5.xlarge for training job usage', 0, 0);
+    fake.add(ENDPOINT, 0, 4);
+    const other = { ...training, QuotaName: 'ml.m5.xlarge for training job usage', NeededBy: 'the training job (2 × ml.m5.xlarge)' };
+    await expect(onEvent(event('Update', [other, endpoint(1)], [training, endpoint(1)]), deps)).rejects.toThrow(
+      /^Service quota check: a quota is too low .* \(1\) Service quota 'ml\.m5\.xlarge for training job usage' .* is 0 instances in eu-west-1, and the training job \(2 × ml\.m5\.xlarge\) needs 2\. /,
+    );
+  });
+});
+
+test('Delete does nothing and calls nothing', async () => {
+  await expect(onEvent(event('Delete'), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+  expect(fake.calls).toEqual([]);
+});
+
+test('three shortfalls stay within CloudFormation\'s 4 KiB answer: later ones are shortened, none is dropped', async () => {
+  fake.add(TRAINING, 0, 0);
+  fake.add(ENDPOINT, 0, 0);
+  fake.add(SERVERLESS, 10, 0);
+  // Advice as long as the MNIST stack's (several settings, each with its reason).
+  const advice = '-c someSetting=value (a reason why it needs less, and what it costs instead); '.repeat(5);
+  const requirements = ALL.map((r) => ({ ...r, Advice: advice }));
+  const error = (await onEvent(event('Create', requirements), deps).catch((e: Error) => e)) as Error;
+  expect(error.message.length).toBeLessThanOrEqual(MESSAGE_BUDGET);
+  expect(error.message).toContain(`${HEAD(3)} (1) Service quota '${TRAINING}'`);
+  expect(error.message).toContain(`(2) Service quota '${ENDPOINT}' (instance type ml.m5.large, usage: endpoint) is 0 instances in eu-west-1,`);
+  expect(error.message).toMatch(
+    new RegExp(`\\(3\\) Service quota '${SERVERLESS}' is 0 concurrent invocations in eu-west-1, and the serverless endpoint \\(serverlessMaxConcurrency=1\\) needs 1\\. \\(the handler's log has the steps\\)$`),
+  );
+  // The log keeps every full paragraph.
+  expect(lines.filter((l) => l.startsWith('Service quota \'') && l.includes('To raise it to'))).toHaveLength(3);
+});
+
+test('properties the construct would never write fail clearly', async () => {
+  await expect(onEvent(event('Create', [{ ...training, Needed: 'two' }]), deps)).rejects.toThrow(
+    'Custom::ServiceQuotaCheck: Needed of \'ml.c5.2xlarge for training job usage\' must be a whole number, got "two"',
+  );
+});
