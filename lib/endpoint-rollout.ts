@@ -126,7 +126,7 @@ export function rolloutProblem(options: RolloutOptions, target: RolloutTarget, n
         const fits = Array.from({ length: count }, (_, i) => i + 1).filter((k) => (100 * k) / count >= low && (100 * k) / count <= high);
         const fix = fits.length > 0
           ? `use -c ${names.stepSize}=${fits[0]}${fits.length > 1 ? ` (up to ${fits[fits.length - 1]})` : ''}`
-          : `raise ${names.instanceCount} to at least ${strategy === 'canary' ? 2 * stepSize.value : 2} or use a percentage`;
+          : `raise ${names.instanceCount} to at least ${2 * stepSize.value} or use a percentage`;
         return `Invalid setting ${names.stepSize}=${size} for ${names.strategy}=${strategy}: ${what} must be ${low}% to ${high}% of the ${count} instance(s) of ${names.instanceCount} (${stepSize.value} is ${Math.round(percent)}%); ${fix}.`;
       }
     }

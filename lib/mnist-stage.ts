@@ -31,12 +31,21 @@ export const DEV_SETTINGS: MnistSettingsOverrides = Object.freeze({
   dataCapturePercent: 0,
 });
 
-/** prod: the real-time endpoint, scaling from 1 to 4 instances on invocations per instance. */
+/**
+ * prod: the real-time endpoint on 2 to 4 instances (autoscaling on invocations per instance; two
+ * also spread across Availability Zones). A retrained model reaches it by canary: one instance's
+ * share of traffic for 10 minutes, then all of it, baked 10 minutes before the old fleet goes; the
+ * 5xx or latency alarm rolls it back. A canary is at most half the fleet, hence 2 instances.
+ */
 export const PROD_SETTINGS: MnistSettingsOverrides = Object.freeze({
   realtimeEndpoint: true,
-  realtimeInstanceCount: 1,
+  realtimeInstanceCount: 2,
   realtimeMaxInstanceCount: 4,
   serverlessEndpoint: false,
+  rollout: 'canary',
+  rolloutStepSize: '1',
+  rolloutWaitMinutes: 10,
+  rolloutBakeMinutes: 10,
 });
 
 /** The pipeline's stages: dev, then prod behind a manual approval, both from {@link MnistStage}. */

@@ -43,14 +43,14 @@ describe('the MNIST pipeline: dev and prod from one stage class', () => {
     devTemplate.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
   });
 
-  test('prod runs the real-time endpoint with autoscaling from 1 to 4 instances', () => {
+  test('prod runs the real-time endpoint with autoscaling from 2 to 4 instances', () => {
     expect(prod.stack.settings.realtimeEndpoint).toBe(true);
     prodTemplate.resourceCountIs('AWS::SageMaker::Endpoint', 1);
     prodTemplate.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
-      ProductionVariants: [Match.objectLike({ InitialInstanceCount: 1, InstanceType: Match.stringLikeRegexp('^ml\\.') })],
+      ProductionVariants: [Match.objectLike({ InitialInstanceCount: 2, InstanceType: Match.stringLikeRegexp('^ml\\.') })],
     });
     prodTemplate.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
-      MinCapacity: 1, MaxCapacity: 4, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      MinCapacity: 2, MaxCapacity: 4, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
     });
     // Each retrain updates the endpoint: it must keep the count autoscaling has reached.
     prodTemplate.hasResourceProperties('AWS::SageMaker::Endpoint', {
