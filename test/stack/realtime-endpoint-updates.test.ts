@@ -32,6 +32,7 @@ describe('an autoscaled endpoint keeps its scale across updates', () => {
   test('RetainAllVariantProperties keeps the live instance count; only the weight comes from the new config', () => {
     const [, endpoint] = only(synth(AUTOSCALED), 'AWS::SageMaker::Endpoint');
     expect(endpoint.Properties).toEqual({
+      EndpointName: expect.any(String),
       EndpointConfigName: expect.anything(),
       RetainAllVariantProperties: true,
       ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }],
@@ -40,13 +41,14 @@ describe('an autoscaled endpoint keeps its scale across updates', () => {
 
   test('without autoscaling an update applies the configured count (nothing retained)', () => {
     const [, endpoint] = only(synth(FIXED), 'AWS::SageMaker::Endpoint');
-    expect(endpoint.Properties).toEqual({ EndpointConfigName: expect.anything() });
+    expect(endpoint.Properties).toEqual({ EndpointName: expect.any(String), EndpointConfigName: expect.anything() });
   });
 
   test('a retrain (new model) updates the same endpoint and scalable target in place', () => {
     const before = synth(AUTOSCALED, 'model-a');
     const after = synth(AUTOSCALED, 'model-b');
     expect(only(after, 'AWS::SageMaker::Endpoint')[0]).toBe(only(before, 'AWS::SageMaker::Endpoint')[0]);
+    expect(only(after, 'AWS::SageMaker::Endpoint')[1].Properties.EndpointName).toBe(only(before, 'AWS::SageMaker::Endpoint')[1].Properties.EndpointName);
     expect(only(after, 'AWS::ApplicationAutoScaling::ScalableTarget')[0]).toBe(only(before, 'AWS::ApplicationAutoScaling::ScalableTarget')[0]);
     expect(only(after, 'AWS::SageMaker::EndpointConfig')[1].Properties.ProductionVariants).toEqual([
       expect.objectContaining({ ModelName: 'model-b', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 }),
@@ -72,14 +74,18 @@ describe('an instance-type change of an autoscaled endpoint works in one deploy'
     expect(target.Properties).toMatchObject({ MinCapacity: 1, MaxCapacity: 4, ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' });
   });
 
-  test('the replacement gets no fixed name (CloudFormation names it, so old and new can coexist)', () => {
-    expect(only(after, 'AWS::SageMaker::Endpoint')[1].Properties.EndpointName).toBeUndefined();
+  test('the replacement gets a name of its own (old and new coexist until the old one is deleted)', () => {
+    // Names are fixed at synth (the rollback alarms watch the endpoint by name); the new id gives a new one.
+    const name = (template: Template) => only(template, 'AWS::SageMaker::Endpoint')[1].Properties.EndpointName as string;
+    expect(name(after)).not.toBe(name(before));
+    expect(name(after)).toMatch(/^S-Realtime-AutoscaledEndpointMlC5Xlarge-[0-9A-F]{8}$/);
   });
 
-  test('without autoscaling an instance-type change stays an in-place update of the same endpoint', () => {
+  test('without autoscaling an instance-type change stays an in-place update of the same endpoint, same name', () => {
     const fixedBefore = synth(FIXED);
     const fixedAfter = synth({ ...FIXED, instanceType: 'ml.c5.xlarge' });
     expect(only(fixedAfter, 'AWS::SageMaker::Endpoint')[0]).toBe(only(fixedBefore, 'AWS::SageMaker::Endpoint')[0]);
+    expect(only(fixedAfter, 'AWS::SageMaker::Endpoint')[1].Properties.EndpointName).toBe(only(fixedBefore, 'AWS::SageMaker::Endpoint')[1].Properties.EndpointName);
   });
 });
 
