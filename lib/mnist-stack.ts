@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { Construct } from 'constructs';
 import {
-  dataS3BucketRegion, isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, resolveSettings, rolloutOptions,
+  dataS3BucketRegion, isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, quotaAdvice, resolveSettings, rolloutOptions,
   SAMPLE_FILES_ONLY_IN_AWS, SAMPLE_FILES_PARTITION, validateSettingsForRegion,
 } from './config';
 import { consoleHost } from './console-host';
@@ -15,9 +15,11 @@ import { DlcImage } from './dlc-image';
 import { hasInstanceStorage } from './instance-types';
 import { PyTorchModel } from './pytorch-model';
 import { RealtimeEndpoint } from './realtime-endpoint';
+import { sageMakerQuotaRequirements } from './mnist-quotas';
 import { SageMakerExecutionRole } from './sagemaker-execution-role';
 import { SageMakerTrainingJob } from './sagemaker-training-job';
 import { SecureBucket } from './secure-bucket';
+import { ServiceQuotaCheck } from './service-quota-check';
 import { ServerlessEndpoint } from './serverless-endpoint';
 import { EndpointMonitoring } from './endpoint-monitoring';
 import { EndpointSmokeTest } from './smoke-test';
@@ -97,6 +99,8 @@ export class MnistSageMakerStack extends Stack {
       role.grantReadPrefix(this.bucket, MNIST.checkpointPrefix);
       role.grantWritePrefix(this.bucket, MNIST.checkpointPrefix);
     }
+    // Reads the account's SageMaker quotas first: a missing one fails the deploy in seconds, not after training.
+    const quotaCheck = new ServiceQuotaCheck(this, 'QuotaCheck', { serviceCode: 'sagemaker', requirements: sageMakerQuotaRequirements(s) });
     this.trainingJob = new SageMakerTrainingJob(this, 'Training', {
       role: role.role,
       image: trainingImage.imageUri,
@@ -122,10 +126,11 @@ export class MnistSageMakerStack extends Stack {
       outputKmsKey: key,
       // The metric is a percentage; round away float noise (0.57 * 100 = 56.99999999999999).
       minimumMetric: { name: MNIST.accuracyMetricName, value: Number((s.minTestAccuracy * 100).toFixed(6)) },
+      quotaAdvice: quotaAdvice(s).training,
     });
     // The job starts only once the data is in place and the role's policy grants what it needs;
     // only the job itself waits: its handlers and state machine are created alongside the data copy.
-    this.trainingJob.resource.node.addDependency(data, role);
+    this.trainingJob.resource.node.addDependency(data, role, quotaCheck);
 
     const model = new PyTorchModel(this, 'Model', {
       role: role.role,
