@@ -148,10 +148,13 @@ describe('execution role', () => {
       Resource: { 'Fn::Join': ['', [getAtt(ids.bucket, 'Arn'), '/', getAtt(ids.training, 'ModelDataKey')]] },
     }));
 
+    // SageMaker reads each endpoint's rollback alarms (test/rollout checks the exact alarms).
+    expect(withAction('cloudwatch:DescribeAlarms')).toHaveLength(2);
+
     // nothing else: no other action, no wildcard action, no s3 write outside mnist/output/
     const actions = new Set(statements.flatMap((s) => asArray(s.Action as string | string[])));
     expect([...actions].sort()).toEqual([
-      'cloudwatch:PutMetricData', 'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken',
+      'cloudwatch:DescribeAlarms', 'cloudwatch:PutMetricData', 'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetAuthorizationToken',
       'ecr:GetDownloadUrlForLayer', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents',
       's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject',
     ]);
