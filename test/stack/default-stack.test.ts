@@ -66,7 +66,7 @@ describe('region-agnostic template', () => {
       })
       .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
       .sort();
-    expect(bundled).toEqual(['SmokeTestFunction', 'TrainingDataCopyHandler', 'TrainingIsComplete', 'TrainingOnEvent']);
+    expect(bundled).toEqual(['QuotaCheckHandler', 'SmokeTestFunction', 'TrainingDataCopyHandler', 'TrainingIsComplete', 'TrainingOnEvent']);
   });
 });
 
