@@ -14,7 +14,7 @@ import { synthMnist } from '../stack/synth';
 import { FakeSageMakerRuntime } from '../smoke-test/fake-sagemaker-runtime';
 import { smokeDigitsForFake } from '../smoke-test/helpers';
 import { ACCOUNT, asDelivered, CloudRun, Credentials, PARTITION, Properties, REGION } from './cloud-fixture';
-import { checksFor, lambdaLogChecks, modelRoleChecks, neighbourOf, sseKmsChecks, trainingJobRoleChecks, Where } from './required-permissions';
+import { checksFor, lambdaLogChecks, modelRoleChecks, neighbourOf, rollbackAlarmChecks, sseKmsChecks, trainingJobRoleChecks, Where } from './required-permissions';
 
 const WHERE: Where = { account: ACCOUNT, region: REGION, partition: PARTITION };
 const TRAINING = 'Custom::SageMakerTrainingJob';
@@ -119,6 +119,12 @@ async function captureCalls(): Promise<{ calls: AwsCall[]; derived: Obligation[]
   for (const endpoint of environment.ENDPOINT_NAMES.split(',')) {
     for (const check of modelRoleChecks(container.ModelDataUrl, container.Image, endpoint, WHERE)) derived.push({ principal: executionRole, check });
   }
+  // Each endpoint's update reads its auto-rollback alarms, by the names its DeploymentConfig gives.
+  for (const [, endpoint] of Object.entries(run.app.template.Resources).filter(([, r]) => r.Type === 'AWS::SageMaker::Endpoint')) {
+    const config = run.resolver.resolve(endpoint.Properties!.DeploymentConfig) as { AutoRollbackConfiguration: { Alarms: Array<{ AlarmName: string }> } };
+    const alarms = config.AutoRollbackConfiguration.Alarms.map((a) => a.AlarmName);
+    for (const check of await rollbackAlarmChecks(alarms, run.resolver.resolveString(endpoint.Properties!.EndpointName), WHERE)) derived.push({ principal: executionRole, check });
+  }
   principals.set('execution-role', executionRole);
   return { calls: [...run.proxy.calls, ...smokeProxy.calls], derived };
 }
@@ -186,7 +192,23 @@ test('the capture saw every kind of call the lifecycles make', () => {
     'ExecutionRole ecr:BatchGetImage',
     'ExecutionRole logs:PutLogEvents',
     'ExecutionRole cloudwatch:PutMetricData',
+    'ExecutionRole cloudwatch:DescribeAlarms',
   ]));
+});
+
+test('DescribeAlarms: the execution role reads each endpoint\'s rollback alarms, and not its 4xx alarm', async () => {
+  const describe = obligations.filter((o) => o.check.action === 'cloudwatch:DescribeAlarms');
+  // Real-time: 5xx, model latency; serverless: those and overhead latency.
+  expect(describe).toHaveLength(5);
+  expect(await denied(describe)).toEqual([]);
+  const executionRole = describe[0].principal;
+  const fourXx = Object.entries(run.app.template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties!.MetricName === 'Invocation4XXErrors')
+    .map(([id]) => run.resolver.arnOf(id));
+  expect(fourXx).toHaveLength(2);
+  for (const resource of fourXx) {
+    expect(await decide(executionRole, { action: 'cloudwatch:DescribeAlarms', resource, because: 'a 4xx alarm is no rollback alarm' })).not.toBe('Allowed');
+  }
 });
 
 test('every captured call is allowed on its exact resource by the synthesized policies', async () => {

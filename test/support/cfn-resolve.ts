@@ -120,6 +120,9 @@ export class CfnResolver {
           return `arn:${partition}:kms:${region}:${account}:key/${name}`;
         case 'AWS::SNS::Topic':
           return `arn:${partition}:sns:${region}:${account}:${name}`;
+        case 'AWS::CloudWatch::Alarm':
+          // Ref is the alarm's name (this deployment's physical name), Arn names it too.
+          return `arn:${partition}:cloudwatch:${region}:${account}:alarm:${name}`;
         default:
           break;
       }
