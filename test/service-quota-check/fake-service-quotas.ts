@@ -38,11 +38,15 @@ export class FakeServiceQuotas {
     await this.server.stop();
   }
 
+  get url(): string {
+    return this.server.url;
+  }
+
   /** The check's client (the SDK's retries, 1 ms apart; each retry reported to `log`) pointed at this fake. */
   client(log: (line: string) => void = () => undefined): ServiceQuotasClient {
     return serviceQuotasClient({
       region: REGION,
-      endpoint: this.server.url,
+      endpoint: this.url,
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
       ...fastRetries(),
     }, log);
