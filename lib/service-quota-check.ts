@@ -66,7 +66,7 @@ export class ServiceQuotaCheck extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
-      // Two lists of up to 30 pages, each call retried by the SDK under throttling: seconds, a minute at worst.
+      // Two lists of up to 60 pages, each call retried by the SDK under throttling: seconds, a minute or two at worst.
       timeout: Duration.minutes(3),
       role,
       logGroup,

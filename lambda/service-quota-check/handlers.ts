@@ -61,8 +61,11 @@ export interface CheckResponse {
 
 type Event = CloudFormationCustomResourceEvent & { PhysicalResourceId?: string };
 
-/** Pages (of 100 quotas) read from each list before giving up on the quotas not yet found. */
-export const MAX_PAGES = 30;
+/**
+ * Pages (of up to 100 quotas) read from each list before giving up on the quotas not yet found:
+ * SageMaker has thousands of quotas (instance types × usages); reading stops as soon as all are found.
+ */
+export const MAX_PAGES = 60;
 /** Characters of the deploy's error given to the shortfalls' full text (CloudFormation takes at most 4 KiB in all). */
 export const MESSAGE_BUDGET = 2800;
 

@@ -2,7 +2,7 @@
 // the real AWS SDK client: it fails a deploy whose quotas are too low with the exact message, passes
 // at the quota, pages, falls back to the AWS defaults, and never fails a deploy on its own failure.
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { Dependencies, MESSAGE_BUDGET, onEvent, QuotaRequirementProperties } from '../../lambda/service-quota-check/handlers';
+import { Dependencies, MAX_PAGES, MESSAGE_BUDGET, onEvent, QuotaRequirementProperties } from '../../lambda/service-quota-check/handlers';
 import { MAX_ATTEMPTS } from '../../lambda/shared/retry';
 import { customResourceEvent } from '../support/custom-resource-event';
 import { FakeServiceQuotas, REGION } from './fake-service-quotas';
@@ -110,6 +110,14 @@ test('a quota ListServiceQuotas does not list (never applied) is read from the A
   ));
   expect(operations()).toEqual(['ListServiceQuotas', 'ListServiceQuotas', 'ListAWSDefaultServiceQuotas', 'ListAWSDefaultServiceQuotas']);
   expect(lines).toContain(`Quota '${TRAINING}' is 2 (applied value): enough for the training job (2 × ml.c5.2xlarge), which needs 2`);
+});
+
+test('reading is bounded: a quota beyond MAX_PAGES pages of each list is left unchecked, not waited for', async () => {
+  fake.addFiller(MAX_PAGES * 100);
+  fake.add(TRAINING, 0, 0);
+  await expect(onEvent(event('Create', [training]), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+  expect(operations()).toEqual([...Array(MAX_PAGES).fill('ListServiceQuotas'), ...Array(MAX_PAGES).fill('ListAWSDefaultServiceQuotas')]);
+  expect(lines).toContain(`Quota '${TRAINING}' was not found among the sagemaker quotas in eu-west-1; not checked`);
 });
 
 test('a quota found in neither list is logged and not checked', async () => {
