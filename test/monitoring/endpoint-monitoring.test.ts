@@ -32,6 +32,15 @@ function dashboardBody(template: Template): string {
 }
 
 describe('EndpointMonitoring', () => {
+  test('rollback alarms: 5xx and model latency, plus overhead latency for serverless; never 4xx', () => {
+    const { monitoring } = synthDefaults();
+    expect(monitoring.rollbackAlarms('Realtime')).toEqual([monitoring.alarms['Realtime/Invocation5XXErrors'], monitoring.alarms['Realtime/ModelLatency']]);
+    expect(monitoring.rollbackAlarms('Serverless')).toEqual([
+      monitoring.alarms['Serverless/Invocation5XXErrors'], monitoring.alarms['Serverless/ModelLatency'], monitoring.alarms['Serverless/OverheadLatency'],
+    ]);
+    expect(() => monitoring.rollbackAlarms('Batch')).toThrow("EndpointMonitoring: no endpoint labelled 'Batch' (labels: Realtime, Serverless)");
+  });
+
   test('alarms on 5xx, 4xx and model latency per endpoint, plus overhead latency for serverless only', () => {
     const { template, monitoring } = synthDefaults();
     template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
