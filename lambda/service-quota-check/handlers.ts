@@ -182,7 +182,7 @@ async function quotaValues(deps: Dependencies, serviceCode: string, names: Set<s
 export function checkFailureMessage(paragraphs: Array<{ full: string; short: string }>, region: string): string {
   const head =
     `Service quota check: ${paragraphs.length === 1 ? 'a quota is' : `${paragraphs.length} quotas are`} too low in ${region} for what this deploy ` +
-    'would start, so it stops now, before anything is trained or hosted.';
+    'would start, so it stops now, before it trains or changes an endpoint.';
   let used = head.length;
   const parts = paragraphs.map((p, i) => {
     const text = used + p.full.length + 4 <= MESSAGE_BUDGET ? p.full : `${p.short} (the handler's log has the steps)`;

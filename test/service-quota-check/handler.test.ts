@@ -41,7 +41,7 @@ const raise = (quota: string, desired: number) =>
   `--desired-value ${desired} --quota-code "$(aws service-quotas list-aws-default-service-quotas --region eu-west-1 --service-code sagemaker ` +
   `--query "Quotas[?QuotaName=='${quota}'].QuotaCode" --output text)" (AWS reviews increases; approval can take from minutes to days).`;
 const HEAD = (n: number) =>
-  `Service quota check: ${n === 1 ? 'a quota is' : `${n} quotas are`} too low in eu-west-1 for what this deploy would start, so it stops now, before anything is trained or hosted.`;
+  `Service quota check: ${n === 1 ? 'a quota is' : `${n} quotas are`} too low in eu-west-1 for what this deploy would start, so it stops now, before it trains or changes an endpoint.`;
 
 let fake: FakeServiceQuotas;
 let deps: Dependencies;
