@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -38,7 +38,8 @@ export interface ServiceQuotaCheckProps {
  * below a requirement, with a message naming the quota, how to raise it and the settings to try.
  * Best effort: if Service Quotas cannot be read (access, region, throttling) it logs why and the
  * deploy goes on. It runs on Create and whenever its requirements change; an Update fails only on
- * a requirement that grew, so a rollback never fails here. Make the expensive resources depend on it.
+ * a requirement that grew, and never while the stack rolls back (it asks DescribeStacks on its own
+ * stack). Make the expensive resources depend on it.
  */
 export class ServiceQuotaCheck extends Construct {
   public readonly resource: CustomResource;
@@ -58,6 +59,12 @@ export class ServiceQuotaCheck extends Construct {
       sid: 'ReadQuotaValues',
       actions: ['servicequotas:ListServiceQuotas', 'servicequotas:ListAWSDefaultServiceQuotas'],
       resources: ['*'],
+    }));
+    // Before failing an Update: is the stack rolling back? (A rollback must never fail here.)
+    role.addToPolicy(new iam.PolicyStatement({
+      sid: 'ReadOwnStackStatus',
+      actions: ['cloudformation:DescribeStacks'],
+      resources: [Stack.of(this).stackId],
     }));
 
     const handler = new nodejs.NodejsFunction(this, 'Handler', {

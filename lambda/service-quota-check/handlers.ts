@@ -1,3 +1,4 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
   ListAWSDefaultServiceQuotasCommand,
   ListServiceQuotasCommand,
@@ -21,8 +22,10 @@ import { errorName } from '../shared/retry';
  *   cannot find is logged and not checked.
  * - Update: a requirement needs `NeededOnUpdate` (e.g. a blue/green endpoint update runs the old and
  *   the new fleet at once). Only requirements that are new or grew since the old properties can
- *   fail an Update; the others are logged as warnings. So CloudFormation's rollback (an Update back
- *   to the old properties) never fails here.
+ *   fail an Update; the others are logged as warnings. CloudFormation's rollback is an Update back
+ *   to the old properties, which may grow again: before failing an Update the check asks
+ *   (DescribeStacks on its own stack) whether the stack is rolling back, and then only warns, so it
+ *   never turns a rollback into UPDATE_ROLLBACK_FAILED.
  * - Delete: nothing to do.
  */
 
@@ -51,6 +54,8 @@ export interface ServiceQuotaCheckProperties {
 
 export interface Dependencies {
   readonly serviceQuotas: Pick<ServiceQuotasClient, 'send'>;
+  /** Asks for the stack's status before an Update fails (a rollback must not). */
+  readonly cloudFormation: Pick<CloudFormationClient, 'send'>;
   readonly region: string;
   readonly log?: (line: string) => void;
 }
@@ -192,6 +197,24 @@ export function checkFailureMessage(paragraphs: Array<{ full: string; short: str
   return [head, ...parts].join(' ');
 }
 
+/**
+ * True when the stack is rolling back (so this Update restores properties that were deployed
+ * before). Unknown (DescribeStacks failed) counts as not rolling back: the shortfall is real, and
+ * a forward update would fail on it later anyway.
+ */
+async function isRollingBack(deps: Dependencies, stackId: string): Promise<boolean> {
+  const log = deps.log ?? console.log;
+  try {
+    const answer = await deps.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
+    const status = answer.Stacks?.[0]?.StackStatus ?? '';
+    log(`Stack status: ${status || 'unknown'}`);
+    return /ROLLBACK_IN_PROGRESS$/.test(status);
+  } catch (error) {
+    log(`Could not tell whether the stack is rolling back (DescribeStacks: ${errorName(error) || 'Error'}: ${(error as Error).message}); treating it as a forward update`);
+    return false;
+  }
+}
+
 export async function onEvent(event: Event, deps: Dependencies): Promise<CheckResponse> {
   const log = deps.log ?? console.log;
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId ?? 'service-quota-check' };
@@ -240,6 +263,13 @@ export async function onEvent(event: Event, deps: Dependencies): Promise<CheckRe
       short: `Service quota '${r.quotaName}' is ${found.value} ${r.unit ?? 'instances'} in ${deps.region}, and ${r.neededBy} needs ${r.needed}.`,
     });
   }
-  if (failures.length > 0) throw new Error(checkFailureMessage(failures, deps.region));
+  if (failures.length > 0) {
+    const message = checkFailureMessage(failures, deps.region);
+    if (event.RequestType === 'Update' && (await isRollingBack(deps, event.StackId))) {
+      log(`Warning only, the stack is rolling back (failing here would leave it UPDATE_ROLLBACK_FAILED): ${message}`);
+      return { PhysicalResourceId: physicalId };
+    }
+    throw new Error(message);
+  }
   return { PhysicalResourceId: physicalId };
 }

@@ -1,7 +1,9 @@
-// The permissions proof for the quota check: its exact `cdk synth` bundle runs a Create through a
-// recording proxy in front of the loopback Service Quotas fake; every call it made on the wire (and
-// its log writes) is evaluated against its role's synthesized policies with @cloud-copilot/iam-simulate
-// and AWS's Service Authorization Reference. Each call is allowed; quota changes and other services are not.
+// The permissions proof for the quota check: its exact `cdk synth` bundle runs a Create, and an Update
+// during a rollback (which asks for the stack's status), through a recording proxy in front of the
+// loopback Service Quotas (and DescribeStacks) fake; every call it made on the wire (and its log
+// writes) is evaluated against its role's synthesized policies with @cloud-copilot/iam-simulate and
+// AWS's Service Authorization Reference. Each call is allowed; quota changes, another stack, other
+// services are not.
 import { AwsCall } from '../support/aws-call';
 import { CfnResolver, rolePolicies } from '../support/cfn-resolve';
 import { customResourceEvent } from '../support/custom-resource-event';
@@ -22,6 +24,8 @@ let principal: Principal;
 let calls: AwsCall[];
 let logGroupName: string;
 let outcome: Record<string, unknown>;
+let rollback: Record<string, unknown>;
+let stackId: string;
 const saved = { ...process.env };
 
 beforeAll(async () => {
@@ -57,11 +61,16 @@ beforeAll(async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     handler = (require(file) as Record<string, Handler>)[exportName];
   });
-  const event = customResourceEvent('Create', {
-    resourceType: 'Custom::ServiceQuotaCheck', logicalId: 'QuotaCheck', stackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/MnistSageMaker/guid`,
+  stackId = resolver.resolveString({ Ref: 'AWS::StackId' });
+  const event = (type: 'Create' | 'Update') => customResourceEvent(type, {
+    resourceType: 'Custom::ServiceQuotaCheck', logicalId: 'QuotaCheck', stackId,
     properties: properties as unknown as Record<string, unknown>,
+    oldProperties: { ...properties, Requirements: [] }, physicalId: 'service-quota-check-sagemaker',
   });
-  outcome = await handler!(event).catch((error: Error) => ({ error: error.message }));
+  outcome = await handler!(event('Create')).catch((error: Error) => ({ error: error.message }));
+  // Every requirement is new to this Update, and the first is short: it asks whether the stack rolls back.
+  fake.stack = { status: 'UPDATE_ROLLBACK_IN_PROGRESS' };
+  rollback = await handler!(event('Update'));
   calls = proxy.calls;
   await proxy.stop();
   await fake.stop();
@@ -72,17 +81,22 @@ afterAll(() => {
   jest.restoreAllMocks();
 });
 
-test('the bundle ran the check: the first quota (0, only in the defaults) failed the Create with its message', () => {
+test('the bundle ran the check: the first quota (0, only in the defaults) failed the Create; the rollback only warned', () => {
   expect(String(outcome.error)).toMatch(/^Service quota check: a quota is too low in eu-west-1 .* \(1\) Service quota 'ml\.c5\.2xlarge for training job usage'/);
-  expect(calls.map((c) => `${c.service}:${c.operation}`)).toEqual([
-    'servicequotas:ListServiceQuotas', 'servicequotas:ListServiceQuotas', 'servicequotas:ListAWSDefaultServiceQuotas', 'servicequotas:ListAWSDefaultServiceQuotas',
-  ]);
+  expect(rollback).toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+  const lists = ['servicequotas:ListServiceQuotas', 'servicequotas:ListServiceQuotas', 'servicequotas:ListAWSDefaultServiceQuotas', 'servicequotas:ListAWSDefaultServiceQuotas'];
+  expect(calls.map((c) => `${c.service}:${c.operation}`)).toEqual([...lists, ...lists, 'cloudformation:DescribeStacks']);
+  expect(calls[calls.length - 1].params).toEqual({ StackName: stackId });
 });
 
 test('every call it made, and its log writes, are allowed by its role', async () => {
   const checks: AuthorizationCheck[] = [
     // Neither action has a resource type (Service Authorization Reference): they are authorized on '*'.
-    ...calls.map((c) => ({ action: `servicequotas:${c.operation}`, resource: '*', because: `${c.operation} (captured)` })),
+    ...calls.map((c) => ({
+      action: `${c.service}:${c.operation}`,
+      resource: c.service === 'cloudformation' ? String(c.params.StackName) : '*',
+      because: `${c.operation} (captured)`,
+    })),
     ...lambdaLogChecks(logGroupName, WHERE, 'the quota check'),
   ];
   const decisions = await Promise.all(checks.map(async (c) => `${c.action} ${await decide(principal, c)}`));
@@ -94,6 +108,7 @@ test('it cannot change quotas, read other services, or write another log group',
     { action: 'servicequotas:RequestServiceQuotaIncrease', resource: '*', because: 'changing a quota' },
     { action: 'servicequotas:GetServiceQuota', resource: `arn:aws:servicequotas:${REGION}:${ACCOUNT}:sagemaker/L-12345678`, because: 'not needed' },
     { action: 'sagemaker:ListTrainingJobs', resource: '*', because: 'another service' },
+    { action: 'cloudformation:DescribeStacks', resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/OtherStack/11111111-1111-1111-1111-111111111111`, because: 'another stack' },
     ...lambdaLogChecks('/aws/lambda/someone-else', WHERE, 'another log group'),
   ];
   for (const check of forbidden) expect(`${check.action} ${await decide(principal, check)}`).toBe(`${check.action} ImplicitlyDenied`);

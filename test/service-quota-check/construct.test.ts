@@ -41,10 +41,10 @@ test('the custom resource carries the service code and each requirement, exactly
   });
 });
 
-test('the handler may only write its log group and read quota values (Resource *: the actions have no resource types)', () => {
+test('the handler may only write its log group, read quota values (Resource *: the actions have no resource types) and its own stack\'s status', () => {
   const { template } = synth();
   const statements = handlerStatements(template);
-  expect(statements).toHaveLength(2);
+  expect(statements).toHaveLength(3);
   expect(statements[0]).toMatchObject({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow' });
   expect(statements[1]).toEqual({
     Sid: 'ReadQuotaValues',
@@ -52,6 +52,7 @@ test('the handler may only write its log group and read quota values (Resource *
     Effect: 'Allow',
     Resource: '*',
   });
+  expect(statements[2]).toEqual({ Sid: 'ReadOwnStackStatus', Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } });
   const runtime = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Handler === 'index.handler')!;
   expect(runtime.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Timeout: 180 });
 });

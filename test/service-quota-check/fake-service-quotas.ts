@@ -4,10 +4,12 @@
 // ListServiceQuotas lists only the quotas whose value is applied to the account, as the real API
 // does ("If the applied quota value is not available for a quota, the quota is not retrieved");
 // ListAWSDefaultServiceQuotas lists every quota with its default. Both page with MaxResults (1-100)
-// and an opaque NextToken.
+// and an opaque NextToken. The same server answers CloudFormation's DescribeStacks (awsQuery: a
+// form-encoded POST, an XML answer) with the status a test sets, for the check's rollback question.
 import * as http from 'http';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { serviceQuotasClient } from '../../lambda/service-quota-check/client';
+import { cloudFormationClient, serviceQuotasClient } from '../../lambda/service-quota-check/client';
 import { fastRetries } from '../support/fast-retries';
 import { LoopbackServer } from '../support/loopback-server';
 
@@ -26,7 +28,9 @@ interface Quota {
 export class FakeServiceQuotas {
   readonly quotas: Quota[] = [];
   /** Every call: operation, service code and page token. */
-  readonly calls: Array<{ operation: string; serviceCode: string; token?: string; maxResults?: number }> = [];
+  readonly calls: Array<{ operation: string; serviceCode?: string; token?: string; maxResults?: number; stackName?: string }> = [];
+  /** What DescribeStacks answers for any stack; an `error` makes it fail (HTTP 403 for AccessDenied). */
+  stack: { status: string } | { error: string } = { status: 'UPDATE_IN_PROGRESS' };
   private readonly failures = new Map<string, { type: string; message: string; count: number }>();
   private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
 
@@ -45,6 +49,16 @@ export class FakeServiceQuotas {
   /** The check's client (the SDK's retries, 1 ms apart; each retry reported to `log`) pointed at this fake. */
   client(log: (line: string) => void = () => undefined): ServiceQuotasClient {
     return serviceQuotasClient({
+      region: REGION,
+      endpoint: this.url,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+      ...fastRetries(),
+    }, log);
+  }
+
+  /** The check's CloudFormation client pointed at this fake. */
+  cloudFormationClient(log: (line: string) => void = () => undefined): CloudFormationClient {
+    return cloudFormationClient({
       region: REGION,
       endpoint: this.url,
       credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
@@ -71,6 +85,10 @@ export class FakeServiceQuotas {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+        this.describeStacks(new URLSearchParams(Buffer.concat(chunks).toString('utf8')), res);
+        return;
+      }
       const target = String(req.headers['x-amz-target'] ?? '');
       const operation = target.replace(/^ServiceQuotasV20190624\./, '');
       let status = 200;
@@ -99,6 +117,22 @@ export class FakeServiceQuotas {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'fake' });
       res.end(JSON.stringify(body));
     });
+  }
+
+  private describeStacks(form: URLSearchParams, res: http.ServerResponse): void {
+    const stackName = form.get('StackName') ?? '';
+    this.calls.push({ operation: form.get('Action') ?? '', stackName });
+    const xml = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'fake' });
+      res.end(body);
+    };
+    if (form.get('Action') !== 'DescribeStacks') return xml(400, errorXml('InvalidAction', `${form.get('Action')} is not supported here`));
+    if ('error' in this.stack) return xml(this.stack.error === 'AccessDenied' ? 403 : 400, errorXml(this.stack.error, `not authorized to perform: cloudformation:DescribeStacks on resource: ${stackName}`));
+    xml(200,
+      '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>' +
+        `<StackId>${stackName}</StackId><StackName>${stackName.split('/')[1] ?? stackName}</StackName><StackStatus>${this.stack.status}</StackStatus>` +
+        '<CreationTime>2026-11-30T00:00:00.000Z</CreationTime></member></Stacks></DescribeStacksResult>' +
+        '<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></DescribeStacksResponse>');
   }
 
   private list(operation: string, input: Record<string, unknown>): unknown {
@@ -135,4 +169,8 @@ class ServiceError extends Error {
   ) {
     super(message);
   }
+}
+
+function errorXml(code: string, message: string): string {
+  return `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`;
 }

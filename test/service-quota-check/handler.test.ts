@@ -52,7 +52,7 @@ beforeEach(async () => {
   await fake.start();
   lines = [];
   const log = (line: string) => void lines.push(line);
-  deps = { serviceQuotas: fake.client(log), region: REGION, log };
+  deps = { serviceQuotas: fake.client(log), cloudFormation: fake.cloudFormationClient(log), region: REGION, log };
 });
 
 afterEach(async () => {
@@ -160,10 +160,36 @@ describe('update', () => {
     fake.add(SERVERLESS, 10, 10);
     const grown = [training, endpoint(2), serverless];
     await expect(onEvent(event('Create', grown), deps)).resolves.toBeDefined(); // 2 ≤ 3
+    fake.stack = { status: 'UPDATE_IN_PROGRESS' };
     await expect(onEvent(event('Update', grown, ALL), deps)).rejects.toThrow(new Error(
       `${HEAD(1)} (1) Service quota '${ENDPOINT}' (instance type ml.m5.large, usage: endpoint) is 3 instances in eu-west-1, ` +
         `and the real-time endpoint (2 × ml.m5.large) needs 4 (${BLUE_GREEN}). ${raise(ENDPOINT, 4)} Settings to try instead: -c pauseRealtimeEndpoint=true`,
     ));
+    expect(lines).toContain('Stack status: UPDATE_IN_PROGRESS');
+  });
+
+  test('a grown requirement short of its quota only warns while the stack rolls back (never UPDATE_ROLLBACK_FAILED)', async () => {
+    fake.add(TRAINING, 0, 2);
+    fake.add(ENDPOINT, 0, 3);
+    fake.add(SERVERLESS, 10, 10);
+    fake.stack = { status: 'UPDATE_ROLLBACK_IN_PROGRESS' };
+    // The forward update had shrunk the endpoint to 1; rolling back to 2 needs 4 > 3.
+    await expect(onEvent(event('Update', [training, endpoint(2), serverless], ALL), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+    expect(fake.calls[fake.calls.length - 1]).toEqual({ operation: 'DescribeStacks', stackName: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/MnistStack/guid' });
+    expect(lines).toContain('Stack status: UPDATE_ROLLBACK_IN_PROGRESS');
+    expect(lines[lines.length - 1]).toMatch(/^Warning only, the stack is rolling back \(failing here would leave it UPDATE_ROLLBACK_FAILED\): Service quota check: a quota is too low/);
+  });
+
+  test('when the stack status cannot be read, a grown shortfall still fails the Update (it is real)', async () => {
+    fake.add(TRAINING, 0, 2);
+    fake.add(ENDPOINT, 0, 3);
+    fake.add(SERVERLESS, 10, 10);
+    fake.stack = { error: 'AccessDenied' };
+    await expect(onEvent(event('Update', [training, endpoint(2), serverless], ALL), deps)).rejects.toThrow(/^Service quota check: a quota is too low/);
+    expect(lines).toContain(
+      'Could not tell whether the stack is rolling back (DescribeStacks: AccessDenied: not authorized to perform: cloudformation:DescribeStacks on resource: ' +
+        'arn:aws:cloudformation:eu-west-1:123456789012:stack/MnistStack/guid); treating it as a forward update',
+    );
   });
 
   test('a requirement that did not grow (e.g. CloudFormation\'s rollback to the old properties) only warns', async () => {

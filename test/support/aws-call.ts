@@ -1,6 +1,7 @@
 // Names the AWS API call an SDK request on the wire is (service, operation, parameters), from
-// what the SDK sends: the SigV4 credential scope, X-Amz-Target for JSON services, method and
-// path for S3 (path style, as the SDK uses for an IP endpoint) and the SageMaker runtime.
+// what the SDK sends: the SigV4 credential scope, X-Amz-Target for JSON services, the form's Action
+// for query services (CloudFormation), method and path for S3 (path style, as the SDK uses for an
+// IP endpoint) and the SageMaker runtime.
 // A request it cannot name throws, so a new kind of call can never slip past the permissions proof.
 import type { IncomingHttpHeaders } from 'http';
 
@@ -40,6 +41,11 @@ export function describeAwsRequest(request: WireRequest): AwsCall {
   if (target) {
     const operation = target.slice(target.indexOf('.') + 1);
     return { ...base, operation, params: request.body.length > 0 ? (JSON.parse(request.body.toString('utf8')) as Record<string, unknown>) : {} };
+  }
+  // The query protocol (CloudFormation): a form-encoded POST naming its Action.
+  if (request.method === 'POST' && (header(request.headers, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
+    const { Action, Version, ...params } = Object.fromEntries(new URLSearchParams(request.body.toString('utf8')));
+    if (Action && Version) return { ...base, operation: Action, params };
   }
   const invocation = /^\/endpoints\/([^/]+)\/invocations$/.exec(url.pathname);
   if (service === 'sagemaker' && invocation) {
