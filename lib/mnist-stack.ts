@@ -22,7 +22,7 @@ import { SecureBucket } from './secure-bucket';
 import { ServiceQuotaCheck } from './service-quota-check';
 import { ServerlessEndpoint } from './serverless-endpoint';
 import { EndpointMonitoring } from './endpoint-monitoring';
-import { EndpointSmokeTest } from './smoke-test';
+import { EndpointSmokeTest, SmokeTestedEndpoint } from './smoke-test';
 import { TrainingData, TrainingDataSource } from './training-data';
 
 export interface MnistStackProps extends StackProps {
@@ -141,7 +141,8 @@ export class MnistSageMakerStack extends Stack {
     });
     this.model = model.model;
 
-    const endpoints: Array<{ endpointName: string; endpointArn: string }> = [];
+    // Each with the configuration this deploy sets: the smoke test fails if an endpoint serves another (a rolled-back update).
+    const endpoints: SmokeTestedEndpoint[] = [];
     // A paused real-time endpoint keeps its settings but has no resources (see pauseRealtimeEndpoint).
     if (s.realtimeEndpoint && !s.pauseRealtimeEndpoint) {
       if (s.dataCapturePercent > 0) role.grantWritePrefix(this.bucket, MNIST.dataCapturePrefix);
@@ -157,7 +158,7 @@ export class MnistSageMakerStack extends Stack {
           : undefined,
       });
       this.realtimeEndpointName = this.realtimeEndpoint.endpointName;
-      endpoints.push(this.realtimeEndpoint);
+      endpoints.push({ endpointName: this.realtimeEndpoint.endpointName, endpointArn: this.realtimeEndpoint.endpointArn, endpointConfigName: this.realtimeEndpoint.endpointConfig.endpointConfigName });
     }
     if (s.serverlessEndpoint) {
       this.serverlessEndpoint = new ServerlessEndpoint(this, 'ServerlessEndpoint', {
@@ -167,7 +168,7 @@ export class MnistSageMakerStack extends Stack {
         provisionedConcurrency: s.serverlessProvisionedConcurrency > 0 ? s.serverlessProvisionedConcurrency : undefined,
       });
       this.serverlessEndpointName = this.serverlessEndpoint.endpointName;
-      endpoints.push(this.serverlessEndpoint);
+      endpoints.push({ endpointName: this.serverlessEndpoint.endpointName, endpointArn: this.serverlessEndpoint.endpointArn, endpointConfigName: this.serverlessEndpoint.endpointConfig.attrEndpointConfigName });
     }
     this.endpointNames = endpoints.map((e) => e.endpointName);
 

@@ -11,7 +11,17 @@ import { Construct } from 'constructs';
 export interface SmokeTestedEndpoint {
   readonly endpointName: string;
   readonly endpointArn: string;
+  /**
+   * The endpoint configuration this deploy sets on the endpoint. When given, the function first
+   * checks (DescribeEndpoint) that the endpoint serves it, and fails otherwise: an update that
+   * SageMaker rolled back (deployment guardrails' auto-rollback) leaves the old configuration,
+   * and with it the old model, in service. @default not checked
+   */
+  readonly endpointConfigName?: string;
 }
+
+/** Environment variables the construct sets itself; `revision` may not use them. */
+const RESERVED_ENV = ['ENDPOINT_NAMES', 'ENDPOINT_CONFIGS', 'MIN_ACCURACY', 'NO_ENDPOINTS_REASON'];
 
 export interface EndpointSmokeTestProps {
   /** The endpoints to test; the function may invoke these and nothing else. */
@@ -60,19 +70,28 @@ export class EndpointSmokeTest extends Construct {
     const minAccuracy = props.minAccuracy ?? 0.9;
     if (!(minAccuracy >= 0 && minAccuracy <= 1)) throw new Error(`minAccuracy must be a fraction from 0 to 1, got ${minAccuracy}`);
     for (const key of Object.keys(props.revision ?? {})) {
-      if (!/^[A-Z][A-Z0-9_]*$/.test(key) || ['ENDPOINT_NAMES', 'MIN_ACCURACY', 'NO_ENDPOINTS_REASON'].includes(key)) {
-        throw new Error(`revision key '${key}' must be an UPPER_SNAKE environment variable name other than ENDPOINT_NAMES, MIN_ACCURACY and NO_ENDPOINTS_REASON`);
+      if (!/^[A-Z][A-Z0-9_]*$/.test(key) || RESERVED_ENV.includes(key)) {
+        throw new Error(`revision key '${key}' must be an UPPER_SNAKE environment variable name other than ${RESERVED_ENV.join(', ')}`);
       }
     }
     if (props.endpoints.some((e) => !Token.isUnresolved(e.endpointName) && e.endpointName.includes(','))) {
       throw new Error('endpoint names cannot contain commas (ENDPOINT_NAMES is comma-separated)');
+    }
+    // ENDPOINT_CONFIGS is comma-separated name=config pairs; SageMaker names never hold ',', '=' or spaces.
+    const configChecked = props.endpoints.filter((e) => e.endpointConfigName !== undefined);
+    for (const e of configChecked) {
+      for (const [what, value] of [['endpoint name', e.endpointName], ['endpointConfigName', e.endpointConfigName!]]) {
+        if (!Token.isUnresolved(value) && !/^[^,=\s]+$/.test(value)) {
+          throw new Error(`${what} '${value}' cannot be empty or contain ',', '=' or spaces (ENDPOINT_CONFIGS holds comma-separated name=config pairs)`);
+        }
+      }
     }
     const timeout = props.timeout ?? Duration.minutes(10);
 
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Smoke test: invoke the tested endpoints and write its own log group',
+      description: 'Smoke test: check what the tested endpoints serve, invoke them and write its own log group',
     });
     role.addToPolicy(new iam.PolicyStatement({
       sid: 'WriteOwnLogs',
@@ -84,6 +103,13 @@ export class EndpointSmokeTest extends Construct {
         sid: 'InvokeTestedEndpoints',
         actions: ['sagemaker:InvokeEndpoint'],
         resources: props.endpoints.map((e) => e.endpointArn),
+      }));
+    }
+    if (configChecked.length > 0) {
+      role.addToPolicy(new iam.PolicyStatement({
+        sid: 'DescribeTestedEndpoints',
+        actions: ['sagemaker:DescribeEndpoint'],
+        resources: configChecked.map((e) => e.endpointArn),
       }));
     }
 
@@ -99,6 +125,7 @@ export class EndpointSmokeTest extends Construct {
       description: 'Sends labelled inputs to SageMaker endpoints and fails unless they answer right',
       environment: {
         ENDPOINT_NAMES: props.endpoints.map((e) => e.endpointName).join(','),
+        ...(configChecked.length > 0 ? { ENDPOINT_CONFIGS: configChecked.map((e) => `${e.endpointName}=${e.endpointConfigName}`).join(',') } : {}),
         MIN_ACCURACY: String(minAccuracy),
         ...(nothingToTest ? { NO_ENDPOINTS_REASON: props.noEndpointsReason!.trim() } : {}),
         ...props.revision,

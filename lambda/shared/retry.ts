@@ -43,11 +43,11 @@ export function logRetries<C extends { middlewareStack: MiddlewareStack<any, any
   return client;
 }
 
-/** What the call is about: the training job, the tagged ARN, the listing filter or the S3 object. */
+/** What the call is about: the training job, the endpoint, the tagged ARN, the listing filter or the S3 object. */
 function targetOf(input: object): string {
   const i = input as Record<string, unknown>;
   if (typeof i.Bucket === 'string') return `s3://${i.Bucket}/${String(i.Key ?? i.Prefix ?? '')}`;
-  return String(i.TrainingJobName ?? i.ResourceArn ?? i.NameContains ?? '');
+  return String(i.TrainingJobName ?? i.EndpointName ?? i.ResourceArn ?? i.NameContains ?? '');
 }
 
 /** Whether the SDK classes `error` as throttling (for a caller that gave up retrying it). */

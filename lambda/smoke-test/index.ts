@@ -1,11 +1,15 @@
 // Lambda entry: smoke-tests the SageMaker endpoints named in ENDPOINT_NAMES (or the event's
-// endpointNames). Returns the report; throws when a check fails, so a triggers.Trigger fails the deploy.
+// endpointNames), first checking that each serves the endpoint configuration ENDPOINT_CONFIGS names
+// (served-config.ts). Returns the report; throws when a check fails, so a triggers.Trigger fails the deploy.
 import type { Context } from 'aws-lambda';
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { createSmokeTestClient, describeFailures, runSmokeTest, SmokeTestReport } from './run-smoke-test';
+import { checkServedConfigs, describeServedConfigFailures, readExpectedConfigs, servedConfigClient, ServedConfigCheck } from './served-config';
 
 export * from './run-smoke-test';
 export { loadSmokeDigits } from './digits';
+export type { ServedConfigCheck } from './served-config';
 export type { Digits } from './digits';
 
 export interface SmokeTestEvent {
@@ -60,9 +64,13 @@ export function readSettings(env: NodeJS.ProcessEnv, event?: SmokeTestEvent | nu
   };
 }
 
-let client: SageMakerRuntimeClient | undefined;
+/** The report, plus what each endpoint was found serving when ENDPOINT_CONFIGS names its configuration. */
+export type HandlerReport = SmokeTestReport & { readonly servedConfigs?: ServedConfigCheck[] };
 
-export async function handler(event?: SmokeTestEvent | null, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SmokeTestReport | SkippedSmokeTest> {
+let client: SageMakerRuntimeClient | undefined;
+let sagemaker: SageMakerClient | undefined;
+
+export async function handler(event?: SmokeTestEvent | null, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HandlerReport | SkippedSmokeTest> {
   const settings = readSettings(process.env, event);
   if ('skipped' in settings) {
     // The stack serves nothing right now (e.g. its only endpoint is paused): say so, fail nothing.
@@ -72,9 +80,22 @@ export async function handler(event?: SmokeTestEvent | null, context?: Pick<Cont
   }
   // Stop retrying early enough that the Lambda itself never times out (a timeout says nothing useful).
   const remaining = context ? context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS : DEFAULT_TIME_BUDGET_MS;
-  const timeBudgetMs = Math.max(1_000, Math.min(remaining, settings.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS));
+  let timeBudgetMs = Math.max(1_000, Math.min(remaining, settings.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS));
+  // First: does each endpoint serve the configuration this deploy set? (A rolled-back update serves the old model.)
+  const expected = readExpectedConfigs(process.env);
+  let servedConfigs: ServedConfigCheck[] | undefined;
+  if (settings.endpointNames.some((name) => expected.has(name))) {
+    const started = Date.now();
+    sagemaker ??= servedConfigClient();
+    servedConfigs = await checkServedConfigs(sagemaker, expected, settings.endpointNames, timeBudgetMs);
+    if (!servedConfigs.every((check) => check.passed)) {
+      console.log(JSON.stringify({ smokeTestReport: { passed: false, servedConfigs, results: [] } }));
+      throw new Error(describeServedConfigFailures(servedConfigs));
+    }
+    timeBudgetMs = Math.max(1_000, timeBudgetMs - (Date.now() - started));
+  }
   client ??= createSmokeTestClient();
-  const report = await runSmokeTest({ client, ...settings, timeBudgetMs });
+  const report: HandlerReport = { ...(await runSmokeTest({ client, ...settings, timeBudgetMs })), ...(servedConfigs ? { servedConfigs } : {}) };
   console.log(JSON.stringify({ smokeTestReport: report }));
   if (!report.passed) throw new Error(describeFailures(report));
   return report;
