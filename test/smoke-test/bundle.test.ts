@@ -26,14 +26,17 @@ test('bundles small without the mnist package, and the bundle passes against the
   console.log(`smoke-test bundle (minified): ${(lean / 1024).toFixed(1)} KiB without @aws-sdk/*, ${(full / 1024).toFixed(1)} KiB with it`);
 
   const fake = new FakeSageMakerRuntime(smokeDigitsForFake());
-  fake.endpoint('ep');
+  fake.endpoint('ep').serves('ep', { endpointConfigName: 'ep-config' });
   const saved = { ...process.env };
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: await fake.start(),
+    // The served-configuration check's SageMaker client, bundled too.
+    AWS_ENDPOINT_URL_SAGEMAKER: fake.url,
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
     ENDPOINT_NAMES: 'ep',
+    ENDPOINT_CONFIGS: 'ep=ep-config',
   });
   const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
   try {
@@ -42,6 +45,7 @@ test('bundles small without the mnist package, and the bundle passes against the
     const report = await handler({}, { getRemainingTimeInMillis: () => 60_000 });
     expect(report.passed).toBe(true);
     expect(report.results.map((r) => r.correct)).toEqual([40, 40]);
+    expect(fake.describeRequests.map((r) => r.endpointName)).toEqual(['ep']);
   } finally {
     log.mockRestore();
     process.env = saved;

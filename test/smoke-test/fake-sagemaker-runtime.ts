@@ -5,6 +5,9 @@
 // message; ThrottlingException as HTTP 400 with {"message": null}; ModelNotReadyException 429;
 // ValidationError 400 for an unknown endpoint; ServiceUnavailable 503; InternalFailure 500).
 // It answers from the true labels of the digits it knows, so right answers need no model.
+// It also answers SageMaker's control-plane DescribeEndpoint (awsJson1_1: POST / with
+// X-Amz-Target: SageMaker.DescribeEndpoint) for endpoints declared with serves(), so the smoke test's
+// served-configuration check runs against the same loopback URL (AWS_ENDPOINT_URL) as its digits.
 import * as http from 'http';
 import { decodeNpy, encodeNpy } from '../../lambda/shared/npy';
 import { LoopbackServer } from '../support/loopback-server';
@@ -55,8 +58,26 @@ const STATUS: Record<ServiceErrorName, number> = {
   ValidationError: 400,
 };
 
+/** What DescribeEndpoint says about an endpoint. */
+export interface ServedEndpoint {
+  readonly endpointConfigName: string;
+  /** @default InService */
+  readonly status?: string;
+  readonly failureReason?: string;
+  /** The AutoRollbackConfiguration alarms of its LastDeploymentConfig; none: no LastDeploymentConfig. */
+  readonly rollbackAlarms?: string[];
+  /** An update in progress (PendingDeploymentSummary). */
+  readonly pendingConfigName?: string;
+}
+
 export class FakeSageMakerRuntime {
   readonly requests: RecordedRequest[] = [];
+  /** DescribeEndpoint calls, by endpoint name. */
+  readonly describeRequests: Array<{ endpointName: string; signed: boolean }> = [];
+  /** Every call in arrival order: `DescribeEndpoint <name>` or `InvokeEndpoint <name>`. */
+  readonly calls: string[] = [];
+  private readonly described = new Map<string, ServedEndpoint>();
+  private throttledDescribes = 0;
   private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
   private readonly scripts = new Map<string, Step[]>();
   private readonly served = new Map<string, number>();
@@ -81,6 +102,18 @@ export class FakeSageMakerRuntime {
     return this;
   }
 
+  /** Declares (or changes) what DescribeEndpoint answers for `name`. */
+  serves(name: string, description: ServedEndpoint): this {
+    this.described.set(name, description);
+    return this;
+  }
+
+  /** The next `times` DescribeEndpoint calls are throttled (HTTP 400 ThrottlingException, as SageMaker answers). */
+  throttleDescribe(times: number): this {
+    this.throttledDescribes = times;
+    return this;
+  }
+
   requestsTo(name: string): RecordedRequest[] {
     return this.requests.filter((request) => request.endpointName === name);
   }
@@ -93,11 +126,14 @@ export class FakeSageMakerRuntime {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
+    const target = req.headers['x-amz-target'];
+    if (req.method === 'POST' && req.url === '/' && typeof target === 'string') return this.handleControlPlane(req, res, target, body);
     const match = /^\/endpoints\/([^/]+)\/invocations$/.exec(req.url ?? '');
     if (req.method !== 'POST' || !match) {
       return this.sendError(res, 'ValidationError', `Unknown operation ${req.method} ${req.url}`);
     }
     const endpointName = decodeURIComponent(match[1]);
+    this.calls.push(`InvokeEndpoint ${endpointName}`);
     const steps = this.scripts.get(endpointName);
     if (!steps) {
       return this.sendError(res, 'ValidationError', `Endpoint ${endpointName} of account ${ACCOUNT} not found.`);
@@ -145,6 +181,43 @@ export class FakeSageMakerRuntime {
       'x-amzn-RequestId': `req-${this.requests.length}`,
     });
     res.end(wantsNpy ? encodeNpy(rows.flat(), [rows.length, classes], 'float32') : JSON.stringify(rows));
+  }
+
+  private handleControlPlane(req: http.IncomingMessage, res: http.ServerResponse, target: string, body: Buffer): void {
+    const jsonError = (type: string, message: string) => {
+      res.writeHead(400, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-ErrorType': type, 'x-amzn-RequestId': 'req-error' });
+      res.end(JSON.stringify({ __type: type, message }));
+    };
+    if (target !== 'SageMaker.DescribeEndpoint') return jsonError('UnknownOperationException', `The fake answers DescribeEndpoint only, not ${target}`);
+    const endpointName = String((JSON.parse(body.toString('utf8') || '{}') as { EndpointName?: unknown }).EndpointName);
+    this.describeRequests.push({ endpointName, signed: isSigned(req) });
+    this.calls.push(`DescribeEndpoint ${endpointName}`);
+    if (this.throttledDescribes > 0) {
+      this.throttledDescribes--;
+      return jsonError('ThrottlingException', 'Rate exceeded');
+    }
+    const arn = `arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint/${endpointName.toLowerCase()}`;
+    const served = this.described.get(endpointName);
+    if (!served) return jsonError('ValidationException', `Could not find endpoint "${arn}".`);
+    const now = Math.floor(Date.now() / 1000);
+    res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': `req-describe-${this.describeRequests.length}` });
+    res.end(JSON.stringify({
+      EndpointName: endpointName,
+      EndpointArn: arn,
+      EndpointConfigName: served.endpointConfigName,
+      ProductionVariants: [{ VariantName: 'AllTraffic', CurrentWeight: 1, DesiredWeight: 1, CurrentInstanceCount: 1, DesiredInstanceCount: 1 }],
+      EndpointStatus: served.status ?? 'InService',
+      ...(served.failureReason ? { FailureReason: served.failureReason } : {}),
+      CreationTime: now - 3600,
+      LastModifiedTime: now,
+      ...(served.rollbackAlarms ? {
+        LastDeploymentConfig: {
+          BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 }, TerminationWaitInSeconds: 300, MaximumExecutionTimeoutInSeconds: 2100 },
+          AutoRollbackConfiguration: { Alarms: served.rollbackAlarms.map((AlarmName) => ({ AlarmName })) },
+        },
+      } : {}),
+      ...(served.pendingConfigName ? { PendingDeploymentSummary: { EndpointConfigName: served.pendingConfigName, StartTime: now - 60 } } : {}),
+    }));
   }
 
   private sendError(res: http.ServerResponse, name: ServiceErrorName, message: string | null): void {
