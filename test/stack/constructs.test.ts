@@ -84,6 +84,34 @@ describe('EndpointSmokeTest (generic: any endpoints by name and ARN)', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
+  test('endpoints with an endpointConfigName: ENDPOINT_CONFIGS pairs them, and DescribeEndpoint is allowed on exactly those', () => {
+    const { stack } = fixture();
+    const withConfigs = [
+      { ...endpoints[0], endpointConfigName: 'a-config' },
+      endpoints[1],
+      { endpointName: 'c', endpointArn: 'arn:aws:sagemaker:eu-west-1:111122223333:endpoint/c', endpointConfigName: 'c-config' },
+    ];
+    new EndpointSmokeTest(stack, 'Smoke', { endpoints: withConfigs, runOnDeploy: false });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { ENDPOINT_NAMES: 'a,b,c', ENDPOINT_CONFIGS: 'a=a-config,c=c-config' } } });
+    const [roleId] = single(template, 'AWS::IAM::Role', 'SmokeRole');
+    const statements = roleStatements(template, roleId);
+    expect(statements.filter((s) => JSON.stringify(s.Action).includes('sagemaker:DescribeEndpoint'))).toEqual([{
+      Sid: 'DescribeTestedEndpoints', Effect: 'Allow', Action: 'sagemaker:DescribeEndpoint',
+      Resource: ['arn:aws:sagemaker:eu-west-1:111122223333:endpoint/a', 'arn:aws:sagemaker:eu-west-1:111122223333:endpoint/c'],
+    }]);
+  });
+
+  test('without any endpointConfigName: no ENDPOINT_CONFIGS and no DescribeEndpoint right', () => {
+    const { stack } = fixture();
+    new EndpointSmokeTest(stack, 'Smoke', { endpoints, runOnDeploy: false });
+    const template = Template.fromStack(stack);
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.ENDPOINT_NAMES === 'a,b')!;
+    expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('ENDPOINT_CONFIGS');
+    const [roleId] = single(template, 'AWS::IAM::Role', 'SmokeRole');
+    expect(JSON.stringify(roleStatements(template, roleId))).not.toContain('sagemaker:DescribeEndpoint');
+  });
+
   test('no endpoints on purpose: the function stays, with the reason, no invoke rights and no run on deploy', () => {
     const { stack } = fixture();
     new EndpointSmokeTest(stack, 'Smoke', { endpoints: [], noEndpointsReason: ' all paused ', runOnDeploy: true });
@@ -103,6 +131,10 @@ describe('EndpointSmokeTest (generic: any endpoints by name and ARN)', () => {
     [{ revision: { ENDPOINT_NAMES: 'x' } }, /revision key 'ENDPOINT_NAMES'/],
     [{ revision: { 'model-name': 'x' } }, /UPPER_SNAKE/],
     [{ endpoints: [{ endpointName: 'a,b', endpointArn: 'arn' }] }, /cannot contain commas/],
+    [{ revision: { ENDPOINT_CONFIGS: 'x' } }, /revision key 'ENDPOINT_CONFIGS'/],
+    [{ endpoints: [{ endpointName: 'a=b', endpointArn: 'arn', endpointConfigName: 'c' }] }, /endpoint name 'a=b' cannot be empty or contain ',', '=' or spaces \(ENDPOINT_CONFIGS/],
+    [{ endpoints: [{ endpointName: 'a', endpointArn: 'arn', endpointConfigName: 'c,d' }] }, /endpointConfigName 'c,d' cannot be empty or contain/],
+    [{ endpoints: [{ endpointName: 'a', endpointArn: 'arn', endpointConfigName: '' }] }, /endpointConfigName '' cannot be empty/],
   ])('rejects %o', (props, message) => {
     const { stack } = fixture();
     expect(() => new EndpointSmokeTest(stack, 'Smoke', { endpoints, ...props })).toThrow(message);
