@@ -117,7 +117,7 @@ describe('EndpointSmokeTest (generic: any endpoints by name and ARN)', () => {
     new EndpointSmokeTest(stack, 'Smoke', { endpoints: [], noEndpointsReason: ' all paused ', runOnDeploy: true });
     const template = Template.fromStack(stack);
     template.resourceCountIs('Custom::Trigger', 0);
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { ENDPOINT_NAMES: '', NO_ENDPOINTS_REASON: 'all paused' } } });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { ENDPOINT_NAMES: '', NO_ENDPOINTS_REASON: 'all paused', ENDPOINT_CONFIGS: Match.absent() } } });
     const [roleId] = single(template, 'AWS::IAM::Role', 'SmokeRole');
     expect(JSON.stringify(roleStatements(template, roleId))).not.toContain('sagemaker:');
   });

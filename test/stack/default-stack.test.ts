@@ -287,13 +287,26 @@ describe('smoke test', () => {
     expect(stack.smokeTestFunction.node.path).toBe('Mnist/SmokeTest/Function');
   });
 
-  test('may invoke exactly these two endpoints and write its own logs, nothing else', () => {
+  test('may describe and invoke exactly these two endpoints and write its own logs, nothing else', () => {
     const statements = roleStatements(template, ids.smokeRole);
     expect(statements).toEqual(expect.arrayContaining([
       expect.objectContaining({ Action: 'sagemaker:InvokeEndpoint', Resource: [{ Ref: ids.rtEndpoint }, { Ref: ids.slEndpoint }] }),
     ]));
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'sagemaker:DescribeEndpoint', Resource: [{ Ref: ids.rtEndpoint }, { Ref: ids.slEndpoint }] }));
     const actions = statements.flatMap((s) => asArray(s.Action as string | string[])).sort();
-    expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sagemaker:InvokeEndpoint']);
+    expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sagemaker:DescribeEndpoint', 'sagemaker:InvokeEndpoint']);
+  });
+
+  test('ENDPOINT_CONFIGS pairs each endpoint with the configuration the endpoint itself is given (a rolled-back update fails the smoke test)', () => {
+    const fn = resources(template)[ids.smokeFn];
+    const env = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    const configOf = (endpointId: string) => resources(template)[endpointId].Properties!.EndpointConfigName;
+    expect(configOf(ids.rtEndpoint)).toEqual(getAtt(ids.rtConfig, 'EndpointConfigName'));
+    expect(configOf(ids.slEndpoint)).toEqual(getAtt(ids.slConfig, 'EndpointConfigName'));
+    expect(env.ENDPOINT_CONFIGS).toEqual({ 'Fn::Join': ['', [
+      getAtt(ids.rtEndpoint, 'EndpointName'), '=', configOf(ids.rtEndpoint), ',',
+      getAtt(ids.slEndpoint, 'EndpointName'), '=', configOf(ids.slEndpoint),
+    ]] });
   });
 
   test('the trigger runs the current version synchronously after both endpoints', () => {

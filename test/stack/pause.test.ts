@@ -50,6 +50,11 @@ test('paused: the outputs and the smoke test follow (serverless only)', () => {
   const env = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
   expect(env.ENDPOINT_NAMES).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ServerlessEndpoint/), 'EndpointName'] });
   expect(env.NO_ENDPOINTS_REASON).toBeUndefined();
+  // Only the serverless endpoint's served configuration is checked.
+  expect(env.ENDPOINT_CONFIGS).toEqual({ 'Fn::Join': ['', [
+    { 'Fn::GetAtt': [expect.stringMatching(/^ServerlessEndpoint/), 'EndpointName'] }, '=',
+    { 'Fn::GetAtt': [expect.stringMatching(/^ServerlessEndpointConfig/), 'EndpointConfigName'] },
+  ]] });
   expect(Object.keys(ofTypes(paused(), 'Custom::Trigger'))).toHaveLength(1);
 });
 
@@ -66,7 +71,8 @@ test('pausing the only endpoint (the prod stage) keeps a smoke-test function tha
   expect(env.NO_ENDPOINTS_REASON).toBe('the real-time endpoint is paused (pauseRealtimeEndpoint=true) and serverlessEndpoint=false: this stack serves no endpoint');
   // Its role may invoke nothing.
   const policies = Object.values(ofTypes(all, 'AWS::IAM::Policy')).map((p) => JSON.stringify(p.Properties));
-  expect(policies.filter((p) => p.includes('sagemaker:InvokeEndpoint'))).toEqual([]);
+  expect(policies.filter((p) => p.includes('sagemaker:InvokeEndpoint') || p.includes('sagemaker:DescribeEndpoint'))).toEqual([]);
+  expect(env.ENDPOINT_CONFIGS).toBeUndefined();
   expect(Object.keys(template.toJSON().Outputs)).toEqual(expect.arrayContaining(['SmokeTestFunctionName', 'DashboardUrl', 'TrainingJobName']));
 });
 
