@@ -100,6 +100,10 @@ async function captureCalls(): Promise<{ calls: AwsCall[]; derived: Obligation[]
   const environment = run.resolver.resolve((resourceOf(run.app.template, smokeId).Properties!.Environment as { Variables: unknown }).Variables) as Record<string, string>;
   runtime = new FakeSageMakerRuntime(smokeDigitsForFake());
   for (const name of environment.ENDPOINT_NAMES.split(',')) runtime.endpoint(name);
+  // DescribeEndpoint answers with the configuration the template gives each endpoint (the smoke test checks it first).
+  for (const [id, endpoint] of Object.entries(run.app.template.Resources).filter(([, r]) => r.Type === 'AWS::SageMaker::Endpoint')) {
+    runtime.serves(run.resolver.resolveString({ 'Fn::GetAtt': [id, 'EndpointName'] }), { endpointConfigName: run.resolver.resolveString(endpoint.Properties!.EndpointConfigName) });
+  }
   smokeProxy = new RecordingProxy(await runtime.start());
   await run.invoke(smokeId, smoker, {}, { ...environment, AWS_ENDPOINT_URL: await smokeProxy.start() });
 
@@ -186,6 +190,7 @@ test('the capture saw every kind of call the lifecycles make', () => {
     'TrainingOnEventRole sagemaker:StopTrainingJob',
     'TrainingIsCompleteRole sagemaker:DescribeTrainingJob',
     'SmokeTestRole sagemaker:InvokeEndpoint',
+    'SmokeTestRole sagemaker:DescribeEndpoint',
     'ExecutionRole s3:ListBucket',
     'ExecutionRole s3:GetObject',
     'ExecutionRole s3:PutObject',
