@@ -54,7 +54,10 @@ function describeProblem(endpointName: string, expected: string, described: Desc
   const alarms = (described.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms ?? []).map((a) => a.AlarmName).filter((n): n is string => !!n);
   const reason = described.FailureReason ? ` SageMaker's failure reason: "${described.FailureReason}".` : '';
   const pending = described.PendingDeploymentSummary?.EndpointConfigName;
-  if (status !== 'InService') {
+  // Autoscaling resizes a variant in place: the endpoint is Updating on the same configuration with
+  // no deployment pending, and serves this deploy's model all along.
+  const resizing = status === 'Updating' && served === expected && !pending;
+  if (status !== 'InService' && !resizing) {
     const update = pending ? `; an update to ${pending} is still in progress` : '';
     return `Endpoint ${endpointName} is ${status}, not InService: it serves endpoint configuration ${served}, this deploy set ${expected}${update}.${reason} ` +
       `The smoke test runs once CloudFormation has finished this deploy's endpoint updates, so either that update failed or something else is changing the endpoint (an update by hand, SageMaker maintenance); its answers would not show what this deploy serves. ${CONSEQUENCE}`;

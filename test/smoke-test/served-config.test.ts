@@ -97,6 +97,19 @@ test.each([
   expect(invocations()).toEqual([]);
 });
 
+test('an autoscaling resize (Updating on the configuration this deploy set, no deployment pending) is no failure: the digits go', async () => {
+  fake.serves('realtime', { endpointConfigName: 'realtime-config-new', status: 'Updating' });
+  const report = await handler({}, context);
+  expect(report.passed).toBe(true);
+  expect(invocations().length).toBeGreaterThan(0);
+  expect('servedConfigs' in report && report.servedConfigs[0]).toMatchObject({ endpointName: 'realtime', status: 'Updating', passed: true });
+});
+
+test('Updating on an OLD configuration with nothing pending is still a mismatch', async () => {
+  fake.serves('realtime', { endpointConfigName: 'realtime-config-old', status: 'Updating' });
+  await expect(handler({}, context)).rejects.toThrow('Endpoint realtime is Updating, not InService: it serves endpoint configuration realtime-config-old, this deploy set realtime-config-new.');
+});
+
 test('a throttled DescribeEndpoint is retried by the SDK (each retry logged), then the smoke test goes on', async () => {
   fake.throttleDescribe(2);
   const report = await handler({ endpointNames: ['realtime'] }, context);
