@@ -102,7 +102,7 @@ test('an autoscaling resize (Updating on the configuration this deploy set, no d
   const report = await handler({}, context);
   expect(report.passed).toBe(true);
   expect(invocations().length).toBeGreaterThan(0);
-  expect('servedConfigs' in report && report.servedConfigs[0]).toMatchObject({ endpointName: 'realtime', status: 'Updating', passed: true });
+  expect('servedConfigs' in report && report.servedConfigs?.[0]).toMatchObject({ endpointName: 'realtime', status: 'Updating', passed: true });
 });
 
 test('Updating on an OLD configuration with nothing pending is still a mismatch', async () => {
