@@ -1,13 +1,11 @@
 import * as path from 'path';
-import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { S3PrefixCopyProperties } from '../lambda/s3-prefix-copy/handlers';
+import { bundledProvider } from './bundled-provider';
 import { acknowledgeWildcard } from './nag-acknowledge';
 
 export interface S3PrefixCopyProps {
@@ -54,12 +52,12 @@ export class S3PrefixCopy extends Construct {
       }
     }
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+    // The handler may write its log group; the statements below add what it calls.
+    const { role, handler, provider } = bundledProvider(this, {
+      entry: path.join(__dirname, '..', 'lambda', 's3-prefix-copy', 'index.ts'),
+      timeout: Duration.minutes(5),
     });
-    const role = new iam.Role(this, 'HandlerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    this.handler = handler;
 
     const partition = Stack.of(this).partition;
     const sourceBucketArn = `arn:${partition}:s3:::${props.sourceBucketName}`;
@@ -109,23 +107,6 @@ export class S3PrefixCopy extends Construct {
     // HeadObject and DeleteObject use no key.
     props.destination.encryptionKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
 
-    const handler = new nodejs.NodejsFunction(this, 'Handler', {
-      entry: path.join(__dirname, '..', 'lambda', 's3-prefix-copy', 'index.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.minutes(5),
-      role,
-      logGroup,
-      bundling: { externalModules: [], minify: true, sourceMap: false },
-    });
-    this.handler = handler;
-    const frameworkRole = new iam.Role(this, 'FrameworkRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    frameworkRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-    );
-    const provider = new cr.Provider(this, 'Provider', { onEventHandler: handler, logGroup, frameworkOnEventRole: frameworkRole });
 
     const properties: S3PrefixCopyProperties = {
       SourceBucketName: props.sourceBucketName,

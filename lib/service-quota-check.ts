@@ -1,12 +1,10 @@
 import * as path from 'path';
-import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { ServiceQuotaCheckProperties } from '../lambda/service-quota-check/handlers';
+import { bundledProvider } from './bundled-provider';
 import { acknowledgeWildcard } from './nag-acknowledge';
 
 export interface QuotaRequirement {
@@ -49,12 +47,13 @@ export class ServiceQuotaCheck extends Construct {
     super(scope, id);
     validate(props);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+    // The handler may write its log group; the statements below add what it calls.
+    // Two lists of up to 60 pages, each call retried by the SDK under throttling: seconds, a minute or two at worst.
+    const { role, handler, provider } = bundledProvider(this, {
+      entry: path.join(__dirname, '..', 'lambda', 'service-quota-check', 'index.ts'),
+      timeout: Duration.minutes(3),
     });
-    const role = new iam.Role(this, 'HandlerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    this.handler = handler;
     role.addToPolicy(new iam.PolicyStatement({
       sid: 'ReadQuotaValues',
       actions: ['servicequotas:ListServiceQuotas', 'servicequotas:ListAWSDefaultServiceQuotas'],
@@ -67,24 +66,6 @@ export class ServiceQuotaCheck extends Construct {
       resources: [Stack.of(this).stackId],
     }));
 
-    const handler = new nodejs.NodejsFunction(this, 'Handler', {
-      entry: path.join(__dirname, '..', 'lambda', 'service-quota-check', 'index.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      // Two lists of up to 60 pages, each call retried by the SDK under throttling: seconds, a minute or two at worst.
-      timeout: Duration.minutes(3),
-      role,
-      logGroup,
-      bundling: { externalModules: [], minify: true, sourceMap: false },
-    });
-    this.handler = handler;
-    const frameworkRole = new iam.Role(this, 'FrameworkRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    frameworkRole.addToPolicy(
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
-    );
-    const provider = new cr.Provider(this, 'Provider', { onEventHandler: handler, logGroup, frameworkOnEventRole: frameworkRole });
 
     const properties: ServiceQuotaCheckProperties = {
       ServiceCode: props.serviceCode,
