@@ -72,7 +72,6 @@ export class EndpointMonitoring extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm, keyed `<label>/<metric>` (e.g. `Serverless/OverheadLatency`). */
   public readonly alarms: Record<string, cloudwatch.Alarm> = {};
-  private readonly serverlessLabels = new Set<string>();
 
   constructor(scope: Construct, id: string, props: EndpointMonitoringProps) {
     super(scope, id);
@@ -131,7 +130,6 @@ export class EndpointMonitoring extends Construct {
     }
 
     for (const endpoint of props.endpoints) {
-      if (endpoint.serverless) this.serverlessLabels.add(endpoint.label);
       // Alarm metrics carry no label: a labelled metric renders as metric math in the alarm.
       const metric = (metricName: string, statistic: string) =>
         new cloudwatch.Metric({
@@ -208,12 +206,13 @@ export class EndpointMonitoring extends Construct {
    * update keeps, so they cover the old and the new fleet alike.
    */
   rollbackAlarms(label: string): cloudwatch.Alarm[] {
-    const metrics = ['Invocation5XXErrors', 'ModelLatency', ...(this.serverlessLabels.has(label) ? ['OverheadLatency'] : [])];
-    return metrics.map((metric) => {
-      const alarm = this.alarms[`${label}/${metric}`];
-      if (!alarm) throw new Error(`EndpointMonitoring: no endpoint labelled '${label}' (labels: ${[...new Set(Object.keys(this.alarms).map((k) => k.split('/')[0]))].join(', ')})`);
-      return alarm;
-    });
+    if (!this.alarms[`${label}/Invocation5XXErrors`]) {
+      throw new Error(`EndpointMonitoring: no endpoint labelled '${label}' (labels: ${[...new Set(Object.keys(this.alarms).map((k) => k.split('/')[0]))].join(', ')})`);
+    }
+    // Only serverless endpoints have an OverheadLatency alarm.
+    return ['Invocation5XXErrors', 'ModelLatency', 'OverheadLatency']
+      .map((metric) => this.alarms[`${label}/${metric}`])
+      .filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
   }
 }
 
