@@ -381,6 +381,11 @@ function validateTogether(s: MnistSettings): void {
   }
 }
 
+/** Whether these settings deploy the real-time endpoint now: it is on and not paused. */
+export function deploysRealtimeEndpoint(s: MnistSettings): boolean {
+  return s.realtimeEndpoint && !s.pauseRealtimeEndpoint;
+}
+
 const ROLLOUT_SETTING_NAMES = {
   strategy: 'rollout', stepSize: 'rolloutStepSize', waitMinutes: 'rolloutWaitMinutes', bakeMinutes: 'rolloutBakeMinutes', instanceCount: 'realtimeInstanceCount',
 } as const;
@@ -617,7 +622,7 @@ export function quotaAdvice(s: MnistSettings): QuotaAdvice {
 
   const serverless: string[] = [];
   if (s.serverlessMaxConcurrency > 1) serverless.push(`-c serverlessMaxConcurrency=1 (1 of this quota instead of ${s.serverlessMaxConcurrency})`);
-  if (s.realtimeEndpoint && !s.pauseRealtimeEndpoint) {
+  if (deploysRealtimeEndpoint(s)) {
     serverless.push('-c serverlessEndpoint=false (serve from the real-time endpoint only; not cheaper: its instances bill by the hour)');
   }
   serverless.push('every serverless endpoint in the region counts against this quota, so deleting unused ones frees some');

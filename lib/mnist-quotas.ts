@@ -1,5 +1,5 @@
 import { instanceQuotaName } from '../lambda/shared/quota-advice';
-import { MnistSettings, quotaAdvice } from './config';
+import { deploysRealtimeEndpoint, MnistSettings, quotaAdvice } from './config';
 import { QuotaRequirement } from './service-quota-check';
 
 /**
@@ -21,7 +21,7 @@ export function sageMakerQuotaRequirements(s: MnistSettings): QuotaRequirement[]
     neededBy: `the training job (trainingInstanceCount=${s.trainingInstanceCount} × ${s.trainingInstanceType}${s.spotTraining ? ', spotTraining=true' : ''})`,
     advice: advice.training,
   }];
-  if (s.realtimeEndpoint && !s.pauseRealtimeEndpoint) {
+  if (deploysRealtimeEndpoint(s)) {
     requirements.push({
       quotaName: instanceQuotaName(s.realtimeInstanceType, 'endpoint'),
       needed: s.realtimeInstanceCount,

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { Construct } from 'constructs';
 import {
-  dataS3BucketRegion, isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, quotaAdvice, resolveSettings, rolloutOptions,
+  dataS3BucketRegion, deploysRealtimeEndpoint, isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, quotaAdvice, resolveSettings, rolloutOptions,
   SAMPLE_FILES_ONLY_IN_AWS, SAMPLE_FILES_PARTITION, validateSettingsForRegion,
 } from './config';
 import { consoleHost } from './console-host';
@@ -144,7 +144,7 @@ export class MnistSageMakerStack extends Stack {
     // Each with the configuration this deploy sets: the smoke test fails if an endpoint serves another (a rolled-back update).
     const endpoints: SmokeTestedEndpoint[] = [];
     // A paused real-time endpoint keeps its settings but has no resources (see pauseRealtimeEndpoint).
-    if (s.realtimeEndpoint && !s.pauseRealtimeEndpoint) {
+    if (deploysRealtimeEndpoint(s)) {
       if (s.dataCapturePercent > 0) role.grantWritePrefix(this.bucket, MNIST.dataCapturePrefix);
       this.realtimeEndpoint = new RealtimeEndpoint(this, 'RealtimeEndpoint', {
         model: this.model,
