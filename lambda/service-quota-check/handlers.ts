@@ -90,7 +90,7 @@ interface Requirement {
   readonly enforced: boolean;
 }
 
-function positiveInteger(value: unknown, what: string): number {
+function wholeNumber(value: unknown, what: string): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`Custom::ServiceQuotaCheck: ${what} must be a whole number, got ${JSON.stringify(value)}`);
   return n;
@@ -110,9 +110,9 @@ function propertiesOf(raw: unknown): ServiceQuotaCheckProperties {
 
 /** What a requirement asks for on `requestType`. */
 function neededFor(r: QuotaRequirementProperties, requestType: 'Create' | 'Update'): number {
-  const needed = positiveInteger(r.Needed, `Needed of '${r.QuotaName}'`);
+  const needed = wholeNumber(r.Needed, `Needed of '${r.QuotaName}'`);
   if (requestType === 'Create' || r.NeededOnUpdate === undefined) return needed;
-  return positiveInteger(r.NeededOnUpdate, `NeededOnUpdate of '${r.QuotaName}'`);
+  return wholeNumber(r.NeededOnUpdate, `NeededOnUpdate of '${r.QuotaName}'`);
 }
 
 function requirementsOf(event: Event, props: ServiceQuotaCheckProperties): Requirement[] {
