@@ -128,13 +128,18 @@ const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
  * allowed (the hyperparameters are checked next, by the training script's own parser).
  */
 export function checkLocalOptions(options: LocalRunOptions, hostCount: number): void {
-  const whole = (flag: string, value: number | undefined, min: number, max?: number) => {
+  const whole = (flag: string, value: number | undefined, min: number, max?: number, source = `${flag} ${value}`, hint = '') => {
     if (value === undefined) return;
     if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
-      throw new UsageError(`${flag} ${value} is not valid: use a whole number ${max === undefined ? `>= ${min}` : `from ${min} to ${max}`}.`);
+      throw new UsageError(`${source} is not valid: use a whole number ${max === undefined ? `>= ${min}` : `from ${min} to ${max}`}${hint}.`);
     }
   };
-  whole('--hosts', hostCount, 1, 8);
+  // Without --hosts the count is the stack's setting: name it, not a flag the user never typed.
+  if (options.hosts === undefined) {
+    whole('--hosts', hostCount, 1, 8, `trainingInstanceCount=${hostCount} from cdk.json (used for --hosts)`, ' (one local process per host), e.g. npm run local -- --hosts 2');
+  } else {
+    whole('--hosts', hostCount, 1, 8);
+  }
   whole('--train-count', options.trainCount, 1);
   whole('--test-count', options.testCount, 1);
   whole('--master-port', options.masterPort, 1, 65535);

@@ -2,12 +2,14 @@
 // any work; the exit code follows the run's verdict; the verdict needs both the accuracy floor and
 // the smoke test.
 import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
 import { MNIST } from '../../lib/config';
 import { checkScriptArguments, describeRefusal } from '../../scripts/local/check-hyperparameters';
 import { formatHyperparameters, localCommand, parseLocalArguments } from '../../scripts/local/local-command';
-import { checkLocalOptions, findPython, LocalRunResult, localRunVerdict, runLocal } from '../../scripts/local/run-local';
+import { checkLocalOptions, findPython, loadStackSettings, LocalRunResult, localRunVerdict, runLocal } from '../../scripts/local/run-local';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -99,11 +101,26 @@ test('values are kept: negative-looking values reach the checks, --hp types numb
 test('runLocal refuses bad options itself, before it touches data or Python', () => {
   expect(() => checkLocalOptions({ masterPort: 70000 }, 1)).toThrow('--master-port 70000 is not valid: use a whole number from 1 to 65535.');
   expect(() => checkLocalOptions({ latencyRequests: 1.5 }, 1)).toThrow('--latency-requests 1.5 is not valid');
-  expect(() => checkLocalOptions({}, 0)).toThrow('--hosts 0 is not valid: use a whole number from 1 to 8.');
+  expect(() => checkLocalOptions({ hosts: 0 }, 0)).toThrow('--hosts 0 is not valid: use a whole number from 1 to 8.');
   expect(() => checkLocalOptions({ endpointName: 'my_endpoint' }, 1)).toThrow(/--endpoint-name my_endpoint is not valid: use up to 63 letters, digits and hyphens/);
   expect(() => checkLocalOptions({ dataDir: path.join(ROOT, 'no-such-folder') }, 1)).toThrow(/--data .*no-such-folder is not a folder/);
   expect(() => checkLocalOptions({ dataDir: ROOT, offline: true }, 1)).toThrow('--data and --offline exclude each other');
   expect(() => checkLocalOptions({ masterPort: 7777, latencyRequests: 0, minAccuracy: 1, endpointName: 'mnist-local', dataDir: ROOT }, 8)).not.toThrow();
+});
+
+test('a host count from cdk.json that local mode cannot run names the setting and where it came from, not --hosts', async () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-json-'));
+  try {
+    const cdkJson = path.join(folder, 'cdk.json');
+    fs.writeFileSync(cdkJson, JSON.stringify({ context: { trainingInstanceCount: 12 } }));
+    const runsDir = path.join(folder, 'runs');
+    await expect(runLocal({ settings: loadStackSettings(cdkJson), runsDir, log: () => undefined })).rejects.toThrow(
+      /^trainingInstanceCount=12 from cdk\.json \(used for --hosts\) is not valid: use a whole number from 1 to 8 \(one local process per host\), e\.g\. npm run local -- --hosts 2\.$/,
+    );
+    expect(fs.existsSync(runsDir)).toBe(false);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 test("mnist.py's own parser checks the hyperparameters, and its refusal becomes one line", () => {
