@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import {
   ListAWSDefaultServiceQuotasCommand,
   ListServiceQuotasCommand,
@@ -8,6 +8,7 @@ import {
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { QuotaShortfall, shortfallMessage, Where } from '../shared/quota-advice';
 import { errorName } from '../shared/retry';
+import { readStackStatus } from '../shared/stack-status';
 
 /**
  * A pre-flight check of service quotas, as a custom resource: on Create and Update it reads the
@@ -204,15 +205,13 @@ export function checkFailureMessage(paragraphs: Array<{ full: string; short: str
  */
 async function isRollingBack(deps: Dependencies, stackId: string): Promise<boolean> {
   const log = deps.log ?? console.log;
-  try {
-    const answer = await deps.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
-    const status = answer.Stacks?.[0]?.StackStatus ?? '';
-    log(`Stack status: ${status || 'unknown'}`);
-    return /ROLLBACK_IN_PROGRESS$/.test(status);
-  } catch (error) {
-    log(`Could not tell whether the stack is rolling back (DescribeStacks: ${errorName(error) || 'Error'}: ${(error as Error).message}); treating it as a forward update`);
+  const stack = await readStackStatus(deps.cloudFormation, stackId);
+  if (!stack.known) {
+    log(`Could not tell whether the stack is rolling back (DescribeStacks: ${stack.error}); treating it as a forward update`);
     return false;
   }
+  log(`Stack status: ${stack.status || 'unknown'}`);
+  return stack.rollingBack;
 }
 
 export async function onEvent(event: Event, deps: Dependencies): Promise<CheckResponse> {
