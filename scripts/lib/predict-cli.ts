@@ -10,13 +10,13 @@ import { InvertMode, PredictInput, loadInputs } from './predict-inputs';
 /** model-code/mnist.py's MAX_BATCH: a larger request is refused by the model, so refuse it here first. */
 export const MODEL_MAX_BATCH = 1000;
 
-export const USAGE = `Usage: npm run predict -- --endpoint NAME [--local URL] [--region R] [--content-type npy|json]
+export const USAGE = `Usage: npm run predict -- (--endpoint NAME | --local URL) [--region R] [--content-type npy|json]
                            [--count N] [--batch-size N] [--invert auto|yes|no] FILE...
 FILE: a 28×28 PNG (gray, RGB or RGBA; a light background is inverted to MNIST's white-on-black
       unless --invert no), an MNIST IDX images file (.gz ok; --count N takes the first N; an IDX
       labels file right after it adds the true labels), or mnist:N (N held-out test digits).
 --endpoint    the endpoint's name; with --local, the name the local server answers to
-              (${DEFAULT_ENDPOINT_NAME} unless npm run local was given --endpoint-name)
+              (default ${DEFAULT_ENDPOINT_NAME}, as npm run local serves it without --endpoint-name)
 --local URL   call a local server (npm run local -- --keep-serving) with dummy credentials.
 --region R    the endpoint's AWS region (default: AWS_REGION or your AWS profile's region).
 --batch-size  images per request, 1 to ${MODEL_MAX_BATCH} (the model's limit; default 16).`;
@@ -41,10 +41,17 @@ function withoutTraceback(message: string): string {
   return at < 0 ? message : `${message.slice(0, at).trimEnd()} (the endpoint's log has the traceback)`;
 }
 
-/** The SDK's "Region is missing", said with the ways to give one. */
+/** The SDK's "Region is missing" and "Could not load credentials", said with the ways to fix them. */
 function explainSdkError(error: Error): Error {
   if (/region is missing/i.test(error.message)) {
     return new UsageError('No AWS region: pass --region REGION (where the endpoint is, e.g. us-east-1) or set AWS_REGION.');
+  }
+  if (error.name === 'CredentialsProviderError') {
+    // The SDK's generic "from any providers" adds nothing; a specific reason (an expired SSO session) does.
+    const reason = /from any providers/i.test(error.message) ? '' : ` (${error.message.split('\n')[0]})`;
+    return new UsageError(
+      `No AWS credentials${reason}: run aws configure (access keys) or aws sso login (IAM Identity Center), or call a local server with --local URL.`,
+    );
   }
   return error;
 }
@@ -64,9 +71,10 @@ export async function runPredict(argv: string[], out: (line: string) => void, er
       out(USAGE);
       return 0;
     }
-    if (!values.endpoint) {
+    const endpointName = values.endpoint ?? (values.local !== undefined ? DEFAULT_ENDPOINT_NAME : undefined);
+    if (!endpointName) {
       throw new UsageError(
-        `Missing --endpoint NAME: the SageMaker endpoint to call (with --local, the name the local server answers to: ${DEFAULT_ENDPOINT_NAME} unless npm run local got --endpoint-name).`,
+        'Missing --endpoint NAME: the SageMaker endpoint to call (or --local URL for a server started by npm run local -- --keep-serving).',
       );
     }
     const contentType = CONTENT_TYPE[oneOf('--content-type', values['content-type'], ['npy', 'json'])];
@@ -89,7 +97,7 @@ export async function runPredict(argv: string[], out: (line: string) => void, er
       batch.forEach((input, i) => images.set(input.pixels, i * PIXELS));
       const response = await client.send(
         new InvokeEndpointCommand({
-          EndpointName: values.endpoint,
+          EndpointName: endpointName,
           ContentType: contentType,
           Accept: contentType,
           Body: encodeRequest(images, batch.length, contentType),

@@ -24,7 +24,7 @@ async function predict(...argv: string[]) {
 
 beforeAll(async () => {
   fake = new FakeSageMakerRuntime(Array.from({ length: heldOut.count }, (_, i) => ({ pixels: digit(i), label: heldOut.labels[i] })));
-  fake.endpoint('mnist').endpoint('flaky', { kind: 'wrong', indices: [1] }).endpoint('broken', { kind: 'error', error: 'ModelError', originalStatus: 400, message: 'Expected shape (N, 1, 28, 28)' })
+  fake.endpoint('mnist').endpoint('mnist-local').endpoint('flaky', { kind: 'wrong', indices: [1] }).endpoint('broken', { kind: 'error', error: 'ModelError', originalStatus: 400, message: 'Expected shape (N, 1, 28, 28)' })
     .endpoint('traceback', {
       kind: 'error', error: 'ModelError', originalStatus: 400,
       message: 'Batch of 1001 images is larger than 1000\nTraceback (most recent call last):\n  File "/opt/ml/model/code/mnist.py", line 499, in input_fn\nValueError',
@@ -100,7 +100,7 @@ test('clear errors for bad input, bad options and endpoint errors', async () => 
   const cut = path.join(dir, 'cut.png');
   fs.writeFileSync(cut, grayPng(digit(0)).subarray(0, 100));
   const cases: Array<[string[], RegExp]> = [
-    [['mnist:2'], /^predict: Missing --endpoint NAME: the SageMaker endpoint to call \(with --local, the name the local server answers to: mnist-local unless npm run local got --endpoint-name\)\.$/],
+    [['mnist:2'], /^predict: Missing --endpoint NAME: the SageMaker endpoint to call \(or --local URL for a server started by npm run local -- --keep-serving\)\.$/],
     [['--endpoint', 'mnist', '--local', url, '--batch-size', '5000', 'mnist:2'], /^predict: --batch-size 5000 is not valid: use a whole number from 1 to 1000 \(the model refuses larger batches\)\.$/],
     [['--endpoint', 'mnist', '--local', url, '--batch-size', '-3', 'mnist:2'], /^predict: --batch-size -3 is not valid: use a whole number from 1 to 1000 \(the model refuses larger batches\)\.$/],
     [['--endpoint', 'mnist', '--bogus'], /^predict: unknown option --bogus \(npm run predict -- --help lists the options\)$/],
@@ -153,10 +153,41 @@ test('without a region the error names --region and AWS_REGION', async () => {
   }
 });
 
+test("with --local, --endpoint may be left out: the name npm run local serves by default", async () => {
+  const before = fake.requestsTo('mnist-local').length;
+  const { code, out } = await predict('--local', url, 'mnist:1');
+  expect(code).toBe(0);
+  expect(out).toEqual([`mnist:test[0]  label ${heldOut.labels[0]}  p=0.9100  true ${heldOut.labels[0]} ok`, '1/1 correct (100.0%) of the images with known labels']);
+  expect(fake.requestsTo('mnist-local')).toHaveLength(before + 1);
+});
+
+test('the real command with a region but no credentials says how to get them, in one line, exit 1', async () => {
+  // No AWS_* variables, empty config and credentials files, no instance metadata: the SDK's chain finds nothing, fast.
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
+  Object.assign(env, {
+    AWS_CONFIG_FILE: path.join(dir, 'empty-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'empty-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
+  fs.writeFileSync(env.AWS_CONFIG_FILE!, '');
+  fs.writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE!, '');
+  const root = path.join(__dirname, '..', '..');
+  const failure = await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), ['scripts/predict.ts', '--endpoint', 'mnist', '--region', 'us-east-1', 'mnist:1'], {
+    cwd: root,
+    env,
+    timeout: 60_000,
+  }).catch((e) => e);
+  expect({ code: failure.code, stdout: failure.stdout, stderr: failure.stderr }).toEqual({
+    code: 1,
+    stdout: '',
+    stderr: 'predict: No AWS credentials: run aws configure (access keys) or aws sso login (IAM Identity Center), or call a local server with --local URL.\n',
+  });
+}, 90_000);
+
 test('--help prints the usage and exits 0', async () => {
   const { code, out } = await predict('--help');
   expect(code).toBe(0);
-  expect(out.join('\n')).toMatch(/^Usage: npm run predict -- --endpoint NAME[\s\S]*--batch-size  images per request, 1 to 1000/);
+  expect(out.join('\n')).toMatch(/^Usage: npm run predict -- \(--endpoint NAME \| --local URL\)[\s\S]*--batch-size  images per request, 1 to 1000/);
 });
 
 test('the npm script runs end to end: exit 0 with output, exit 1 with the error on stderr', async () => {
