@@ -45,9 +45,9 @@ JSON = "application/json"
 CSV = "text/csv"
 CONTENT_TYPES = (NPY, JSON, CSV)
 
-# Training defaults (docs/model-code.md): reach the article's 10-epoch accuracy in far fewer epochs. The batch
-# and learning rate follow the data unless set: see auto_batch_size and auto_lr.
-DEFAULTS = {"warmup": 0.15, "conv_dropout": 0.0, "fc_dropout": 0.0, "augment_shift": 1}
+# Training defaults (hyperparameters.json, docs/model-code.md) reach the article's 10-epoch accuracy in far fewer
+# epochs. The batch and learning rate follow the data unless set: see auto_batch_size and auto_lr.
+HYPERPARAMETERS_FILE = "hyperparameters.json"
 AUTO_STEPS_PER_EPOCH = 500
 AUTO_BATCH_RANGE = (16, 128)
 AUTO_LR_AT_16 = 0.006
@@ -192,88 +192,90 @@ def default_checkpoint_dir(env):
     return SAGEMAKER_CHECKPOINT_DIR if os.path.isdir(SAGEMAKER_CHECKPOINT_DIR) else ""
 
 
-def parse_args(argv=None, env=None):
-    env = os.environ if env is None else env
-    p = _Parser(description=__doc__.splitlines()[0])
-    # The article's hyperparameters: same names and meaning; defaults chosen for speed (docs/model-code.md).
-    p.add_argument("--batch-size", type=int, default=None,
-                   help="training batch in total, split evenly across hosts (default: the power of two "
-                   "nearest to 1/500 of the training set, within 16..128)")
-    # 200, not the article's 1000: the same result, and about a second faster per evaluation of
-    # 10,000 images on one CPU thread (smaller intermediates stay in cache and in malloc's heap).
-    p.add_argument("--test-batch-size", type=int, default=200, help="test batch size (default: 200)")
-    p.add_argument("--epochs", type=int, default=10, help="passes over the training set (default: 10)")
-    p.add_argument("--lr", type=float, default=None,
-                   help="(peak) learning rate (default: 0.006 x sqrt(batch size / 16))")
-    p.add_argument("--momentum", type=float, default=0.9,
-                   help="SGD momentum, or Adam's beta1 (its momentum term) (default: 0.9)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
-    p.add_argument("--log-interval", type=int, default=100, help="batches between progress lines (default: 100)")
-    p.add_argument("--backend", type=str, default=None,
-                   help="distributed backend for several hosts: gloo (CPU/GPU) or nccl (GPU); "
-                   "default gloo on CPU, nccl on GPU")
-    # New knobs. `--optimizer sgd --lr-schedule constant --lr 0.01 --momentum 0.5 --batch-size 64
-    # --conv-dropout 0.5 --fc-dropout 0.5` is the article's recipe.
-    p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="adam or sgd (default: adam)")
-    p.add_argument(
-        "--lr-schedule",
-        choices=("onecycle", "constant"),
-        default="onecycle",
-        help="onecycle: warm up to --lr, then cosine-anneal to 0 by the last epoch; constant: --lr "
-        "throughout (default: onecycle)",
-    )
-    p.add_argument("--warmup", type=float, default=DEFAULTS["warmup"],
-                   help="onecycle warm-up share of all steps (default: %(default)s)")
-    p.add_argument("--conv-dropout", type=float, default=DEFAULTS["conv_dropout"],
-                   help="dropout rate of whole conv2 channels (the article: 0.5) (default: %(default)s)")
-    p.add_argument("--fc-dropout", type=float, default=DEFAULTS["fc_dropout"],
-                   help="dropout rate after fc1 (the article: 0.5) (default: %(default)s)")
-    p.add_argument("--augment-shift", type=int, default=DEFAULTS["augment_shift"],
-                   help="move each training image by up to this many pixels each way, 0 to 4 (default: %(default)s)")
-    p.add_argument("--dist-timeout", type=int, default=300,
-                   help="seconds any host waits for the others (meeting, each step, the end) before it fails "
-                   "(default: 300)")
-    p.add_argument("--checkpoint-dir", type=str, default=default_checkpoint_dir(env),
-                   help="where rank 0 saves a checkpoint after every epoch and every host resumes from "
-                   "(default: SM_CHECKPOINT_DIR, else /opt/ml/checkpoints if it exists, else none)")
+def read_hyperparameter_declarations(directory=None):
+    """The hyperparameters this script accepts: hyperparameters.json beside it (sourcedir.tar.gz
+    ships it). Read when training starts only: the inference container imports this file alone."""
+    path = os.path.join(directory or os.path.dirname(os.path.abspath(__file__)), HYPERPARAMETERS_FILE)
+    try:
+        with open(path) as f:
+            return json.load(f)["hyperparameters"]
+    except (OSError, ValueError, KeyError) as e:
+        raise HyperparameterError("Cannot read the hyperparameter declarations {}: {!r}; it ships next to mnist.py "
+                                  "in sourcedir.tar.gz.".format(path, e))
+
+
+ARGUMENT_TYPES = {"int": int, "float": float, "string": str, "choice": str}
+
+
+def expected_value(spec):
+    """What a hyperparameter accepts, worded as lib/hyperparameter-declarations.ts words it."""
+    if spec["type"] == "choice":
+        return "one of " + ", ".join(spec["choices"])
+    if spec["type"] == "string":
+        return "a string"
+    bounds = []
+    if "min" in spec and "max" in spec:
+        bounds.append("from {} to {}".format(spec["min"], spec["max"]))
+    else:
+        for key, word in (("min", ">="), ("exclusiveMin", ">"), ("max", "<="), ("exclusiveMax", "<")):
+            if key in spec:
+                bounds.append("{} {}".format(word, spec[key]))
+    noun = "a whole number" if spec["type"] == "int" else "a number"
+    return " ".join([noun, " and ".join(bounds)]) if bounds else noun
+
+
+def in_declared_range(value, spec):
+    if spec["type"] == "float" and not math.isfinite(value):
+        return False
+    return (value >= spec.get("min", value) and value <= spec.get("max", value)
+            and ("exclusiveMin" not in spec or value > spec["exclusiveMin"])
+            and ("exclusiveMax" not in spec or value < spec["exclusiveMax"]))
+
+
+def build_parser(declarations, env):
+    # allow_abbrev=False: `--epoch 2` must be refused, not taken for `--epochs` (cdk synth refuses it too).
+    p = _Parser(description=__doc__.splitlines()[0], allow_abbrev=False)
+    # The article's hyperparameters keep their names and meaning; defaults chosen for speed (docs/model-code.md).
+    for name, spec in declarations.items():
+        kind = ARGUMENT_TYPES[spec["type"]]
+        default = spec["default"]
+        p.add_argument("--" + name, type=kind, default=None if default is None else kind(default),
+                       choices=spec.get("choices"),
+                       help=spec["help"] + ("" if default is None else " (default: %(default)s)"))
+    p.set_defaults(checkpoint_dir=default_checkpoint_dir(env))  # declared default null: it depends on the container
     # Container environment (SageMaker training toolkit).
     p.add_argument("--hosts", type=json.loads, default=env.get("SM_HOSTS", '["algo-1"]'))
     p.add_argument("--current-host", type=str, default=env.get("SM_CURRENT_HOST", "algo-1"))
     p.add_argument("--model-dir", type=str, default=env.get("SM_MODEL_DIR", "/opt/ml/model"))
     p.add_argument("--data-dir", type=str, default=env.get("SM_CHANNEL_TRAINING", "/opt/ml/input/data/training"))
     p.add_argument("--num-gpus", type=int, default=int(env.get("SM_NUM_GPUS", "0") or 0))
-    args = p.parse_args(argv)  # argparse also runs `type` on string defaults: SM_HOSTS becomes a list
-    check_args(args)
+    return p
+
+
+def parse_args(argv=None, env=None):
+    env = os.environ if env is None else env
+    declarations = read_hyperparameter_declarations()
+    # argparse also runs `type` on string defaults: SM_HOSTS becomes a list.
+    args = build_parser(declarations, env).parse_args(argv)
+    check_args(args, declarations)
     return args
 
 
-def check_args(args):
-    for name in ("batch_size", "test_batch_size", "epochs", "log_interval", "dist_timeout"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise HyperparameterError(
-                "--{} must be at least 1, got {}.".format(name.replace("_", "-"), getattr(args, name))
-            )
-    if args.lr is not None and not (args.lr > 0 and math.isfinite(args.lr)):
-        raise HyperparameterError("--lr must be a positive number, got {}.".format(args.lr))
-    for name in ("momentum", "warmup", "conv_dropout", "fc_dropout"):
-        if not 0 <= getattr(args, name) < 1:  # also refuses NaN
-            raise HyperparameterError(
-                "--{} must be in [0, 1), got {}.".format(name.replace("_", "-"), getattr(args, name))
-            )
-    if not 0 <= args.augment_shift <= 4:
-        raise HyperparameterError("--augment-shift must be 0 to 4 pixels, got {}.".format(args.augment_shift))
+def check_args(args, declarations):
+    for name, spec in declarations.items():
+        value = getattr(args, name.replace("-", "_"))
+        if value is not None and spec["type"] in ("int", "float") and not in_declared_range(value, spec):
+            raise HyperparameterError("--{} must be {}, got {}.".format(name, expected_value(spec), value))
     if not isinstance(args.hosts, list) or not args.hosts or args.current_host not in args.hosts:
         raise HyperparameterError(
             "SM_CURRENT_HOST {!r} is not one of SM_HOSTS {!r}.".format(args.current_host, args.hosts)
         )
-    if args.batch_size is not None and args.batch_size < len(args.hosts):
-        raise HyperparameterError(
-            "--batch-size {} is smaller than the {} hosts it is split across.".format(args.batch_size, len(args.hosts))
-        )
-    if args.backend is not None and args.backend not in ("gloo", "nccl"):
-        raise HyperparameterError(
-            "--backend {!r} is not supported: use gloo (CPU or GPU) or nccl (GPU).".format(args.backend)
-        )
+    for name, spec in declarations.items():
+        value = getattr(args, name.replace("-", "_"))
+        if spec.get("splitAcrossHosts") and value is not None and value < len(args.hosts):
+            raise HyperparameterError(
+                "--{} {} is smaller than the {} hosts it is split across.".format(name, value, len(args.hosts))
+            )
 
 
 def auto_batch_size(num_examples, world_size):

@@ -97,10 +97,10 @@ class FailureFileTest(RealDigitsTestCase):
 
     def test_bad_hyperparameters_reach_the_failure_file(self):
         cases = {
-            ("--epochs", "0"): "--epochs must be at least 1",
+            ("--epochs", "0"): "--epochs must be a whole number >= 1, got 0.",
             ("--epochs", "one"): "invalid int value: 'one'",
             ("--learning-rate", "0.1"): "unrecognized arguments: --learning-rate",
-            ("--backend", "tcp"): "--backend 'tcp' is not supported",
+            ("--backend", "tcp"): "argument --backend: invalid choice: 'tcp'",
         }
         for args, expected in cases.items():
             with self.subTest(args=args):
@@ -156,13 +156,43 @@ class ArgumentsTest(unittest.TestCase):
         self.assertEqual((mnist.Net().conv2_drop.p, mnist.Net().fc_dropout), (0.5, 0.5), "Net() is the article's")
 
     def test_out_of_range_values_are_refused_by_name(self):
-        for args, words in {("--conv-dropout", "1"): "--conv-dropout must be in [0, 1), got 1.0",
-                            ("--fc-dropout", "-0.1"): "--fc-dropout must be in [0, 1)",
-                            ("--fc-dropout", "nan"): "--fc-dropout must be in [0, 1)",
-                            ("--dist-timeout", "0"): "--dist-timeout must be at least 1"}.items():
+        for args, words in {("--conv-dropout", "1"): "--conv-dropout must be a number >= 0 and < 1, got 1.0",
+                            ("--fc-dropout", "-0.1"): "--fc-dropout must be a number >= 0 and < 1",
+                            ("--fc-dropout", "nan"): "--fc-dropout must be a number >= 0 and < 1",
+                            ("--lr", "inf"): "--lr must be a number > 0, got inf.",
+                            ("--augment-shift", "5"): "--augment-shift must be a whole number from 0 to 4, got 5.",
+                            ("--seed", "-1"): "--seed must be a whole number from 0 to 4294967295",
+                            ("--dist-timeout", "0"): "--dist-timeout must be a whole number >= 1"}.items():
             with self.subTest(args=args):
                 with self.assertRaisesRegex(mnist.HyperparameterError, re.escape(words)):
                     mnist.parse_args(list(args), env=self.ENV)
+
+    def test_abbreviations_are_refused_not_taken_for_the_option_they_start(self):
+        # argparse would otherwise read --epoch 2 as --epochs 2 (and a later --epochs would win).
+        with self.assertRaisesRegex(mnist.HyperparameterError, "unrecognized arguments: --epoch 2"):
+            mnist.parse_args(["--epoch", "2", "--epochs", "8"], env=self.ENV)
+
+    def test_the_parser_is_built_from_the_declarations_and_only_from_them(self):
+        declarations = mnist.read_hyperparameter_declarations()
+        parser = mnist.build_parser(declarations, self.ENV)
+        parser_options = {a.dest for a in parser._actions} - {"help", "hosts", "current_host", "model_dir",
+                                                                     "data_dir", "num_gpus"}
+        self.assertEqual(parser_options, {name.replace("-", "_") for name in declarations})
+        defaults = mnist.parse_args([], env=self.ENV)
+        for name, spec in declarations.items():
+            if spec["default"] is not None:
+                with self.subTest(name=name):
+                    self.assertEqual(getattr(defaults, name.replace("-", "_")), spec["default"])
+        self.assertEqual((defaults.warmup, defaults.conv_dropout, type(defaults.conv_dropout)), (0.15, 0.0, float))
+
+    def test_a_split_batch_needs_one_example_per_host(self):
+        with self.assertRaisesRegex(mnist.HyperparameterError, "--batch-size 1 is smaller than the 2 hosts"):
+            mnist.parse_args(["--batch-size", "1"], env=self.ENV)
+        self.assertEqual(mnist.parse_args(["--batch-size", "2"], env=self.ENV).batch_size, 2)
+
+    def test_without_the_declarations_training_says_what_is_missing(self):
+        with self.assertRaisesRegex(mnist.HyperparameterError, "Cannot read the hyperparameter declarations .*hyperparameters.json"):
+            mnist.read_hyperparameter_declarations(tempfile.mkdtemp())
 
 
 if __name__ == "__main__":
