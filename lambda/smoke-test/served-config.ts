@@ -46,6 +46,14 @@ export function servedConfigClient(config: SageMakerClientConfig = {}, log: (lin
   return logRetries(new SageMakerClient({ maxAttempts: MAX_ATTEMPTS, ...config }), log);
 }
 
+/**
+ * States in which an endpoint keeps serving its configuration, changed in place and not by a deployment:
+ * an autoscaling resize (Updating), the undoing of a failed resize or weight change (RollingBack), and
+ * AWS maintenance (SystemUpdating, which "does not change any customer-specified values such as ...
+ * model, instance type, or instance count"). DescribeEndpoint's EndpointStatus documents all three.
+ */
+const CHANGED_IN_PLACE = new Set(['Updating', 'RollingBack', 'SystemUpdating']);
+
 const CONSEQUENCE = 'The deploy fails here, before any digit is sent, so CloudFormation rolls the stack back to the previous model without retraining.';
 
 function describeProblem(endpointName: string, expected: string, described: DescribeEndpointCommandOutput): string | undefined {
@@ -54,13 +62,12 @@ function describeProblem(endpointName: string, expected: string, described: Desc
   const alarms = (described.LastDeploymentConfig?.AutoRollbackConfiguration?.Alarms ?? []).map((a) => a.AlarmName).filter((n): n is string => !!n);
   const reason = described.FailureReason ? ` SageMaker's failure reason: "${described.FailureReason}".` : '';
   const pending = described.PendingDeploymentSummary?.EndpointConfigName;
-  // Autoscaling resizes a variant in place: the endpoint is Updating on the same configuration with
-  // no deployment pending, and serves this deploy's model all along.
-  const resizing = status === 'Updating' && served === expected && !pending;
-  if (status !== 'InService' && !resizing) {
+  // On the configuration this deploy set with no deployment pending, such a state serves this deploy's model all along.
+  const changedInPlace = CHANGED_IN_PLACE.has(status) && served === expected && !pending;
+  if (status !== 'InService' && !changedInPlace) {
     const update = pending ? `; an update to ${pending} is still in progress` : '';
     return `Endpoint ${endpointName} is ${status}, not InService: it serves endpoint configuration ${served}, this deploy set ${expected}${update}.${reason} ` +
-      `The smoke test runs once CloudFormation has finished this deploy's endpoint updates, so either that update failed or something else is changing the endpoint (an update by hand, SageMaker maintenance); its answers would not show what this deploy serves. ${CONSEQUENCE}`;
+      `The smoke test runs once CloudFormation has finished this deploy's endpoint updates, so either that update failed or something else is changing the endpoint (an update by hand); its answers would not show what this deploy serves. ${CONSEQUENCE}`;
   }
   if (served === expected) return undefined;
   const watched = alarms.length > 0 ? `one of its rollback alarms fired (${alarms.join(', ')}; see which in the CloudWatch alarm history)` : 'a rollback alarm fired or the new fleet failed its health checks';

@@ -105,6 +105,32 @@ test('an autoscaling resize (Updating on the configuration this deploy set, no d
   expect('servedConfigs' in report && report.servedConfigs?.[0]).toMatchObject({ endpointName: 'realtime', status: 'Updating', passed: true });
 });
 
+// DescribeEndpoint's EndpointStatus: SystemUpdating is AWS maintenance that "does not change any
+// customer-specified values such as ... model, instance type, or instance count"; RollingBack undoes a
+// failed autoscaling change of capacity or weights (UpdateEndpointWeightsAndCapacities). Neither changes
+// what is served, and the endpoint answers meanwhile.
+test.each(['SystemUpdating', 'RollingBack'])('%s on the configuration this deploy set, no deployment pending, is no failure: the digits go', async (status) => {
+  fake.serves('realtime', { endpointConfigName: 'realtime-config-new', status, rollbackAlarms: ALARMS });
+  const report = await handler({}, context);
+  expect(report.passed).toBe(true);
+  expect(invocations()).toHaveLength(16);
+  expect('servedConfigs' in report && report.servedConfigs?.[0]).toEqual({
+    endpointName: 'realtime', expectedConfigName: 'realtime-config-new', servedConfigName: 'realtime-config-new', status, passed: true,
+  });
+});
+
+test.each(['SystemUpdating', 'RollingBack'])('%s with a deployment pending, or on another configuration, still fails; no digit is sent', async (status) => {
+  fake.serves('realtime', { endpointConfigName: 'realtime-config-new', status, pendingConfigName: 'realtime-config-newer' });
+  await expect(handler({}, context)).rejects.toThrow(
+    `Endpoint realtime is ${status}, not InService: it serves endpoint configuration realtime-config-new, this deploy set realtime-config-new; an update to realtime-config-newer is still in progress.`,
+  );
+  fake.serves('realtime', { endpointConfigName: 'realtime-config-old', status });
+  await expect(handler({}, context)).rejects.toThrow(
+    `Endpoint realtime is ${status}, not InService: it serves endpoint configuration realtime-config-old, this deploy set realtime-config-new.`,
+  );
+  expect(invocations()).toEqual([]);
+});
+
 test('Updating on an OLD configuration with nothing pending is still a mismatch', async () => {
   fake.serves('realtime', { endpointConfigName: 'realtime-config-old', status: 'Updating' });
   await expect(handler({}, context)).rejects.toThrow('Endpoint realtime is Updating, not InService: it serves endpoint configuration realtime-config-old, this deploy set realtime-config-new.');
