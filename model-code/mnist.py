@@ -136,7 +136,9 @@ def read_idx(path, expected_dims):
                 path, "x".join(map(str, dims)), expected_bytes, len(raw)
             )
         )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header_end).reshape(dims)
+    # A copy: frombuffer over the read-only bytes gives a read-only array, which torch.from_numpy
+    # warns about on every host ("The given NumPy array is not writable").
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_end).reshape(dims).copy()
 
 
 def load_split(data_dir, split):

@@ -49,6 +49,13 @@ class DataLayoutTest(RealDigitsTestCase):
                 test_images, _ = mnist.load_split(channel, "test")
                 self.assertEqual(test_images.shape, (20, 28, 28))
 
+    def test_the_arrays_are_writable_so_torch_takes_them_without_a_warning(self):
+        # torch.from_numpy warns once per process about a read-only array: the flag is what a test can see.
+        images, labels = mnist.load_split(self.raw_gz, "train")
+        self.assertTrue(images.flags.writeable and labels.flags.writeable)
+        x, y = mnist.to_tensors(images, labels, "cpu")
+        self.assertEqual((tuple(x.shape), tuple(y.shape)), ((40, 1, 28, 28), (40,)))
+
     def test_missing_file_is_named_with_the_places_searched(self):
         channel = self.copy_channel(self.flat_plain)
         os.remove(os.path.join(channel, "t10k-labels-idx1-ubyte"))

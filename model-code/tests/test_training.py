@@ -49,6 +49,10 @@ class DefaultRecipeTest(unittest.TestCase):
         self.assertAlmostEqual(score_artifact(model_dir, self.channel), support.logged_accuracies(self.log)[-1], places=2)
         self.assertEqual(support.logged_fingerprints(self.log), [("0", support.fingerprint(state))])
 
+    def test_the_log_has_no_warnings(self):
+        # A warning here shows in every SageMaker job's log on every host (e.g. a read-only NumPy array).
+        self.assertNotRegex(self.log, r"\w+Warning:", self.log)
+
     def test_no_checkpoint_folder_means_no_checkpoints(self):
         self.assertNotIn("heckpoint", self.log)
         self.assertEqual(sorted(os.listdir(self.host.root)), ["algo-1"])
