@@ -1,3 +1,4 @@
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateTrainingJobCommand,
   DescribeTrainingJobCommand,
@@ -23,8 +24,8 @@ import { instanceQuotaName, resourceLimitMessage } from '../shared/quota-advice'
  * The training job's custom-resource lifecycle (Provider framework: onEvent + isComplete).
  *
  * - Create/Update: training is idempotent by content. The inputs' fingerprint (fingerprint.ts) is
- *   in every job's name and tags; a `Completed` job with the same fingerprint is reused, else an
- *   `InProgress` one is adopted, else a NEW job starts (its name is the new physical id, and
+ *   in every job's name and tags; a `Completed` job with the same fingerprint whose model.tar.gz
+ *   still exists (HeadObject) is reused, else an `InProgress` one is adopted, else a NEW job starts (its name is the new physical id, and
  *   CloudFormation then deletes the old physical id). So a rollback (an Update with the old
  *   properties) starts no job: it gets the old job back, with the same physical id.
  * - isComplete: poll DescribeTrainingJob; Completed → attributes; Failed/Stopped → throw.
@@ -43,6 +44,8 @@ export interface IsCompleteResponse {
 
 export interface Dependencies {
   readonly sagemaker: Pick<SageMakerClient, 'send'>;
+  /** onEvent's: confirms a finished job's model.tar.gz still exists before reusing the job. @default - none (isComplete needs none) */
+  readonly s3?: Pick<S3Client, 'send'>;
   readonly region: string;
   readonly now?: () => Date;
   readonly random?: () => number;
@@ -92,12 +95,54 @@ async function fingerprintTagOf(deps: Dependencies, jobArn: string): Promise<str
   return undefined;
 }
 
+/** Thrown when confirming a model artifact fails in a way that must not turn into a silent retrain. */
+class ArtifactCheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ArtifactCheckError';
+  }
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/**
+ * Whether a Completed job's model.tar.gz is still where SageMaker wrote it (someone may have
+ * deleted it, or a lifecycle rule expired it): reusing the job would only fail minutes later, when
+ * the endpoint cannot load the model. Returns why not, or undefined when it exists.
+ */
+async function missingArtifact(deps: Dependencies, jobName: string): Promise<string | undefined> {
+  const job = await describe(deps, jobName);
+  const uri = job?.ModelArtifacts?.S3ModelArtifacts;
+  const match = uri ? /^s3:\/\/([^/]+)\/(.+)$/.exec(uri) : null;
+  if (!match) return `it reports no model artifact (S3ModelArtifacts=${uri})`;
+  const [, bucket, key] = match;
+  if (!deps.s3) throw new ArtifactCheckError('The onEvent handler was given no S3 client to confirm a model artifact with');
+  try {
+    await deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return undefined;
+  } catch (error) {
+    if (['NotFound', 'NoSuchKey'].includes(errorName(error)) || httpStatus(error) === 404) return `its model artifact ${uri} no longer exists`;
+    if (httpStatus(error) === 403 || ['AccessDenied', 'Forbidden'].includes(errorName(error))) {
+      throw new ArtifactCheckError(
+        `HeadObject ${uri} was denied (403), so it is unknown whether training job ${jobName}'s model still exists. ` +
+          `S3 answers 403 instead of 404 for a missing object unless the caller may list it: the onEvent role needs s3:GetObject on ` +
+          `that object and s3:ListBucket on bucket ${bucket} for its key (condition s3:prefix).`,
+      );
+    }
+    throw new ArtifactCheckError(`Confirming training job ${jobName}'s model artifact ${uri} failed (${errorName(error) || 'Error'}: ${(error as Error).message})`);
+  }
+}
+
 /**
  * A job of this resource trained from the same inputs that can stand in for a new one: ListTrainingJobs
  * on the name stem `<prefix>-<fingerprint 12 hex>-`, Completed before InProgress, newest first, each
- * confirmed by its full fingerprint tag. Failed, Stopping and Stopped jobs are never reused.
+ * confirmed by its full fingerprint tag, and a Completed one by its model artifact still existing.
+ * Failed, Stopping and Stopped jobs are never reused.
  */
-async function findReusableJob(props: TrainingJobProperties, fingerprint: string, deps: Dependencies): Promise<TrainingJobSummary | undefined> {
+async function findReusableJob(event: Event, fingerprint: string, deps: Dependencies): Promise<TrainingJobSummary | undefined> {
+  const props = propertiesOf(event);
   const stem = jobNameStem(props.JobNamePrefix, fingerprint);
   const candidates: TrainingJobSummary[] = [];
   let token: string | undefined;
@@ -118,7 +163,13 @@ async function findReusableJob(props: TrainingJobProperties, fingerprint: string
   const time = (job: TrainingJobSummary) => new Date(job.CreationTime ?? 0).getTime();
   candidates.sort((a, b) => rank(a) - rank(b) || time(b) - time(a));
   for (const job of candidates) {
-    if (job.TrainingJobArn && (await fingerprintTagOf(deps, job.TrainingJobArn)) === fingerprint) return job;
+    if (!job.TrainingJobArn || (await fingerprintTagOf(deps, job.TrainingJobArn)) !== fingerprint) continue;
+    const missing = job.TrainingJobStatus === 'Completed' ? await missingArtifact(deps, job.TrainingJobName!) : undefined;
+    if (!missing) return job;
+    (deps.log ?? console.log)(
+      `${event.RequestType}: training job ${job.TrainingJobName} (Completed) was trained from the same inputs (fingerprint ${fingerprint}), ` +
+        `but ${missing}: not reusing it`,
+    );
   }
   return undefined;
 }
@@ -129,8 +180,9 @@ async function reuseOrStartJob(event: Event, deps: Dependencies): Promise<OnEven
   const fingerprint = trainingFingerprint(props);
   let reusable: TrainingJobSummary | undefined;
   try {
-    reusable = await findReusableJob(props, fingerprint, deps);
+    reusable = await findReusableJob(event, fingerprint, deps);
   } catch (error) {
+    if (error instanceof ArtifactCheckError) throw error;
     throw new Error(
       `Looking for a training job with the same inputs failed (${errorName(error)}: ${(error as Error).message}). ` +
         `The onEvent role needs sagemaker:ListTrainingJobs (Resource *) and sagemaker:ListTags on training-job/${props.JobNamePrefix.toLowerCase()}-*`,

@@ -20,7 +20,8 @@ export interface TrainingJobProperties {
   readonly InstanceCount: string | number;
   readonly VolumeSizeInGB: string | number;
   readonly MaxRuntimeInSeconds: string | number;
-  readonly InputChannels: Array<{ Name: string; S3Uri: string }>;
+  /** Revision: what the data under S3Uri is (e.g. its copy's ETags); fingerprinted, never sent to SageMaker. */
+  readonly InputChannels: Array<{ Name: string; S3Uri: string; Revision?: string }>;
   readonly OutputS3Uri: string;
   readonly OutputKmsKeyId?: string;
   readonly VolumeKmsKeyId?: string;

@@ -74,6 +74,11 @@ export class FakeSageMaker {
   /** Makes creation times strictly increasing, even within one millisecond. */
   private sequence = 0;
   private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
+  /**
+   * Where a job's model.tar.gz goes when it completes (SageMaker's upload), e.g. a FakeS3's put.
+   * @default - nowhere: the artifact does not exist
+   */
+  uploadArtifact?: (bucket: string, key: string, body: string) => void;
 
   async start(): Promise<void> {
     await this.server.start();
@@ -124,7 +129,20 @@ export class FakeSageMaker {
 
   /** A job created by someone else, in a given state (for delete tests), with the tags given. */
   seedJob(name: string, status: Job['status'], tags: Array<{ Key: string; Value: string }> = []): void {
-    this.jobs.set(name, this.newJob(name, { Tags: tags }, { outcome: 'Completed' }, status));
+    const job = this.newJob(name, { Tags: tags }, { outcome: 'Completed' }, status);
+    this.jobs.set(name, job);
+    if (status === 'Completed') this.upload(job);
+  }
+
+  /** s3://…/<job>/output/model.tar.gz, as SageMaker names it under the job's S3OutputPath. */
+  artifactUri(name: string): string {
+    const output = this.jobs.get(name)?.request.OutputDataConfig as { S3OutputPath?: string } | undefined;
+    return `${(output?.S3OutputPath ?? 's3://bucket/').replace(/\/?$/, '/')}${name}/output/model.tar.gz`;
+  }
+
+  private upload(job: Job): void {
+    const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(this.artifactUri(job.name))!;
+    this.uploadArtifact?.(bucket, key, `model of ${job.name}`);
   }
 
   /** Names of the jobs CreateTrainingJob started, in order. */
@@ -270,13 +288,13 @@ export class FakeSageMaker {
       return;
     }
     job.status = job.plan.outcome;
+    if (job.status === 'Completed') this.upload(job);
     job.secondary = job.plan.outcome === 'Stopped' ? (job.plan.stoppedSecondaryStatus ?? 'Stopped') : job.plan.outcome;
     job.transitions.push({ Status: job.secondary, StatusMessage: `Training job ${job.plan.outcome.toLowerCase()}`, StartTime: now });
   }
 
   private describe(job: Job): unknown {
     this.advance(job);
-    const output = job.request.OutputDataConfig as { S3OutputPath?: string } | undefined;
     const reachedTraining = job.status !== 'InProgress' || ['Training', 'Uploading'].includes(job.secondary);
     return {
       TrainingJobName: job.name,
@@ -289,7 +307,7 @@ export class FakeSageMaker {
       ...(job.status === 'Failed' ? { FailureReason: job.plan.failureReason ?? 'AlgorithmError: unknown' } : {}),
       ...(job.status === 'Completed'
         ? {
-            ModelArtifacts: { S3ModelArtifacts: `${(output?.S3OutputPath ?? 's3://bucket/').replace(/\/?$/, '/')}${job.name}/output/model.tar.gz` },
+            ModelArtifacts: { S3ModelArtifacts: this.artifactUri(job.name) },
             TrainingTimeInSeconds: 300,
             BillableTimeInSeconds: 300,
           }
@@ -339,6 +357,7 @@ export class FakeSageMaker {
       this.finishBeforeStop = false;
       job.status = 'Completed';
       job.secondary = 'Completed';
+      this.upload(job);
     }
     if (job.status !== 'InProgress') {
       throw new ServiceError('ValidationException', `The request was rejected because the training job is in status ${job.status}.`);

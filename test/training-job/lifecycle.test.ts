@@ -8,6 +8,7 @@ import { Dependencies, isComplete, onEvent } from '../../lambda/training-job/han
 import { isJobNameFromPrefix, JOB_NAME_PATTERN } from '../../lambda/training-job/job-name';
 import type { TrainingJobProperties } from '../../lambda/training-job/properties';
 import { FakeSageMaker, REGION } from './fake-sagemaker';
+import { FakeS3 } from '../s3-prefix-copy/fake-s3';
 import { customResourceEvent } from '../support/custom-resource-event';
 
 const CODE_URI = 's3://cdk-assets-123456789012-eu-west-1/0123abcd.gz';
@@ -68,20 +69,30 @@ function fingerprintOf(e: CloudFormationCustomResourceEvent): string {
 const STEM = `mnist-train-${trainingFingerprint(asCloudFormationSends(PROPERTIES) as object).slice(0, 12)}-`;
 
 let fake: FakeSageMaker;
+/** Where the fake's jobs upload their model.tar.gz, and where onEvent HEADs it before a reuse. */
+let s3: FakeS3;
 let lines: string[];
 let deps: Dependencies;
 
 beforeEach(async () => {
   fake = new FakeSageMaker();
-  await fake.start();
+  s3 = new FakeS3();
+  await Promise.all([fake.start(), s3.start()]);
+  fake.uploadArtifact = (bucket, key, body) => s3.put(bucket, key, body);
   lines = [];
   const log = (line: string) => void lines.push(line);
-  deps = { sagemaker: fake.client(log), region: REGION, log };
+  deps = { sagemaker: fake.client(log), s3: s3.client(log), region: REGION, log };
 });
 
 afterEach(async () => {
-  await fake.stop();
+  await Promise.all([fake.stop(), s3.stop()]);
 });
+
+/** The bucket and key of a job's model.tar.gz. */
+function artifactOf(name: string): [string, string] {
+  const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(fake.artifactUri(name))!;
+  return [bucket, key];
+}
 
 /** What the Provider framework does: onEvent, then isComplete every queryInterval until done. */
 async function provider(e: CloudFormationCustomResourceEvent, maxPolls = 20): Promise<{ physicalId: string; data?: Record<string, string>; polls: number }> {
@@ -437,6 +448,9 @@ describe('idempotent by content (a rollback or a re-create starts no job)', () =
     expect(rollback.physicalId).toBe(first.physicalId);
     expect(rollback.data).toEqual(first.data);
     expect(fake.createdJobNames).toEqual([first.physicalId, second.physicalId]);
+    // Its model is confirmed to be there before it is handed back.
+    const [bucket, key] = artifactOf(first.physicalId);
+    expect(s3.calls).toContainEqual({ operation: 'HeadObject', bucket, key });
     expect(lines).toContain(
       `Update: training job ${first.physicalId} (Completed) was trained from the same inputs (fingerprint ${fingerprintOf(event('Create'))}): ` +
         `reusing it instead of starting a new job | console: https://eu-west-1.console.aws.amazon.com/sagemaker/home?region=eu-west-1#/jobs/${first.physicalId}`,
@@ -537,6 +551,91 @@ describe('idempotent by content (a rollback or a re-create starts no job)', () =
     const kept = await provider(event('Update', { ServiceTimeout: '3600' } as Partial<TrainingJobProperties>, first.physicalId));
     expect(kept.physicalId).toBe(first.physicalId);
     expect(fake.calls.map((c) => c.operation)).toEqual(['DescribeTrainingJob']);
+  });
+});
+
+describe('a reused job\'s model artifact must still exist', () => {
+  test('deleted model.tar.gz: the job is not reused, a new job trains, and the log says why', async () => {
+    const first = await provider(event('Create'));
+    await provider(event('Delete', {}, first.physicalId));
+    const [bucket, key] = artifactOf(first.physicalId);
+    s3.buckets.get(bucket)!.delete(key);
+
+    const again = await provider(event('Create'));
+    expect(again.physicalId).not.toBe(first.physicalId);
+    expect(fake.createdJobNames).toEqual([first.physicalId, again.physicalId]);
+    expect(lines).toContain(
+      `Create: training job ${first.physicalId} (Completed) was trained from the same inputs (fingerprint ${fingerprintOf(event('Create'))}), ` +
+        `but its model artifact s3://${bucket}/${key} no longer exists: not reusing it`,
+    );
+    // The new job's artifact exists: the next reuse takes it, the older job is passed over.
+    const third = await provider(event('Create'));
+    expect(third.physicalId).toBe(again.physicalId);
+    expect(fake.createdJobNames).toHaveLength(2);
+  });
+
+  test('a HEAD denied with 403 (no s3:ListBucket) fails the deploy naming the permissions; it never silently retrains', async () => {
+    const first = await provider(event('Create'));
+    const [bucket, key] = artifactOf(first.physicalId);
+    s3.buckets.get(bucket)!.delete(key);
+    s3.withoutListBucket(bucket);
+    await expect(onEvent(event('Create'), deps)).rejects.toThrow(
+      `HeadObject s3://${bucket}/${key} was denied (403), so it is unknown whether training job ${first.physicalId}'s model still exists. ` +
+        `S3 answers 403 instead of 404 for a missing object unless the caller may list it: the onEvent role needs s3:GetObject on ` +
+        `that object and s3:ListBucket on bucket ${bucket} for its key (condition s3:prefix).`,
+    );
+    expect(fake.createdJobNames).toEqual([first.physicalId]);
+  });
+
+  test('an in-progress job is adopted without a HEAD (its model does not exist yet)', async () => {
+    fake.planNextJob({ outcome: 'Completed', describesInProgress: 5 });
+    const running = await onEvent(event('Create'), deps);
+    const adopted = await onEvent(event('Create'), deps);
+    expect(adopted.PhysicalResourceId).toBe(running.PhysicalResourceId);
+    expect(s3.calls).toEqual([]);
+  });
+});
+
+describe('changed training data retrains once; reverted data reuses the earlier job', () => {
+  const dataA = { InputChannels: [{ Name: 'training', S3Uri: 's3://data-bucket/mnist/', Revision: 'a'.repeat(64) }] };
+  const dataB = { InputChannels: [{ Name: 'training', S3Uri: 's3://data-bucket/mnist/', Revision: 'b'.repeat(64) }] };
+
+  test('a new channel Revision (same URI) trains one new job; back to the old data gets the old job; forward again the new one', async () => {
+    const a = await provider(event('Create', dataA));
+    const b = await provider(event('Update', dataB, a.physicalId, dataA));
+    expect(b.physicalId).not.toBe(a.physicalId);
+    const revert = await provider(event('Update', dataA, b.physicalId, dataB));
+    expect(revert.physicalId).toBe(a.physicalId);
+    const forward = await provider(event('Update', dataB, a.physicalId, dataA));
+    expect(forward.physicalId).toBe(b.physicalId);
+    expect(fake.createdJobNames).toEqual([a.physicalId, b.physicalId]);
+    // The revision is the fingerprint's, not SageMaker's: the job is given the URI only.
+    expect(createRequest(b.physicalId).InputDataConfig).toEqual([
+      { ChannelName: 'training', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: 's3://data-bucket/mnist/', S3DataDistributionType: 'FullyReplicated' } }, InputMode: 'File' },
+    ]);
+  });
+});
+
+describe('MaxRuntimeInSeconds is a training input (raising it is the fix MaxRuntimeExceeded recommends)', () => {
+  test('after a job stopped at MaxRuntimeExceeded, the raised limit starts a new job with it, under another fingerprint', async () => {
+    fake.planNextJob({ outcome: 'Stopped', stoppedSecondaryStatus: 'MaxRuntimeExceeded', describesInProgress: 1 });
+    const stopped = await onEvent(event('Create'), deps);
+    await expect(provider({ ...event('Create'), PhysicalResourceId: stopped.PhysicalResourceId } as CloudFormationCustomResourceEvent))
+      .rejects.toThrow(/MaxRuntimeExceeded: raise maxRuntime/);
+
+    const raised = await provider(event('Update', { MaxRuntimeInSeconds: 3600 }, stopped.PhysicalResourceId));
+    expect(raised.physicalId).not.toBe(stopped.PhysicalResourceId);
+    expect(createRequest(raised.physicalId).StoppingCondition).toEqual({ MaxRuntimeInSeconds: 3600 });
+    const tag = (name: string) => (createRequest(name).Tags as Array<{ Key: string; Value: string }>).find((t) => t.Key === FINGERPRINT_TAG)!.Value;
+    expect(tag(raised.physicalId)).not.toBe(tag(stopped.PhysicalResourceId));
+  });
+
+  test('an Update that changes only MaxRuntimeInSeconds starts a new job even though a job with the old limit completed', async () => {
+    const first = await provider(event('Create'));
+    const raised = await provider(event('Update', { MaxRuntimeInSeconds: 3600 }, first.physicalId));
+    expect(raised.physicalId).not.toBe(first.physicalId);
+    expect(fake.createdJobNames).toEqual([first.physicalId, raised.physicalId]);
+    expect(createRequest(raised.physicalId).StoppingCondition).toEqual({ MaxRuntimeInSeconds: 3600 });
   });
 });
 
