@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -21,7 +21,7 @@ export interface SmokeTestedEndpoint {
 }
 
 /** Environment variables the construct sets itself; `revision` may not use them. */
-const RESERVED_ENV = ['ENDPOINT_NAMES', 'ENDPOINT_CONFIGS', 'MIN_ACCURACY', 'NO_ENDPOINTS_REASON'];
+const RESERVED_ENV = ['ENDPOINT_NAMES', 'ENDPOINT_CONFIGS', 'MIN_ACCURACY', 'NO_ENDPOINTS_REASON', 'STACK_ID'];
 
 export interface EndpointSmokeTestProps {
   /** The endpoints to test; the function may invoke these and nothing else. */
@@ -52,7 +52,8 @@ export interface EndpointSmokeTestProps {
 
 /**
  * A Lambda that sends real digits with known labels to endpoints and fails unless they answer
- * right; optionally run during `cdk deploy` through a `triggers.Trigger`.
+ * right; optionally run during `cdk deploy` through a `triggers.Trigger`. While its stack is rolling
+ * back (DescribeStacks on its own stack) it sends nothing and passes, so a rollback never fails on it.
  */
 export class EndpointSmokeTest extends Construct {
   public readonly function: nodejs.NodejsFunction;
@@ -91,7 +92,7 @@ export class EndpointSmokeTest extends Construct {
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Smoke test: check what the tested endpoints serve, invoke them and write its own log group',
+      description: 'Smoke test: check what the tested endpoints serve, invoke them, read its own stack\'s status and write its own log group',
     });
     role.addToPolicy(new iam.PolicyStatement({
       sid: 'WriteOwnLogs',
@@ -103,6 +104,15 @@ export class EndpointSmokeTest extends Construct {
         sid: 'InvokeTestedEndpoints',
         actions: ['sagemaker:InvokeEndpoint'],
         resources: props.endpoints.map((e) => e.endpointArn),
+      }));
+    }
+    if (!nothingToTest) {
+      // The trigger also runs during CloudFormation's rollback of a failed update; the function asks
+      // its own stack (and no other) whether it is rolling back, and then tests nothing.
+      role.addToPolicy(new iam.PolicyStatement({
+        sid: 'ReadOwnStackStatus',
+        actions: ['cloudformation:DescribeStacks'],
+        resources: [Stack.of(this).stackId],
       }));
     }
     if (configChecked.length > 0) {
@@ -127,7 +137,7 @@ export class EndpointSmokeTest extends Construct {
         ENDPOINT_NAMES: props.endpoints.map((e) => e.endpointName).join(','),
         ...(configChecked.length > 0 ? { ENDPOINT_CONFIGS: configChecked.map((e) => `${e.endpointName}=${e.endpointConfigName}`).join(',') } : {}),
         MIN_ACCURACY: String(minAccuracy),
-        ...(nothingToTest ? { NO_ENDPOINTS_REASON: props.noEndpointsReason!.trim() } : {}),
+        ...(nothingToTest ? { NO_ENDPOINTS_REASON: props.noEndpointsReason!.trim() } : { STACK_ID: Stack.of(this).stackId }),
         ...props.revision,
       },
       bundling: { minify: true, sourceMap: false, externalModules: [] },

@@ -1,11 +1,15 @@
 // Lambda entry: smoke-tests the SageMaker endpoints named in ENDPOINT_NAMES (or the event's
 // endpointNames), first checking that each serves the endpoint configuration ENDPOINT_CONFIGS names
 // (served-config.ts). Returns the report; throws when a check fails, so a triggers.Trigger fails the deploy.
+// While its stack (STACK_ID) rolls back, it tests nothing and passes (rollback.ts).
 import type { Context } from 'aws-lambda';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { createSmokeTestClient, describeFailures, runSmokeTest, SmokeTestReport } from './run-smoke-test';
 import { checkServedConfigs, describeServedConfigFailures, readExpectedConfigs, servedConfigClient, ServedConfigCheck } from './served-config';
+import { readStackId, rollbackSkipReason } from './rollback';
+import { stackStatusClient } from '../shared/stack-status';
 
 export * from './run-smoke-test';
 export { loadSmokeDigits } from './digits';
@@ -16,7 +20,7 @@ export interface SmokeTestEvent {
   readonly endpointNames?: string[];
 }
 
-/** What the function returns when its stack deploys no endpoint on purpose (NO_ENDPOINTS_REASON). */
+/** What the function returns when it tests nothing on purpose: its stack deploys no endpoint (NO_ENDPOINTS_REASON), or is rolling back. */
 export interface SkippedSmokeTest {
   /** Nothing failed, but nothing was tested: read `skipped`. */
   readonly passed: true;
@@ -69,18 +73,31 @@ export type HandlerReport = SmokeTestReport & { readonly servedConfigs?: ServedC
 
 let client: SageMakerRuntimeClient | undefined;
 let sagemaker: SageMakerClient | undefined;
+let cloudFormation: CloudFormationClient | undefined;
+
+function skip(reason: string): SkippedSmokeTest {
+  const skipped: SkippedSmokeTest = { passed: true, skipped: reason, results: [] };
+  console.log(JSON.stringify({ smokeTestReport: skipped }));
+  return skipped;
+}
 
 export async function handler(event?: SmokeTestEvent | null, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HandlerReport | SkippedSmokeTest> {
   const settings = readSettings(process.env, event);
-  if ('skipped' in settings) {
-    // The stack serves nothing right now (e.g. its only endpoint is paused): say so, fail nothing.
-    const skipped: SkippedSmokeTest = { passed: true, skipped: `no endpoint to test: ${settings.skipped}`, results: [] };
-    console.log(JSON.stringify({ smokeTestReport: skipped }));
-    return skipped;
-  }
+  const stackId = readStackId(process.env);
+  // The stack serves nothing right now (e.g. its only endpoint is paused): say so, fail nothing.
+  if ('skipped' in settings) return skip(`no endpoint to test: ${settings.skipped}`);
   // Stop retrying early enough that the Lambda itself never times out (a timeout says nothing useful).
   const remaining = context ? context.getRemainingTimeInMillis() - SAFETY_MARGIN_MS : DEFAULT_TIME_BUDGET_MS;
   let timeBudgetMs = Math.max(1_000, Math.min(remaining, settings.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS));
+  // The trigger's invocation carries no endpoint names (nor anything else): during a rollback it must
+  // not fail. An event that names endpoints is someone asking for a test now: it runs as always.
+  if (stackId !== undefined && event?.endpointNames === undefined) {
+    const started = Date.now();
+    cloudFormation ??= stackStatusClient();
+    const rollingBack = await rollbackSkipReason(cloudFormation, stackId, timeBudgetMs);
+    if (rollingBack !== undefined) return skip(rollingBack);
+    timeBudgetMs = Math.max(1_000, timeBudgetMs - (Date.now() - started));
+  }
   // First: does each endpoint serve the configuration this deploy set? (A rolled-back update serves the old model.)
   const expected = readExpectedConfigs(process.env);
   let servedConfigs: ServedConfigCheck[] | undefined;

@@ -7,7 +7,9 @@
 // It answers from the true labels of the digits it knows, so right answers need no model.
 // It also answers SageMaker's control-plane DescribeEndpoint (awsJson1_1: POST / with
 // X-Amz-Target: SageMaker.DescribeEndpoint) for endpoints declared with serves(), so the smoke test's
-// served-configuration check runs against the same loopback URL (AWS_ENDPOINT_URL) as its digits.
+// served-configuration check runs against the same loopback URL (AWS_ENDPOINT_URL) as its digits,
+// and CloudFormation's DescribeStacks (awsQuery: a form-encoded POST with Action=DescribeStacks, an
+// XML answer) with the status `stack` sets, for the smoke test's "is my stack rolling back?" question.
 import * as http from 'http';
 import { decodeNpy, encodeNpy } from '../../lambda/shared/npy';
 import { LoopbackServer } from '../support/loopback-server';
@@ -74,8 +76,12 @@ export class FakeSageMakerRuntime {
   readonly requests: RecordedRequest[] = [];
   /** DescribeEndpoint calls, by endpoint name. */
   readonly describeRequests: Array<{ endpointName: string; signed: boolean }> = [];
-  /** Every call in arrival order: `DescribeEndpoint <name>` or `InvokeEndpoint <name>`. */
+  /** DescribeStacks calls, by the StackName asked about (the stack id). */
+  readonly describeStacksRequests: Array<{ stackName: string; signed: boolean }> = [];
+  /** Every call in arrival order: `DescribeStacks <id>`, `DescribeEndpoint <name>` or `InvokeEndpoint <name>`. */
   readonly calls: string[] = [];
+  /** What DescribeStacks answers for any stack; an `error` makes it fail (HTTP 403 for AccessDenied, 400 otherwise, as CloudFormation answers). */
+  stack: { status: string } | { error: string; message?: string } = { status: 'UPDATE_IN_PROGRESS' };
   private readonly described = new Map<string, ServedEndpoint>();
   private throttledDescribes = 0;
   private readonly server = new LoopbackServer((req, res) => this.handle(req, res));
@@ -126,6 +132,9 @@ export class FakeSageMakerRuntime {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
+    if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      return this.describeStacks(req, new URLSearchParams(body.toString('utf8')), res);
+    }
     const target = req.headers['x-amz-target'];
     if (req.method === 'POST' && req.url === '/' && typeof target === 'string') return this.handleControlPlane(req, res, target, body);
     const match = /^\/endpoints\/([^/]+)\/invocations$/.exec(req.url ?? '');
@@ -220,6 +229,29 @@ export class FakeSageMakerRuntime {
     }));
   }
 
+  private describeStacks(req: http.IncomingMessage, form: URLSearchParams, res: http.ServerResponse): void {
+    const stackName = form.get('StackName') ?? '';
+    const xml = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'fake' });
+      res.end(body);
+    };
+    if (form.get('Action') !== 'DescribeStacks' || form.get('Version') !== '2010-05-15') {
+      return xml(400, stackErrorXml('InvalidAction', `${form.get('Action')} (version ${form.get('Version')}) is not supported here`));
+    }
+    this.describeStacksRequests.push({ stackName, signed: isSigned(req) });
+    this.calls.push(`DescribeStacks ${stackName}`);
+    if ('error' in this.stack) {
+      const message = this.stack.message ?? `User: arn:aws:sts::${ACCOUNT}:assumed-role/smoke-test is not authorized to perform: cloudformation:DescribeStacks on resource: ${stackName}`;
+      return xml(this.stack.error === 'AccessDenied' ? 403 : 400, stackErrorXml(this.stack.error, message));
+    }
+    const name = /:stack\/([^/]+)\//.exec(stackName)?.[1] ?? stackName;
+    xml(200,
+      '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>' +
+        `<StackId>${stackName}</StackId><StackName>${name}</StackName><StackStatus>${this.stack.status}</StackStatus>` +
+        '<CreationTime>2026-11-30T00:00:00.000Z</CreationTime></member></Stacks></DescribeStacksResult>' +
+        '<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></DescribeStacksResponse>');
+  }
+
   private sendError(res: http.ServerResponse, name: ServiceErrorName, message: string | null): void {
     res.writeHead(STATUS[name], { 'Content-Type': 'application/json', 'x-amzn-ErrorType': name, 'x-amzn-RequestId': 'req-error' });
     res.end(JSON.stringify({ message }));
@@ -240,6 +272,10 @@ export class FakeSageMakerRuntime {
       }),
     );
   }
+}
+
+function stackErrorXml(code: string, message: string): string {
+  return `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`;
 }
 
 function isSigned(req: http.IncomingMessage): boolean {

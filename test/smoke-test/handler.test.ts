@@ -120,3 +120,98 @@ describe('settings', () => {
     expect(() => readSettings({ ENDPOINT_NAMES: 'a' }, { endpointNames: [] })).toThrow('event.endpointNames must be a non-empty array');
   });
 });
+
+describe('during a rollback of its stack (STACK_ID), the trigger\'s invocation tests nothing and passes', () => {
+  const stackId = 'arn:aws:cloudformation:us-east-1:123456789012:stack/MnistSageMaker/4f1f0a40-d3a1-11ee-9a3c-0a1b2c3d4e5f';
+
+  beforeEach(() => {
+    Object.assign(process.env, { STACK_ID: stackId, AWS_ENDPOINT_URL_CLOUDFORMATION: fake.url });
+  });
+
+  afterEach(() => {
+    delete process.env.STACK_ID;
+    fake.stack = { status: 'UPDATE_IN_PROGRESS' };
+  });
+
+  /** The calls the fake saw while `run` ran. */
+  async function callsDuring<T>(run: () => Promise<T>): Promise<{ outcome: T; calls: string[] }> {
+    const before = fake.calls.length;
+    const outcome = await run();
+    return { outcome, calls: fake.calls.slice(before) };
+  }
+
+  test.each([
+    ['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_FAILED'],
+    ['ROLLBACK_IN_PROGRESS', 'ROLLBACK_FAILED'],
+    ['IMPORT_ROLLBACK_IN_PROGRESS', 'IMPORT_ROLLBACK_FAILED'],
+  ])('%s: one DescribeStacks on its own stack, no DescribeEndpoint, no digit; passed with the reason', async (status, failed) => {
+    fake.stack = { status };
+    process.env.ENDPOINT_CONFIGS = 'realtime=realtime-config';
+    try {
+      const { outcome, calls } = await callsDuring(() => handler({}, context(300_000)));
+      expect(outcome).toEqual({
+        passed: true,
+        skipped: `stack rolling back: stack MnistSageMaker is ${status}; the smoke test does not run during a rollback, so it cannot turn it into ${failed}. ` +
+          'To test the endpoints anyway, invoke the function with {"endpointNames": [...]}.',
+        results: [],
+      });
+      expect(calls).toEqual([`DescribeStacks ${stackId}`]);
+    } finally {
+      delete process.env.ENDPOINT_CONFIGS;
+    }
+    expect(fake.describeStacksRequests.at(-1)).toEqual({ stackName: stackId, signed: true });
+    expect(JSON.parse(logged.at(-1)!)).toEqual({ smokeTestReport: expect.objectContaining({ passed: true, skipped: expect.stringMatching(/^stack rolling back: /) }) });
+  });
+
+  test.each(['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE'])('%s: asks, then tests every endpoint as before', async (status) => {
+    fake.stack = { status };
+    const { outcome, calls } = await callsDuring(() => handler({}, context(300_000)));
+    expect(outcome.passed).toBe(true);
+    expect(outcome.results).toHaveLength(4);
+    expect(calls[0]).toBe(`DescribeStacks ${stackId}`);
+    expect(calls.slice(1).every((call) => call.startsWith('InvokeEndpoint '))).toBe(true);
+    expect(calls).toHaveLength(1 + 2 * 2 * 4);
+  });
+
+  test('a status it cannot read (AccessDenied) counts as a forward deploy: it says so and tests, so a deploy is never left untested', async () => {
+    fake.stack = { error: 'AccessDenied' };
+    const { outcome, calls } = await callsDuring(() => handler({}, context(300_000)));
+    expect(outcome.passed).toBe(true);
+    expect(calls.filter((call) => call.startsWith('InvokeEndpoint '))).toHaveLength(16);
+    expect(logged[0]).toMatch(new RegExp(
+      `^Could not tell whether stack ${stackId.replace(/[/.]/g, '\\$&')} is rolling back \\(DescribeStacks: AccessDenied: User: .* is not authorized to perform: cloudformation:DescribeStacks on resource: .*\\); running the smoke test as on a forward deploy\\.$`,
+    ));
+  });
+
+  test('a failing endpoint still fails outside a rollback', async () => {
+    process.env.ENDPOINT_NAMES = 'broken';
+    try {
+      await expect(handler({}, context(300_000))).rejects.toThrow(/^Smoke test failed on 2 of 2 check/);
+    } finally {
+      process.env.ENDPOINT_NAMES = 'realtime, serverless';
+    }
+  });
+
+  test('an event that names endpoints (someone asking by hand) is tested as always: no DescribeStacks, even mid-rollback', async () => {
+    fake.stack = { status: 'UPDATE_ROLLBACK_IN_PROGRESS' };
+    const { outcome, calls } = await callsDuring(() => handler({ endpointNames: ['realtime'] }, context(300_000)));
+    expect(outcome.passed).toBe(true);
+    expect(calls).toEqual(Array(8).fill('InvokeEndpoint realtime'));
+  });
+
+  test('without STACK_ID (no stack to ask about) it never asks', async () => {
+    delete process.env.STACK_ID;
+    fake.stack = { status: 'UPDATE_ROLLBACK_IN_PROGRESS' };
+    const { outcome, calls } = await callsDuring(() => handler({}, context(300_000)));
+    expect(outcome.passed).toBe(true);
+    expect(calls.some((call) => call.startsWith('DescribeStacks'))).toBe(false);
+  });
+
+  test('a STACK_ID that is no stack id fails in one line naming the setting, the value and the fix', async () => {
+    process.env.STACK_ID = 'MnistSageMaker';
+    await expect(handler({}, context(300_000))).rejects.toThrow(
+      'STACK_ID=MnistSageMaker is not valid: use the stack\'s id, arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<uuid> ' +
+        '(AWS::StackId, as the EndpointSmokeTest construct sets it), or leave it unset to test without asking whether the stack is rolling back.',
+    );
+  });
+});

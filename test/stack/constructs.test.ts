@@ -84,6 +84,17 @@ describe('EndpointSmokeTest (generic: any endpoints by name and ARN)', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
+  test('STACK_ID is its own stack\'s id, and DescribeStacks is allowed on exactly that stack (the rollback question)', () => {
+    const { stack } = fixture();
+    new EndpointSmokeTest(stack, 'Smoke', { endpoints });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { ENDPOINT_NAMES: 'a,b', STACK_ID: { Ref: 'AWS::StackId' } } } });
+    const [roleId] = single(template, 'AWS::IAM::Role', 'SmokeRole');
+    expect(roleStatements(template, roleId).filter((s) => JSON.stringify(s.Action).includes('cloudformation:'))).toEqual([{
+      Sid: 'ReadOwnStackStatus', Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' },
+    }]);
+  });
+
   test('endpoints with an endpointConfigName: ENDPOINT_CONFIGS pairs them, and DescribeEndpoint is allowed on exactly those', () => {
     const { stack } = fixture();
     const withConfigs = [
@@ -117,9 +128,10 @@ describe('EndpointSmokeTest (generic: any endpoints by name and ARN)', () => {
     new EndpointSmokeTest(stack, 'Smoke', { endpoints: [], noEndpointsReason: ' all paused ', runOnDeploy: true });
     const template = Template.fromStack(stack);
     template.resourceCountIs('Custom::Trigger', 0);
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { ENDPOINT_NAMES: '', NO_ENDPOINTS_REASON: 'all paused', ENDPOINT_CONFIGS: Match.absent() } } });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { ENDPOINT_NAMES: '', NO_ENDPOINTS_REASON: 'all paused', ENDPOINT_CONFIGS: Match.absent(), STACK_ID: Match.absent() } } });
     const [roleId] = single(template, 'AWS::IAM::Role', 'SmokeRole');
     expect(JSON.stringify(roleStatements(template, roleId))).not.toContain('sagemaker:');
+    expect(JSON.stringify(roleStatements(template, roleId))).not.toContain('cloudformation:');
   });
 
   test.each([
@@ -132,6 +144,7 @@ describe('EndpointSmokeTest (generic: any endpoints by name and ARN)', () => {
     [{ revision: { 'model-name': 'x' } }, /UPPER_SNAKE/],
     [{ endpoints: [{ endpointName: 'a,b', endpointArn: 'arn' }] }, /cannot contain commas/],
     [{ revision: { ENDPOINT_CONFIGS: 'x' } }, /revision key 'ENDPOINT_CONFIGS'/],
+    [{ revision: { STACK_ID: 'x' } }, /revision key 'STACK_ID'/],
     [{ endpoints: [{ endpointName: 'a=b', endpointArn: 'arn', endpointConfigName: 'c' }] }, /endpoint name 'a=b' cannot be empty or contain ',', '=' or spaces \(ENDPOINT_CONFIGS/],
     [{ endpoints: [{ endpointName: 'a', endpointArn: 'arn', endpointConfigName: 'c,d' }] }, /endpointConfigName 'c,d' cannot be empty or contain/],
     [{ endpoints: [{ endpointName: 'a', endpointArn: 'arn', endpointConfigName: '' }] }, /endpointConfigName '' cannot be empty/],

@@ -282,19 +282,21 @@ describe('smoke test', () => {
         MIN_ACCURACY: '0.9',
         MODEL_NAME: getAtt(ids.model, 'ModelName'),
         MODEL_REVISION: Match.stringLikeRegexp('^[0-9a-f]{16}$'),
+        STACK_ID: { Ref: 'AWS::StackId' },
       } },
     });
     expect(stack.smokeTestFunction.node.path).toBe('Mnist/SmokeTest/Function');
   });
 
-  test('may describe and invoke exactly these two endpoints and write its own logs, nothing else', () => {
+  test('may describe and invoke exactly these two endpoints, read its own stack\'s status and write its own logs, nothing else', () => {
     const statements = roleStatements(template, ids.smokeRole);
     expect(statements).toEqual(expect.arrayContaining([
       expect.objectContaining({ Action: 'sagemaker:InvokeEndpoint', Resource: [{ Ref: ids.rtEndpoint }, { Ref: ids.slEndpoint }] }),
     ]));
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'sagemaker:DescribeEndpoint', Resource: [{ Ref: ids.rtEndpoint }, { Ref: ids.slEndpoint }] }));
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'cloudformation:DescribeStacks', Resource: { Ref: 'AWS::StackId' } }));
     const actions = statements.flatMap((s) => asArray(s.Action as string | string[])).sort();
-    expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sagemaker:DescribeEndpoint', 'sagemaker:InvokeEndpoint']);
+    expect(actions).toEqual(['cloudformation:DescribeStacks', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sagemaker:DescribeEndpoint', 'sagemaker:InvokeEndpoint']);
   });
 
   test('ENDPOINT_CONFIGS pairs each endpoint with the configuration the endpoint itself is given (a rolled-back update fails the smoke test)', () => {
