@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { S3PrefixCopyProperties } from '../lambda/s3-prefix-copy/handlers';
+import { REVISION_SCHEME, S3PrefixCopyProperties } from '../lambda/s3-prefix-copy/handlers';
 import { bundledProvider } from './bundled-provider';
 import { acknowledgeWildcard } from './nag-acknowledge';
 
@@ -33,6 +33,11 @@ export interface S3PrefixCopyProps {
 export class S3PrefixCopy extends Construct {
   /** `s3://bucket/prefix/`; a token, so readers wait for the copy. */
   public readonly destinationS3Uri: string;
+  /**
+   * A deploy-time token that changes exactly when the copied data changes (sha256 of the keys and
+   * their source objects' ETags): a reader that puts it in its properties is updated on every data change.
+   */
+  public readonly revision: string;
   public readonly resource: CustomResource;
   public readonly handler: lambda.IFunction;
 
@@ -109,6 +114,7 @@ export class S3PrefixCopy extends Construct {
 
 
     const properties: S3PrefixCopyProperties = {
+      RevisionScheme: REVISION_SCHEME,
       SourceBucketName: props.sourceBucketName,
       SourcePrefix: props.sourcePrefix,
       Keys: keys,
@@ -121,6 +127,7 @@ export class S3PrefixCopy extends Construct {
       properties: properties as unknown as Record<string, unknown>,
     });
     this.destinationS3Uri = this.resource.getAttString('DestinationS3Uri');
+    this.revision = this.resource.getAttString('Revision');
 
     acknowledgeWildcard(this, { resource: `${handler.functionArn}:*` },
       'The CDK Provider framework grants lambda:InvokeFunction on its handler function and that function\'s versions (<arn>:*), nothing else.');

@@ -6,6 +6,7 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
+import * as crypto from 'crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { errorName } from '../shared/retry';
 
@@ -21,6 +22,12 @@ import { errorName } from '../shared/retry';
  * - A Create that fails removes the copies it made before failing: the Provider framework answers
  *   CloudFormation's Delete after a failed Create itself, so this handler never sees that Delete.
  *
+ * Revision (an attribute): the sha256 of every destination key with the ETag of the data it holds
+ * (the source object's for its copies, the object's own for one it left alone). It changes exactly
+ * when the copied data changes, and is the same again for the same source objects, in any bucket
+ * and after a re-create (a copy's own ETag is not: with SSE-KMS every write gets a new one). A
+ * reader that includes it in its own properties is updated whenever the data changes.
+ *
  * Permissions: asking "does the copy exist yet?" is a HeadObject on a key that may be missing, and
  * S3 answers that with 403, not 404, unless the caller also has s3:ListBucket on the bucket (for an
  * s3:prefix matching the key). A 403 on a HEAD is therefore reported as that missing permission.
@@ -32,6 +39,12 @@ export const SOURCE_ETAG_METADATA = 'source-etag';
 const MAX_COPY_BYTES = 5 * 1024 ** 3;
 
 export interface S3PrefixCopyProperties {
+  /**
+   * Names how the Revision attribute is computed. The handler ignores it; a new value (a new scheme,
+   * or the first one) makes CloudFormation send an Update, so a resource deployed before the
+   * attribute existed returns it before anything reads it.
+   */
+  readonly RevisionScheme?: string;
   readonly SourceBucketName: string;
   readonly SourcePrefix: string;
   /** Relative to SourcePrefix; absent → every object under SourcePrefix. */
@@ -112,7 +125,23 @@ async function keysOf(deps: Dependencies, props: S3PrefixCopyProperties): Promis
   return props.Keys && props.Keys.length > 0 ? props.Keys : listKeys(deps, props.SourceBucketName, props.SourcePrefix);
 }
 
-async function copyOne(deps: Dependencies, props: S3PrefixCopyProperties, owner: string, key: string): Promise<'copied' | 'unchanged' | 'foreign'> {
+/** What one key's copy did, and the ETag of the data the destination key now holds. */
+interface CopyOutcome {
+  readonly result: 'copied' | 'unchanged' | 'foreign';
+  readonly dataEtag: string;
+}
+
+/** The scheme the construct names in RevisionScheme. */
+export const REVISION_SCHEME = 'sha256(key, data ETag) v1';
+
+/** The Revision attribute: sha256 over the keys (sorted) and their data's ETags. */
+export function dataRevision(etags: ReadonlyMap<string, string>): string {
+  const hash = crypto.createHash('sha256');
+  for (const key of [...etags.keys()].sort()) hash.update(`${key}\n${etags.get(key)}\n`);
+  return hash.digest('hex');
+}
+
+async function copyOne(deps: Dependencies, props: S3PrefixCopyProperties, owner: string, key: string): Promise<CopyOutcome> {
   const log = deps.log ?? console.log;
   const sourceKey = `${props.SourcePrefix}${key}`;
   const destinationKey = `${props.DestinationPrefix}${key}`;
@@ -124,9 +153,10 @@ async function copyOne(deps: Dependencies, props: S3PrefixCopyProperties, owner:
   const existing = await head(deps, 'destination', props.DestinationBucketName, destinationKey, props.DestinationPrefix);
   if (existing && existing.Metadata?.[OWNER_METADATA] !== owner) {
     log(`Skipped s3://${props.DestinationBucketName}/${destinationKey}: it already exists and was not created by this resource`);
-    return 'foreign';
+    return { result: 'foreign', dataEtag: `foreign ${existing.ETag ?? ''}` };
   }
-  if (existing && existing.Metadata?.[SOURCE_ETAG_METADATA] === source.ETag) return 'unchanged';
+  const sourceEtag = source.ETag ?? '';
+  if (existing && existing.Metadata?.[SOURCE_ETAG_METADATA] === source.ETag) return { result: 'unchanged', dataEtag: sourceEtag };
   await deps.s3.send(
     new CopyObjectCommand({
       Bucket: props.DestinationBucketName,
@@ -144,7 +174,7 @@ async function copyOne(deps: Dependencies, props: S3PrefixCopyProperties, owner:
     }),
   );
   log(`Copied s3://${props.SourceBucketName}/${sourceKey} -> s3://${props.DestinationBucketName}/${destinationKey}`);
-  return 'copied';
+  return { result: 'copied', dataEtag: sourceEtag };
 }
 
 async function deleteOwned(deps: Dependencies, props: S3PrefixCopyProperties, owner: string, keys: string[]): Promise<number> {
@@ -186,8 +216,13 @@ export async function onEvent(event: Event, deps: Dependencies): Promise<CopyRes
     throw new Error(`Nothing to copy: s3://${props.SourceBucketName}/${props.SourcePrefix} has no objects`);
   }
   const results = { copied: 0, unchanged: 0, foreign: 0 };
+  const etags = new Map<string, string>();
   try {
-    for (const key of keys) results[await copyOne(deps, props, owner, key)]++;
+    for (const key of keys) {
+      const { result, dataEtag } = await copyOne(deps, props, owner, key);
+      results[result]++;
+      etags.set(key, dataEtag);
+    }
   } catch (error) {
     // The Provider framework answers the Delete that follows a failed Create without calling this
     // handler, so whatever this Create copied would stay behind: remove it now.
@@ -203,12 +238,13 @@ export async function onEvent(event: Event, deps: Dependencies): Promise<CopyRes
     const before = await destinationCandidates(deps, { ...old, DestinationBucketName: props.DestinationBucketName, DestinationPrefix: props.DestinationPrefix });
     await deleteOwned(deps, props, owner, before.filter((k) => !keys.includes(k)));
   }
+  const revision = dataRevision(etags);
   (deps.log ?? console.log)(
-    `${physicalId}: ${results.copied} copied, ${results.unchanged} already up to date, ${results.foreign} left alone (not ours)`,
+    `${physicalId}: ${results.copied} copied, ${results.unchanged} already up to date, ${results.foreign} left alone (not ours); data revision ${revision}`,
   );
   return {
     PhysicalResourceId: physicalId,
-    Data: { DestinationS3Uri: physicalId, ObjectCount: String(keys.length) },
+    Data: { DestinationS3Uri: physicalId, ObjectCount: String(keys.length), Revision: revision },
   };
 }
 

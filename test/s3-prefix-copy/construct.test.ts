@@ -5,6 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { REVISION_SCHEME } from '../../lambda/s3-prefix-copy/handlers';
 import { S3PrefixCopy, S3PrefixCopyProps } from '../../lib/s3-prefix-copy';
 import { awsSolutionsFindings } from '../monitoring/nag-findings';
 
@@ -68,8 +69,11 @@ test('with a key list: GetObject on exactly those source objects; its copies and
     Keys: KEYS,
     DestinationBucketName: 'mnist-data-bucket',
     DestinationPrefix: 'mnist/train/',
+    // A stack deployed before the Revision attribute existed gets an Update that returns it.
+    RevisionScheme: REVISION_SCHEME,
   });
   expect(stack.resolve(copy.destinationS3Uri)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Copy/), 'DestinationS3Uri'] });
+  expect(stack.resolve(copy.revision)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Copy/), 'Revision'] });
   template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Handler: 'index.handler', Timeout: 300 });
 });
 

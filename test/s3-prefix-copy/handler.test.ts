@@ -1,7 +1,7 @@
 // The S3PrefixCopy handler through create/update/delete against a stateful loopback S3, called
 // with the real AWS SDK client: it copies, is idempotent, and deletes nothing it did not create.
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { Dependencies, onEvent, OWNER_METADATA, S3PrefixCopyProperties } from '../../lambda/s3-prefix-copy/handlers';
+import { dataRevision, Dependencies, onEvent, OWNER_METADATA, S3PrefixCopyProperties } from '../../lambda/s3-prefix-copy/handlers';
 import { FakeS3 } from './fake-s3';
 import { customResourceEvent } from '../support/custom-resource-event';
 
@@ -61,9 +61,10 @@ const deletes = (): string[] => s3.calls.filter((c) => c.operation === 'DeleteOb
 
 test('create copies the listed keys server-side, keeping bytes and content type, marked as its own', async () => {
   const result = await onEvent(event('Create'), deps);
+  const sourceEtags = new Map(MNIST_KEYS.map((k) => [k, s3.get(SOURCE, `${SOURCE_PREFIX}${k}`)!.etag]));
   expect(result).toEqual({
     PhysicalResourceId: 's3://mnist-data-bucket/mnist/train/',
-    Data: { DestinationS3Uri: 's3://mnist-data-bucket/mnist/train/', ObjectCount: '4' },
+    Data: { DestinationS3Uri: 's3://mnist-data-bucket/mnist/train/', ObjectCount: '4', Revision: dataRevision(sourceEtags) },
   });
   expect(s3.keys(DEST)).toEqual(MNIST_KEYS.map((k) => `mnist/train/${k}`).sort());
   for (const key of MNIST_KEYS) {
@@ -83,7 +84,7 @@ test('idempotent: a second create copies nothing and changes nothing', async () 
   await onEvent(event('Create'), deps);
   expect(copies()).toEqual([]);
   expect(s3.keys(DEST).map((k) => s3.get(DEST, k))).toEqual(before);
-  expect(lines).toContain('s3://mnist-data-bucket/mnist/train/: 0 copied, 4 already up to date, 0 left alone (not ours)');
+  expect(lines.some((l) => l.startsWith('s3://mnist-data-bucket/mnist/train/: 0 copied, 4 already up to date, 0 left alone (not ours); data revision '))).toBe(true);
 });
 
 test('an object it did not create is neither overwritten nor deleted', async () => {
@@ -252,4 +253,32 @@ test('an access error is not retried', async () => {
   // The copy's HEAD and the clean-up's HEAD of the same missing key: one attempt each.
   expect(s3.calls.filter((c) => c.operation === 'HeadObject' && c.bucket === DEST)).toHaveLength(2);
   expect(lines.filter((l) => / on attempt /.test(l))).toEqual([]);
+});
+
+describe('Revision: changes exactly when the copied data changes (readers put it in their properties)', () => {
+  const revisionOf = async (e: CloudFormationCustomResourceEvent) => (await onEvent(e, deps)).Data!.Revision;
+
+  test('the same source objects give the same revision: again, after a Delete and re-Create, and at another destination', async () => {
+    const first = await revisionOf(event('Create'));
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(await revisionOf(event('Update', {}, 's3://mnist-data-bucket/mnist/train/'))).toBe(first);
+    await onEvent(event('Delete', {}, 's3://mnist-data-bucket/mnist/train/'), deps);
+    expect(await revisionOf(event('Create'))).toBe(first);
+    expect(await revisionOf(event('Create', { DestinationBucketName: 'another-bucket' }))).toBe(first);
+  });
+
+  test('one source object changed by one byte, or a key more or less, is another revision', async () => {
+    const first = await revisionOf(event('Create'));
+    s3.put(SOURCE, `${SOURCE_PREFIX}${MNIST_KEYS[0]}`, `gzip bytes of ${MNIST_KEYS[0]}!`);
+    const changed = await revisionOf(event('Update', {}, 's3://mnist-data-bucket/mnist/train/'));
+    expect(changed).not.toBe(first);
+    const fewer = await revisionOf(event('Update', { Keys: MNIST_KEYS.slice(1) }, 's3://mnist-data-bucket/mnist/train/'));
+    expect(new Set([first, changed, fewer]).size).toBe(3);
+  });
+
+  test('an object it left alone (not its own) counts with its own ETag: the revision describes what the reader gets', async () => {
+    const first = await revisionOf(event('Create', { DestinationBucketName: 'clean-bucket' }));
+    s3.put(DEST, `mnist/train/${MNIST_KEYS[0]}`, 'someone else\'s bytes');
+    expect(await revisionOf(event('Create'))).not.toBe(first);
+  });
 });
