@@ -183,15 +183,16 @@ def logged_fingerprints(log):
     return re.findall(r"^Final weights of rank (\d+): ([0-9a-f]{16})$", log, re.M)
 
 
-def run_hosts(root, channel, args, count, timeout=600, **env):
+def run_hosts(root, channel, args, count, timeout=600, host_env=None, **env):
     """Trains with `count` hosts as processes on loopback; returns [(layout, exit code, log)].
 
+    `host_env(host)` adds variables for one host (each SageMaker instance has its own disk).
     Every process is killed if the run outlasts `timeout`, so a hang fails the test, not CI.
     """
     hosts = tuple("algo-{}".format(i + 1) for i in range(count))
     layouts = [SageMakerLayout(root, channel, host=h, hosts=hosts) for h in hosts]
     env = dict(dict(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(free_port())), **env)
-    processes = [layout.start(args, **env) for layout in layouts]
+    processes = [layout.start(args, **dict(env, **(host_env(h) if host_env else {}))) for h, layout in zip(hosts, layouts)]
     results = []
     try:
         for layout, process in zip(layouts, processes):

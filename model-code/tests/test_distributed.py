@@ -57,7 +57,10 @@ class TwoHostsTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(dir=support.shared_dir())
         cls.channel = support.real_digits()
-        cls.results = support.run_hosts(os.path.join(cls.tmp, "two"), cls.channel, support.DEFAULT_RECIPE, 2)
+        # Each host its own checkpoint folder, as each instance has its own /opt/ml/checkpoints.
+        cls.checkpoints = {host: os.path.join(cls.tmp, "checkpoints", host) for host in ("algo-1", "algo-2")}
+        cls.results = support.run_hosts(os.path.join(cls.tmp, "two"), cls.channel, support.DEFAULT_RECIPE, 2,
+                                        host_env=lambda host: {"SM_CHECKPOINT_DIR": cls.checkpoints[host]})
 
     def test_both_hosts_succeed_and_report_the_same_global_score_of_at_least_97_percent(self):
         logs = [log for _, _, log in self.results]
@@ -80,6 +83,15 @@ class TwoHostsTest(unittest.TestCase):
         saved = support.fingerprint(support.load_weights(first.model_dir))
         self.assertEqual(support.logged_fingerprints(log0), [("0", saved)])
         self.assertEqual(support.logged_fingerprints(log1), [("1", saved)])
+
+    def test_only_rank_0_writes_checkpoints(self):
+        # SageMaker uploads every instance's checkpoint folder to the same S3 prefix: a second writer
+        # would race rank 0 for the same keys.
+        self.assertEqual(sorted(os.listdir(self.checkpoints["algo-1"])),
+                         ["checkpoint-epoch-0001.pt", "checkpoint-epoch-0002.pt"])
+        second = self.checkpoints["algo-2"]
+        self.assertEqual(os.listdir(second) if os.path.isdir(second) else [], [])
+        self.assertNotIn("Checkpoint saved", self.results[1][2])
 
     def test_two_hosts_score_like_one(self):
         _, _, one_host_log = support.default_run()
