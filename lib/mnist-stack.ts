@@ -112,7 +112,7 @@ export class MnistSageMakerStack extends Stack {
       instanceCount: s.trainingInstanceCount,
       volumeSizeGb: s.trainingVolumeSizeGb,
       maxRuntime: Duration.minutes(s.trainingMaxRuntimeMinutes),
-      inputChannels: [{ name: 'training', s3Uri: data.s3Uri }],
+      inputChannels: [{ name: 'training', s3Uri: data.s3Uri, revision: data.revision }],
       outputS3Uri: bucketUri(MNIST.outputPrefix),
       metricDefinitions: MNIST.metricDefinitions,
       jobNamePrefix: MNIST.jobNamePrefix,

@@ -66,9 +66,17 @@ export interface SageMakerTrainingJobProps {
   readonly volumeSizeGb?: number;
   /** The job's MaxRuntimeInSeconds. Plus TRAINING_JOB_MARGIN it must fit in `totalTimeout`. */
   readonly maxRuntime: Duration;
-  /** S3Prefix, FullyReplicated, File mode channels; each becomes SM_CHANNEL_<NAME>. */
-  readonly inputChannels: Array<{ name: string; s3Uri: string }>;
-  /** S3 prefix for `<job>/output/model.tar.gz`. */
+  /**
+   * S3Prefix, FullyReplicated, File mode channels; each becomes SM_CHANNEL_<NAME>. `revision`
+   * (e.g. a data copy's revision token) is part of the training fingerprint, not of the job: give
+   * one wherever the data under `s3Uri` can change while the URI stays, so a data change retrains.
+   */
+  readonly inputChannels: Array<{ name: string; s3Uri: string; revision?: string }>;
+  /**
+   * S3 prefix for `<job>/output/model.tar.gz`. The onEvent handler may HEAD its own jobs'
+   * artifacts there (s3:GetObject on them, s3:ListBucket for their keys) to confirm one still
+   * exists before reusing its job.
+   */
   readonly outputS3Uri: string;
   readonly metricDefinitions: Array<{ name: string; regex: string }>;
   /**
@@ -227,6 +235,25 @@ export class SageMakerTrainingJob extends Construct {
         conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
       }),
     );
+    // Before reusing a finished job, onEvent confirms its model.tar.gz is still there (HeadObject:
+    // GetObject). S3 answers a HEAD of a missing key with 403 unless the caller may list that key,
+    // so ListBucket too, for exactly these keys. A HEAD reads metadata only: no KMS permission.
+    const artifactKeys = modelArtifactKeyPattern(props.outputS3Uri, this.jobNamePrefix);
+    onEvent.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ConfirmOwnModelArtifacts',
+        actions: ['s3:GetObject'],
+        resources: [`arn:${stack.partition}:s3:::${artifactKeys.bucketName}/${artifactKeys.keyPattern}`],
+      }),
+    );
+    onEvent.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'MissingArtifactIs404',
+        actions: ['s3:ListBucket'],
+        resources: [`arn:${stack.partition}:s3:::${artifactKeys.bucketName}`],
+        conditions: { StringLike: { 's3:prefix': [artifactKeys.keyPattern] } },
+      }),
+    );
     if (props.volumeKmsKey) {
       // SageMaker creates the grant that encrypts the instance volumes on the caller's behalf.
       const sids = { grant: 'GrantVolumeKeyToSageMaker', describe: 'DescribeVolumeKey' };
@@ -262,7 +289,7 @@ export class SageMakerTrainingJob extends Construct {
       InstanceCount: props.instanceCount,
       VolumeSizeInGB: props.volumeSizeGb ?? 30,
       MaxRuntimeInSeconds: props.maxRuntime.toSeconds(),
-      InputChannels: props.inputChannels.map((c) => ({ Name: c.name, S3Uri: c.s3Uri })),
+      InputChannels: props.inputChannels.map((c) => ({ Name: c.name, S3Uri: c.s3Uri, Revision: c.revision })),
       OutputS3Uri: props.outputS3Uri,
       OutputKmsKeyId: props.outputKmsKey?.keyArn,
       VolumeKmsKeyId: props.volumeKmsKey?.keyArn,
@@ -290,6 +317,8 @@ export class SageMakerTrainingJob extends Construct {
 
     acknowledgeWildcard(this, { resource: jobArnPattern },
       'Every create starts a job with a new timestamped name, so the handlers can only be scoped to training-job/<prefix>-<stack scope>-* (their own jobs, not another stack\'s).');
+    acknowledgeWildcard(this, { resource: `arn:${stack.partition}:s3:::${artifactKeys.bucketName}/${artifactKeys.keyPattern}` },
+      'onEvent reads (HEAD) only its own jobs\' model.tar.gz: job names are new on every create, so the key is scoped to <output prefix><prefix>-<stack scope>-*/output/model.tar.gz.');
     acknowledgeWildcard(this, { resource: '*' },
       'sagemaker:ListTrainingJobs has no resource-level permissions (Service Authorization Reference), so it takes Resource *; ' +
         'it lists names and statuses only, and the handler reuses a job only after ListTags (scoped to its own jobs) confirms the ' +
@@ -332,6 +361,18 @@ function volumeKeyStatements(keyArn: string, sids?: { grant: string; describe: s
     }),
     new iam.PolicyStatement({ sid: sids?.describe, actions: ['kms:DescribeKey'], resources: [keyArn] }),
   ];
+}
+
+/**
+ * Where SageMaker writes the model of a job of this construct: `<output prefix>/<job name>/output/model.tar.gz`,
+ * job names being `<prefix, lower case>-…` (SageMaker adds the `/` after a prefix that lacks it).
+ */
+export function modelArtifactKeyPattern(outputS3Uri: string, jobNamePrefix: string): { bucketName: string; keyPattern: string } {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(outputS3Uri);
+  if (!match) throw new Error(`outputS3Uri '${outputS3Uri}' is not an S3 URI like s3://bucket/prefix/`);
+  const [, bucketName, prefix] = match;
+  const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+  return { bucketName, keyPattern: `${base}${jobNamePrefix.toLowerCase()}-*/output/model.tar.gz` };
 }
 
 /** 8 hex characters naming this construct in this stack: the stack name (unique per account and region) and the construct path. */

@@ -1,6 +1,7 @@
 import { Aws, CfnRule, Fn, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { S3PrefixCopy } from './s3-prefix-copy';
@@ -15,7 +16,10 @@ export type TrainingDataSource =
     /** The source bucket exists in this partition only: the template refuses to deploy elsewhere, saying `advice`. */
     readonly onlyInPartition?: { readonly partition: string; readonly advice: string };
   }
-  /** A local folder uploaded into `bucket`/`prefix` at deploy time. */
+  /**
+   * A local folder uploaded at deploy time into `bucket`/`<localPrefix><content hash>/`: each
+   * version of the folder has its own prefix, so versions never mix and changed data is a new URI.
+   */
   | { readonly kind: 'local'; readonly path: string }
   /** Read in place from an existing `s3://bucket/prefix/`. */
   | {
@@ -30,21 +34,46 @@ export interface TrainingDataProps {
   readonly source: TrainingDataSource;
   /** Destination for `copy` and `local`. */
   readonly bucket: s3.IBucket;
-  /** Key prefix in `bucket` ending in `/`, for `copy` and `local`. */
+  /** Key prefix in `bucket` ending in `/` that `copy` writes to. */
   readonly prefix: string;
+  /**
+   * Key prefix in `bucket` ending in `/` under which `local` uploads each version of its folder
+   * (`<localPrefix><content hash>/`). Outside `prefix`, so a copy's channel never reads a local upload.
+   * @default `prefix` with `-local/` for its final `/` (`mnist/data/` → `mnist/data-local/`)
+   */
+  readonly localPrefix?: string;
 }
 
 /**
  * One training data channel, whichever the source: `s3Uri` is the prefix the training job
- * reads. Make the job depend on this construct so the files are in place before it starts.
+ * reads, and `revision`, where set, changes whenever the data under it does. Make the job depend
+ * on this construct so the files are in place before it starts.
+ *
+ * Changed data is a changed channel: `local` uploads each version under its own content-addressed
+ * prefix (the URI changes); `copy` returns a revision of the copied objects (their source ETags).
+ * `s3` reads a prefix this stack does not own: only its URI counts (write changed data under a
+ * new prefix and point the setting at it).
  */
 export class TrainingData extends Construct {
   public readonly s3Uri: string;
+  /**
+   * Part of the channel's identity beyond its URI: for `copy`, a deploy-time token of the copied
+   * objects' ETags. @default - none: the URI alone names the data (`local`: content-addressed; `s3`: the user's prefix)
+   */
+  public readonly revision?: string;
+  /** Where the channel's files are, in `bucket` (`copy`, `local`). */
+  private readonly ownPrefix?: string;
   private readonly props: TrainingDataProps;
 
   constructor(scope: Construct, id: string, props: TrainingDataProps) {
     super(scope, id);
-    if (!props.prefix.endsWith('/')) throw new Error(`TrainingData prefix must end with '/', got '${props.prefix}'`);
+    for (const [name, value] of [['prefix', props.prefix], ['localPrefix', props.localPrefix]] as const) {
+      if (value !== undefined && !value.endsWith('/')) throw new Error(`TrainingData ${name} must end with '/', got '${value}'`);
+    }
+    const localPrefix = props.localPrefix ?? `${props.prefix.slice(0, -1)}-local/`;
+    if (localPrefix.startsWith(props.prefix) || props.prefix.startsWith(localPrefix)) {
+      throw new Error(`TrainingData localPrefix '${localPrefix}' overlaps prefix '${props.prefix}': one channel would read the other's files; choose prefixes that do not contain each other`);
+    }
     this.props = props;
     const source = props.source;
     switch (source.kind) {
@@ -57,6 +86,8 @@ export class TrainingData extends Construct {
           destinationPrefix: props.prefix,
         });
         this.s3Uri = copy.destinationS3Uri;
+        this.revision = copy.revision;
+        this.ownPrefix = props.prefix;
         if (source.onlyInPartition) {
           // Checked by CloudFormation before it creates anything, also for a region-agnostic template.
           new CfnRule(this, 'SourcePartition', {
@@ -66,16 +97,21 @@ export class TrainingData extends Construct {
         break;
       }
       case 'local': {
+        // The asset's hash is the folder's content hash: one byte changed is another prefix, the
+        // same folder again (a revert) the same prefix, and so the same training fingerprint.
+        const files = new s3assets.Asset(this, 'Files', { path: source.path });
+        const contentPrefix = `${localPrefix}${files.assetHash}/`;
         const deployment = new s3deploy.BucketDeployment(this, 'Upload', {
-          sources: [s3deploy.Source.asset(source.path)],
+          sources: [s3deploy.Source.bucket(files.bucket, files.s3ObjectKey)],
           destinationBucket: props.bucket,
-          destinationKeyPrefix: props.prefix,
-          // Other files under the prefix (e.g. uploaded by hand) are left alone; the data stays after destroy like the bucket.
+          destinationKeyPrefix: contentPrefix,
+          // Earlier versions stay (a revert reads them again), and the data stays after destroy like the bucket.
           prune: false,
           retainOnDelete: true,
           memoryLimit: 512,
         });
-        this.s3Uri = `s3://${deployment.deployedBucket.bucketName}/${props.prefix}`;
+        this.s3Uri = `s3://${deployment.deployedBucket.bucketName}/${contentPrefix}`;
+        this.ownPrefix = contentPrefix;
         acknowledgeBucketDeploymentFindings(this, props.bucket);
         break;
       }
@@ -104,7 +140,7 @@ export class TrainingData extends Construct {
         role.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DecryptTrainingData', actions: ['kms:Decrypt'], resources: [source.kmsKeyArn] }));
       }
     } else {
-      role.grantReadPrefix(this.props.bucket, this.props.prefix);
+      role.grantReadPrefix(this.props.bucket, this.ownPrefix!);
     }
   }
 }
