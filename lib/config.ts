@@ -8,7 +8,9 @@ import * as path from 'path';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Node } from 'constructs';
 import { MAX_STEP_MINUTES, parseStepSize, ROLLOUT_STRATEGIES, RolloutOptions, rolloutProblem, RolloutStrategy, RolloutTarget } from './endpoint-rollout';
-import { isGpuInstanceType } from './instance-types';
+import { isNearMiss } from './did-you-mean';
+import { hyperparameterProblem, HyperparameterHelp, readHyperparameterDeclarations } from './hyperparameter-declarations';
+import { INSTANCE_TYPE_LIST_SOURCE, InstanceTypeUse, isBurstableInstanceType, isGpuInstanceType, isNeuronInstanceType, unlistedInstanceTypeProblem } from './instance-types';
 import { MAX_PROVIDER_TIMEOUT, TRAINING_JOB_MARGIN } from './sagemaker-training-job';
 import { SERVERLESS_MEMORY_SIZES_MB } from './serverless-endpoint';
 import { SettingsError } from './settings-error';
@@ -66,6 +68,11 @@ export interface MnistSettings {
    */
   readonly pauseRealtimeEndpoint: boolean;
   readonly realtimeInstanceType: string;
+  /**
+   * Accept instance types that the installed @aws-sdk/client-sagemaker does not list for their use
+   * (a type newer than the SDK); otherwise `trainingInstanceType` and `realtimeInstanceType` must be listed.
+   */
+  readonly allowUnlistedInstanceTypes: boolean;
   readonly realtimeInstanceCount: number;
   /** Above `realtimeInstanceCount`, target-tracking autoscaling on invocations per instance is added. */
   readonly realtimeMaxInstanceCount: number;
@@ -133,6 +140,7 @@ export const DEFAULT_SETTINGS: MnistSettings = Object.freeze({
   realtimeEndpoint: true,
   pauseRealtimeEndpoint: false,
   realtimeInstanceType: 'ml.m5.large',
+  allowUnlistedInstanceTypes: false,
   realtimeInstanceCount: 1,
   realtimeMaxInstanceCount: 1,
   realtimeMaxRequestsPerSecond: 20,
@@ -160,6 +168,8 @@ export const TRAINING_WAIT_LIMIT_MINUTES = MAX_PROVIDER_TIMEOUT.minus(TRAINING_J
 export const MNIST = Object.freeze({
   modelCodeDirectory: path.join(__dirname, '..', 'model-code'),
   entryPoint: 'mnist.py',
+  /** The entry point's hyperparameters, declared beside it (it builds its parser from them; synth checks against them). */
+  hyperparameterDeclarations: 'hyperparameters.json',
   /** For local virtual environments only: shipped, it would make the training container run pip at start. */
   localOnlyFiles: ['requirements.txt'],
   jobNamePrefix: 'mnist',
@@ -227,6 +237,7 @@ const SCHEMA: { [K in keyof MnistSettings]-?: Kind } = {
   realtimeEndpoint: { type: 'boolean' },
   pauseRealtimeEndpoint: { type: 'boolean' },
   realtimeInstanceType: INSTANCE_TYPE,
+  allowUnlistedInstanceTypes: { type: 'boolean' },
   realtimeInstanceCount: { type: 'integer', min: 1, max: 100 },
   realtimeMaxInstanceCount: { type: 'integer', min: 1, max: 100 },
   realtimeMaxRequestsPerSecond: { type: 'integer', min: 1, max: 10000 },
@@ -253,7 +264,7 @@ function allowed(kind: Kind): string {
     case 'number': return `a number from ${kind.min} to ${kind.max}`;
     case 'enum': return `one of ${kind.values.join(', ')}`;
     case 'string': return kind.describe;
-    case 'hyperparameters': return 'a JSON object of names to numbers, booleans or strings without spaces or shell characters, e.g. {"epochs":2,"lr":0.02}';
+    case 'hyperparameters': return 'a JSON object of mnist.py\'s hyperparameters, e.g. {"epochs":2,"lr":0.02} (all of them: docs/model-code.md#hyperparameters)';
   }
 }
 
@@ -264,10 +275,7 @@ function fail(name: string, value: unknown, expected: string): never {
   );
 }
 
-const HYPERPARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/;
-/** The training toolkit joins `--key value` pairs through a shell unquoted: keep values shell-safe. */
-const HYPERPARAMETER_STRING = /^[A-Za-z0-9_.:,/=+-]{1,256}$/;
-
+/** A JSON object; its names and values are checked against mnist.py's declarations in validateTogether. */
 function parseHyperparameters(name: string, raw: unknown): Record<string, HyperparameterValue> {
   let value = raw;
   if (typeof value === 'string') {
@@ -278,19 +286,32 @@ function parseHyperparameters(name: string, raw: unknown): Record<string, Hyperp
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, raw, allowed({ type: 'hyperparameters' }));
-  const result: Record<string, HyperparameterValue> = {};
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    if (!HYPERPARAMETER_NAME.test(key) || key.startsWith('sagemaker_')) {
-      fail(`${name}.${key}`, v, 'a name of letters, digits, _ and - that does not start with sagemaker_ (the toolkit drops those)');
-    }
-    const ok = typeof v === 'boolean'
-      || (typeof v === 'number' && Number.isFinite(v))
-      || (typeof v === 'string' && HYPERPARAMETER_STRING.test(v));
-    if (!ok) fail(`${name}.${key}`, v, 'a number, a boolean or a string of letters, digits and _.:,/=+- (the toolkit passes values through a shell unquoted)');
-    result[key] = v as HyperparameterValue;
-  }
-  return result;
+  return { ...(value as Record<string, HyperparameterValue>) };
 }
+
+/** mnist.py's hyperparameters as model-code/hyperparameters.json declares them (read once). */
+let declarations: ReturnType<typeof readHyperparameterDeclarations> | undefined;
+export function mnistHyperparameters(): ReturnType<typeof readHyperparameterDeclarations> {
+  declarations ??= readHyperparameterDeclarations(path.join(MNIST.modelCodeDirectory, MNIST.hyperparameterDeclarations));
+  return declarations;
+}
+
+/** The hyperparameters that differ from the defaults: what a user passes with -c hyperparameters (merged over the defaults). */
+function givenHyperparameters(values: Record<string, HyperparameterValue>): Record<string, HyperparameterValue> {
+  return Object.fromEntries(Object.entries(values).filter(([key, value]) => DEFAULT_HYPERPARAMETERS[key] !== value));
+}
+
+/** How a bad hyperparameter is fixed at synth: the `hyperparameters` setting. */
+const SETTING_HYPERPARAMETER_HELP: HyperparameterHelp = {
+  renamed: (corrected) => `-c hyperparameters='${JSON.stringify(givenHyperparameters(corrected))}'`,
+  setIt: (name) => `Set it in "hyperparameters" in cdk.json "context" or with -c hyperparameters='{"${name}":<value>}'.`,
+  documentation: 'docs/model-code.md#hyperparameters',
+};
+
+const INSTANCE_TYPE_USES: ReadonlyArray<readonly ['trainingInstanceType' | 'realtimeInstanceType', InstanceTypeUse]> = [
+  ['trainingInstanceType', 'training'],
+  ['realtimeInstanceType', 'real-time endpoints'],
+];
 
 function parseValue(name: string, kind: Kind, raw: unknown): unknown {
   switch (kind.type) {
@@ -318,10 +339,6 @@ function parseValue(name: string, kind: Kind, raw: unknown): unknown {
   }
 }
 
-
-function isNeuronInstanceType(instanceType: string): boolean {
-  return /^ml\.(inf|trn)\d/.test(instanceType);
-}
 
 function validateTogether(s: MnistSettings): void {
   if (!s.realtimeEndpoint && !s.serverlessEndpoint) {
@@ -354,10 +371,18 @@ function validateTogether(s: MnistSettings): void {
       throw new SettingsError(`Invalid setting ${key}=${s[key]}: Inferentia/Trainium instances need Neuron images; use a CPU (e.g. ml.m5.large) or GPU (ml.g*, ml.p*) instance type.`);
     }
   }
+  for (const [key, use] of INSTANCE_TYPE_USES) {
+    const problem = s.allowUnlistedInstanceTypes ? undefined : unlistedInstanceTypeProblem(s[key], use);
+    if (problem) {
+      throw new SettingsError(`Invalid setting ${key}=${s[key]}: ${problem} Set it with -c ${key}=<value>; for a type newer than ${INSTANCE_TYPE_LIST_SOURCE}, update it or add -c allowUnlistedInstanceTypes=true.`);
+    }
+  }
+  const hyperparameters = hyperparameterProblem(mnistHyperparameters(), s.hyperparameters, s.trainingInstanceCount, SETTING_HYPERPARAMETER_HELP);
+  if (hyperparameters) throw new SettingsError(hyperparameters);
   if (s.realtimeMaxInstanceCount < s.realtimeInstanceCount) {
     throw new SettingsError(`Invalid setting realtimeMaxInstanceCount=${s.realtimeMaxInstanceCount}: expected at least realtimeInstanceCount (${s.realtimeInstanceCount}).`);
   }
-  if (s.realtimeEndpoint && s.realtimeMaxInstanceCount > s.realtimeInstanceCount && /^ml\.t\d/.test(s.realtimeInstanceType)) {
+  if (s.realtimeEndpoint && s.realtimeMaxInstanceCount > s.realtimeInstanceCount && isBurstableInstanceType(s.realtimeInstanceType)) {
     throw new SettingsError(`Settings realtimeInstanceType=${s.realtimeInstanceType} and realtimeMaxInstanceCount=${s.realtimeMaxInstanceCount} conflict: SageMaker does not autoscale burstable (ml.t*) instances. Use e.g. ml.m5.large, or -c realtimeMaxInstanceCount=${s.realtimeInstanceCount} (no autoscaling).`);
   }
   if (s.serverlessProvisionedConcurrency > s.serverlessMaxConcurrency) {
@@ -416,39 +441,9 @@ function isUnset(value: unknown): boolean {
   return value === undefined || value === null || value === '';
 }
 
-/** Levenshtein distance, for "did you mean" on misspelt setting names. */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length];
-}
-
-/** Close enough to be a typo: same letters ignoring case, or a short edit (fewer for short names). */
-function isNearMiss(name: string, key: string): boolean {
-  return name.toLowerCase() === key.toLowerCase() || editDistance(name, key) <= Math.min(2, Math.floor(name.length / 4));
-}
-
 /** Context keys the CDK itself (CLI, feature flags, lookups in cdk.context.json) puts into context. */
 function isCdkOwnKey(key: string): boolean {
   return key.includes(':') || key.startsWith('@') || key.startsWith('cdk') || key === 'acknowledged-issue-numbers';
-}
-
-/** mnist.py's command-line options (`--epochs` → `epochs`): the names `hyperparameters` accepts. */
-function modelScriptOptions(): string[] {
-  try {
-    const script = fs.readFileSync(path.join(MNIST.modelCodeDirectory, MNIST.entryPoint), 'utf8');
-    return [...script.matchAll(/add_argument\(\s*"--([a-z][a-z0-9-]*)"/g)].map((m) => m[1]);
-  } catch {
-    return Object.keys(DEFAULT_HYPERPARAMETERS);
-  }
 }
 
 /** `-c epochs=2` as JSON: numbers and booleans typed, everything else a string. */
@@ -464,7 +459,7 @@ function asHyperparameterValue(raw: unknown): unknown {
  * already given in context (a `-c hyperparameters=` replaces cdk.json's object as a whole).
  */
 function rejectMisplacedHyperparameters(context: Record<string, unknown>): void {
-  const options = modelScriptOptions();
+  const options = Object.keys(mnistHyperparameters());
   const misplaced = Object.entries(context)
     .map(([key, value]) => [options.find((o) => o === key || o === key.replace(/_/g, '-')), key, value] as const)
     .filter(([option, key]) => option !== undefined && !(SETTING_NAMES as string[]).includes(key));

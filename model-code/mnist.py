@@ -210,11 +210,9 @@ ARGUMENT_TYPES = {"int": int, "float": float, "string": str, "choice": str}
 
 
 def expected_value(spec):
-    """What a hyperparameter accepts, worded as lib/hyperparameter-declarations.ts words it."""
+    """What a number or choice accepts, worded as lib/hyperparameter-declarations.ts words it."""
     if spec["type"] == "choice":
         return "one of " + ", ".join(spec["choices"])
-    if spec["type"] == "string":
-        return "a string"
     bounds = []
     if "min" in spec and "max" in spec:
         bounds.append("from {} to {}".format(spec["min"], spec["max"]))

@@ -106,8 +106,7 @@ describe('a bad value fails with the setting name and the allowed values', () =>
     ['trainingImageTag', 'bad tag', /trainingImageTag=bad tag/],
     ['hyperparameters', '{epochs:1}', /hyperparameters=\{epochs:1\}: expected a JSON object/],
     ['hyperparameters', '[1]', /expected a JSON object/],
-    ['hyperparameters', '{"optimizer":"sgd; rm -rf /"}', /hyperparameters.optimizer=sgd; rm -rf \/: expected .*shell/],
-    ['hyperparameters', '{"sagemaker_program":"x.py"}', /hyperparameters.sagemaker_program=x.py/],
+    // Names and values inside the object: 'mnist.py's declared hyperparameters' below.
   ])('%s=%s', (name, value, message) => {
     expect(() => fromCli({ [name]: value })).toThrow(SettingsError);
     expect(() => fromCli({ [name]: value })).toThrow(message);
@@ -244,4 +243,60 @@ test.each([
   ['ml.m7i.large', false],
 ])('isGpuInstanceType(%s) = %s', (type, gpu) => {
   expect(isGpuInstanceType(type)).toBe(gpu);
+});
+
+describe("mnist.py's declared hyperparameters (model-code/hyperparameters.json) are checked at synth", () => {
+  const setIt = (name: string) => `Set it in "hyperparameters" in cdk.json "context" or with -c hyperparameters='{"${name}":<value>}'.`;
+  test.each([
+    ['{"epoch":2}', 'Unknown hyperparameter epoch: did you mean epochs? (-c hyperparameters=\'{"epochs":2}\'; all hyperparameters: docs/model-code.md#hyperparameters)'],
+    ['{"batch_size":64,"lr":0.01}', 'Unknown hyperparameter batch_size: did you mean batch-size? (-c hyperparameters=\'{"batch-size":64,"lr":0.01}\'; all hyperparameters: docs/model-code.md#hyperparameters)'],
+    ['{"epochs":"two"}', `Invalid hyperparameter epochs="two": expected a whole number >= 1. ${setIt('epochs')}`],
+    ['{"epochs":0}', `Invalid hyperparameter epochs=0: expected a whole number >= 1. ${setIt('epochs')}`],
+    ['{"epochs":2.5}', `Invalid hyperparameter epochs=2.5: expected a whole number >= 1. ${setIt('epochs')}`],
+    ['{"lr":"fast"}', `Invalid hyperparameter lr="fast": expected a number > 0. ${setIt('lr')}`],
+    ['{"lr":true}', `Invalid hyperparameter lr=true: expected a number > 0. ${setIt('lr')}`],
+    ['{"momentum":1}', `Invalid hyperparameter momentum=1: expected a number >= 0 and < 1. ${setIt('momentum')}`],
+    ['{"augment-shift":5}', `Invalid hyperparameter augment-shift=5: expected a whole number from 0 to 4. ${setIt('augment-shift')}`],
+    ['{"optimizer":"adamw"}', `Invalid hyperparameter optimizer="adamw": expected one of adam, sgd. ${setIt('optimizer')}`],
+    ['{"optimizer":"sgd; rm -rf /"}', `Invalid hyperparameter optimizer="sgd; rm -rf /": expected one of adam, sgd. ${setIt('optimizer')}`],
+    ['{"checkpoint-dir":"/ckpt; rm -rf /"}', 'Invalid hyperparameter checkpoint-dir="/ckpt; rm -rf /": expected a string of letters, digits and _ . , : / = + @ % -, ' +
+      `at most 2498 long (the training toolkit passes values through a shell unquoted). ${setIt('checkpoint-dir')}`],
+    ['{"batch-size":1}', `Invalid hyperparameter batch-size=1: it is split across the 2 training hosts, so it must be at least 2. ${setIt('batch-size')}`],
+    ['{"sagemaker_program":"x.py"}', /^Unknown hyperparameter sagemaker_program: the training script has no --sagemaker_program \(it has batch-size, test-batch-size, epochs, .*\)\. Remove it; see docs\/model-code\.md#hyperparameters\.$/],
+  ])('%s', (hyperparameters, message) => {
+    expect(() => fromCli({ hyperparameters })).toThrow(SettingsError);
+    expect(() => fromCli({ hyperparameters })).toThrow(message);
+  });
+
+  test('what the script takes passes, as the toolkit will pass it (strings that Python reads as numbers included)', () => {
+    const valid = {
+      'epochs': 3, 'batch-size': 64, 'test-batch-size': '500', 'lr': '1e-3', 'momentum': 0.5, 'seed': '1_000', 'log-interval': 10,
+      'backend': 'nccl', 'optimizer': 'sgd', 'lr-schedule': 'constant', 'warmup': 0, 'conv-dropout': 0.5, 'fc-dropout': 0.5,
+      'augment-shift': 0, 'dist-timeout': 600, 'checkpoint-dir': '/opt/ml/checkpoints',
+    };
+    expect(fromCli({ hyperparameters: JSON.stringify(valid) }).hyperparameters).toEqual(valid);
+    expect(fromCli({ hyperparameters: '{"batch-size":1}', trainingInstanceCount: '1' }).hyperparameters['batch-size']).toBe(1);
+  });
+});
+
+describe('instance types must exist in SageMaker for their use (the lists of @aws-sdk/client-sagemaker)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = `@aws-sdk/client-sagemaker ${require('@aws-sdk/client-sagemaker/package.json').version}`;
+  const fix = (key: string) => `Set it with -c ${key}=<value>; for a type newer than ${sdk}, update it or add -c allowUnlistedInstanceTypes=true.`;
+  test.each([
+    [{ trainingInstanceType: 'ml.c5.2xl' }, `Invalid setting trainingInstanceType=ml.c5.2xl: SageMaker has no such instance type for training; did you mean ml.c5.2xlarge? ${fix('trainingInstanceType')}`],
+    [{ trainingInstanceType: 'ml.t2.medium' }, `Invalid setting trainingInstanceType=ml.t2.medium: SageMaker offers it for real-time endpoints, not for training; did you mean ml.t3.medium? ${fix('trainingInstanceType')}`],
+    [{ realtimeInstanceType: 'ml.m5.larg' }, `Invalid setting realtimeInstanceType=ml.m5.larg: SageMaker has no such instance type for real-time endpoints; did you mean ml.m5.large? ${fix('realtimeInstanceType')}`],
+    [{ realtimeInstanceType: 'ml.c5n.xlarge' }, `Invalid setting realtimeInstanceType=ml.c5n.xlarge: SageMaker offers it for training, not for real-time endpoints; did you mean ml.c5d.xlarge? ${fix('realtimeInstanceType')}`],
+    [{ trainingInstanceType: 'ml.zz9.large' }, `Invalid setting trainingInstanceType=ml.zz9.large: SageMaker has no such instance type for training. ${fix('trainingInstanceType')}`],
+  ])('%j', (context, message) => {
+    expect(() => fromCli(context)).toThrow(new SettingsError(message));
+  });
+
+  test('types SageMaker has pass; allowUnlistedInstanceTypes=true lets a type newer than the SDK through', () => {
+    expect(fromCli({ trainingInstanceType: 'ml.g5.2xlarge', realtimeInstanceType: 'ml.g4dn.xlarge', serverlessEndpoint: 'false' }).trainingInstanceType).toBe('ml.g5.2xlarge');
+    expect(fromCli({ trainingInstanceType: 'ml.m5.xlarge', realtimeInstanceType: 'ml.t2.medium' }).realtimeInstanceType).toBe('ml.t2.medium');
+    const newer = fromCli({ trainingInstanceType: 'ml.c99.2xlarge', realtimeInstanceType: 'ml.m99.large', allowUnlistedInstanceTypes: 'true' });
+    expect([newer.trainingInstanceType, newer.realtimeInstanceType]).toEqual(['ml.c99.2xlarge', 'ml.m99.large']);
+  });
 });

@@ -16,11 +16,17 @@ export const CODE_CHANNEL_NAME = 'code';
 export const CODE_CHANNEL_DIRECTORY = '/opt/ml/input/data/code';
 
 const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-/** Characters that survive an unquoted shell command line unchanged. */
-const SAFE_VALUE_PATTERN = /^[A-Za-z0-9_.,:/=+@%-]+$/;
+/**
+ * The one rule for a string value (the stack, local mode and the docs use it): characters that
+ * survive an unquoted shell command line unchanged, at least one.
+ */
+export const SAFE_VALUE_PATTERN = /^[A-Za-z0-9_.,:/=+@%-]+$/;
+/** {@link SAFE_VALUE_PATTERN} in words, as error messages and the docs say it. */
+export const SAFE_VALUE_CHARACTERS = 'letters, digits and _ . , : / = + @ % -';
 const MAX_HYPERPARAMETERS = 100;
 const MAX_KEY_LENGTH = 256;
-const MAX_VALUE_LENGTH = 2500;
+/** SageMaker's limit on an encoded value; a string's JSON encoding adds its two quotes. */
+export const MAX_VALUE_LENGTH = 2500;
 
 /** Python's `repr(float)` (what `json.dumps` writes for a float), for a non-integral finite number. */
 function pythonFloatRepr(value: number): string {
@@ -94,7 +100,7 @@ export function validateHyperparameters(
     if (!SAFE_VALUE_PATTERN.test(value)) {
       throw new Error(
         `hyperparameter '${key}' has value ${JSON.stringify(value)}, which contains a space, a shell character or is empty: ` +
-          "the training toolkit joins '--key value' into an unquoted shell command, so only letters, digits and _ . , : / = + @ % - work",
+          `the training toolkit joins '--key value' into an unquoted shell command, so only ${SAFE_VALUE_CHARACTERS} work`,
       );
     }
     if (value.length + 2 > MAX_VALUE_LENGTH) {
