@@ -143,12 +143,30 @@ describe('default settings', () => {
       Resource: { 'Fn::GetAtt': [expect.stringMatching(/^ExecutionRole/), 'Arn'] },
       Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
     });
+    // Before reusing a finished job: HEAD its model.tar.gz, and only its own jobs' (ListBucket so a
+    // missing one answers 404, not 403). A HEAD needs no KMS permission.
+    const artifacts = 'output/mnist-91345c66-*/output/model.tar.gz';
+    const partition = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
+    expect(statements).toContainEqual({ Sid: 'ConfirmOwnModelArtifacts', Action: 's3:GetObject', Effect: 'Allow', Resource: partition(`:s3:::data-bucket/${artifacts}`) });
+    expect(statements).toContainEqual({
+      Sid: 'MissingArtifactIs404', Action: 's3:ListBucket', Effect: 'Allow', Resource: partition(':s3:::data-bucket'),
+      Condition: { StringLike: { 's3:prefix': [artifacts] } },
+    });
     expect(statements.map((s) => s.Sid ?? s.Action)).toEqual([
       ['logs:CreateLogStream', 'logs:PutLogEvents'],
       'ManageOwnTrainingJobs',
       'FindJobsWithSameInputs',
       'PassExecutionRoleToSageMaker',
+      'ConfirmOwnModelArtifacts',
+      'MissingArtifactIs404',
     ]);
+  });
+
+  test('a channel revision is part of the properties (the fingerprint), next to the URI', () => {
+    const withRevision = synth({ inputChannels: [{ name: 'training', s3Uri: 's3://data-bucket/mnist/', revision: 'r1' }] }, false);
+    withRevision.template.hasResourceProperties('Custom::SageMakerTrainingJob', {
+      InputChannels: [{ Name: 'training', S3Uri: 's3://data-bucket/mnist/', Revision: 'r1' }],
+    });
   });
 
   test('isComplete: DescribeTrainingJob on its own jobs, nothing else', () => {
