@@ -110,3 +110,25 @@ describe('exitOnSettingsError', () => {
     expect([t.written, t.exits]).toEqual([[], []]);
   });
 });
+
+describe('a hyperparameter mnist.py would refuse, or an instance type SageMaker does not have, stops synth in one line', () => {
+  const setIt = (name: string) => `Set it in "hyperparameters" in cdk.json "context" or with -c hyperparameters='{"${name}":<value>}'.`;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = `@aws-sdk/client-sagemaker ${require('@aws-sdk/client-sagemaker/package.json').version}`;
+  test.each([
+    [{ hyperparameters: '{"epoch":2}' }, 'Unknown hyperparameter epoch: did you mean epochs? (-c hyperparameters=\'{"epochs":2}\'; all hyperparameters: docs/model-code.md#hyperparameters)'],
+    [{ hyperparameters: '{"epochs":"two"}' }, `Invalid hyperparameter epochs="two": expected a whole number >= 1. ${setIt('epochs')}`],
+    [{ hyperparameters: '{"lr":"fast"}' }, `Invalid hyperparameter lr="fast": expected a number > 0. ${setIt('lr')}`],
+    [{ hyperparameters: '{"epochs":0}' }, `Invalid hyperparameter epochs=0: expected a whole number >= 1. ${setIt('epochs')}`],
+    [{ hyperparameters: '{"optimizer":"adamw"}' }, `Invalid hyperparameter optimizer="adamw": expected one of adam, sgd. ${setIt('optimizer')}`],
+    [
+      { trainingInstanceType: 'ml.c5.2xl' },
+      'Invalid setting trainingInstanceType=ml.c5.2xl: SageMaker has no such instance type for training; did you mean ml.c5.2xlarge? ' +
+        `Set it with -c trainingInstanceType=<value>; for a type newer than ${sdk}, update it or add -c allowUnlistedInstanceTypes=true.`,
+    ],
+  ])('%j', (context, message) => {
+    const run = runApp(context);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 1, stderr: `${message}\n` });
+    expect(run.files.filter((f) => f.endsWith('.template.json'))).toEqual([]);
+  });
+});
