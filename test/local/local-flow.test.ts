@@ -4,10 +4,11 @@
 // Reduced run: 4,000 training digits and 1 epoch reach roughly 70-90%, so the smoke threshold
 // here is 0.6 (the stack's 0.9 needs the full data); randomized weights score about 10%.
 import { InvokeEndpointCommand, ModelError } from '@aws-sdk/client-sagemaker-runtime';
-import { execFileSync } from 'child_process';
+import { execFile, execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { promisify } from 'util';
 import { describeFailures } from '../../lambda/smoke-test';
 import { encodeNpy } from '../../lambda/shared/npy';
 import { encodeRequest, parseResponse } from '../../lambda/smoke-test/payload';
@@ -157,6 +158,23 @@ test("a training failure stops the run with the script's failure file, as SageMa
   expect(error.hosts[0].failureReason).toBe(fs.readFileSync(path.join(runsDir, 'failing', 'hosts', 'algo-1', 'output', 'failure'), 'utf8').trim());
   expect(fs.existsSync(path.join(runsDir, 'failing', 'model.tar.gz'))).toBe(false);
 }, 120_000);
+
+test('the real command fails the run for each reason it has: an accuracy below the floor and a failed smoke test', async () => {
+  // A floor of 100% on a tiny run: training cannot reach it and the smoke test's digits cannot all be right.
+  const runDir = path.join(runsDir, 'verdict');
+  const argv = ['--offline', '--hosts', '1', '--train-count', '200', '--test-count', '50', '--epochs', '1', '--min-accuracy', '1', '--latency-requests', '0', '--runs-dir', runDir];
+  const failure = await promisify(execFile)(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/local/cli.ts', ...argv], {
+    cwd: REPO_ROOT,
+    timeout: 240_000,
+  }).catch((e) => e);
+  expect(failure.code).toBe(1);
+  const accuracy = /^Test accuracy: ([\d.]+)% after 1 epoch\(s\)$/m.exec(failure.stdout)?.[1];
+  expect(failure.stdout).toMatch(/^Smoke test: {4}FAILED — /m);
+  expect(failure.stderr.split('\n').filter((line: string) => line.startsWith('FAILED: '))).toEqual([
+    `FAILED: test accuracy ${accuracy}% is below the stack's minimum 100% (minTestAccuracy)`,
+    'FAILED: the smoke test failed',
+  ]);
+}, 300_000);
 
 describe('local mode, two hosts (gloo on loopback)', () => {
   let run: LocalRunResult;
