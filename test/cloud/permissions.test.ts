@@ -191,6 +191,7 @@ test('the capture saw every kind of call the lifecycles make', () => {
     'TrainingIsCompleteRole sagemaker:DescribeTrainingJob',
     'SmokeTestRole sagemaker:InvokeEndpoint',
     'SmokeTestRole sagemaker:DescribeEndpoint',
+    'SmokeTestRole cloudformation:DescribeStacks',
     'ExecutionRole s3:ListBucket',
     'ExecutionRole s3:GetObject',
     'ExecutionRole s3:PutObject',
@@ -213,6 +214,22 @@ test('DescribeAlarms: the execution role reads each endpoint\'s rollback alarms,
   expect(fourXx).toHaveLength(2);
   for (const resource of fourXx) {
     expect(await decide(executionRole, { action: 'cloudwatch:DescribeAlarms', resource, because: 'a 4xx alarm is no rollback alarm' })).not.toBe('Allowed');
+  }
+});
+
+test('DescribeStacks: the smoke test asks about exactly its own stack (by its id) and may read no other', async () => {
+  const stackId = run.resolver.resolveString({ Ref: 'AWS::StackId' });
+  const describe = obligations.filter((o) => o.check.action === 'cloudformation:DescribeStacks');
+  expect(describe.map((o) => `${o.principal.name.replace(/[0-9A-F]{8}$/, '')} ${o.check.resource}`)).toEqual([`SmokeTestRole ${stackId}`]);
+  expect(await denied(describe)).toEqual([]);
+  const smokeTestRole = describe[0].principal;
+  const otherStacks = [
+    `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/OtherStack/11111111-1111-1111-1111-111111111111`,
+    // The same name, another stack (deleted and created again): another id.
+    stackId.replace(/\/[^/]+$/, '/22222222-2222-2222-2222-222222222222'),
+  ];
+  for (const resource of otherStacks) {
+    expect(await decide(smokeTestRole, { action: 'cloudformation:DescribeStacks', resource, because: 'another stack' })).toBe('ImplicitlyDenied');
   }
 });
 

@@ -100,6 +100,16 @@ export async function checksFor(call: AwsCall, where: Where): Promise<Authorizat
     }
     return checks;
   }
+  if (call.service === 'cloudformation') {
+    // DescribeStacks is authorized on the stack it names (the reference's `stack` resource type,
+    // arn:…:stack/<name>/<id>); the handlers ask by the stack id, which is that ARN.
+    const action = await checkedAction(`cloudformation:${call.operation}`);
+    const stack = String(p.StackName);
+    if (!/^arn:[^:]+:cloudformation:[^:]+:\d{12}:stack\/[^/]+\/[^/]+$/.test(stack)) {
+      throw new Error(`cloudformation:${call.operation} asks about ${stack}: ask by the stack id (its ARN), which a policy can name exactly`);
+    }
+    return [{ action, resource: stack, because }];
+  }
   throw new Error(`no IAM mapping for ${call.service}:${call.operation}`);
 }
 
