@@ -82,18 +82,21 @@ describe('every option switched on (settings as -c passes them: strings)', () =>
     template.hasResourceProperties('AWS::KMS::Key', { PendingWindowInDays: 7 });
   });
 
-  test('local data: the folder is uploaded into mnist/data/ and the job waits for the upload', () => {
+  test('local data: the folder is uploaded into mnist/data-local/<content hash>/ and the job waits for the upload', () => {
     template.resourceCountIs('Custom::S3PrefixCopy', 0);
-    const [uploadId] = single(template, 'Custom::CDKBucketDeployment', 'TrainingData');
+    const [uploadId, upload] = single(template, 'Custom::CDKBucketDeployment', 'TrainingData');
+    // Content-addressed (test/training-data/data-revision.test.ts): changed data is a changed channel.
+    const prefix = String(upload.Properties!.DestinationBucketKeyPrefix);
+    expect(prefix).toMatch(/^mnist\/data-local\/[0-9a-f]{64}\/$/);
     template.hasResourceProperties('Custom::CDKBucketDeployment', {
-      DestinationBucketName: { Ref: ids.bucket }, DestinationBucketKeyPrefix: 'mnist/data/', Prune: false,
+      DestinationBucketName: { Ref: ids.bucket }, DestinationBucketKeyPrefix: prefix, Prune: false,
     });
     expect(asArray(resources(template)[ids.training].DependsOn)).toContain(uploadId);
     // The URI names the bucket through the upload's own attribute (bucket name out of its ARN),
     // which is what orders the job after it.
     const bucketNameOfArn = (arn: unknown) => ({ 'Fn::Select': [0, { 'Fn::Split': ['/', { 'Fn::Select': [5, { 'Fn::Split': [':', arn] }] }] }] });
     template.hasResourceProperties('Custom::SageMakerTrainingJob', {
-      InputChannels: [{ Name: 'training', S3Uri: { 'Fn::Join': ['', ['s3://', bucketNameOfArn(getAtt(uploadId, 'DestinationBucketArn')), '/mnist/data/']] } }],
+      InputChannels: [{ Name: 'training', S3Uri: { 'Fn::Join': ['', ['s3://', bucketNameOfArn(getAtt(uploadId, 'DestinationBucketArn')), `/${prefix}`]] } }],
     });
     template.hasResourceProperties('Custom::CDKBucketDeployment', { DestinationBucketArn: getAtt(ids.bucket, 'Arn') });
   });
