@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { checkContextKeys } from '../lib/config';
+import { checkContextKeys, settingsWarnings } from '../lib/config';
 import { mnistPipelineStages } from '../lib/mnist-stage';
 import { MnistSageMakerStack } from '../lib/mnist-stack';
 import { PIPELINE_CONTEXT, PipelineStack, pipelineRequested, readPipelineSource } from '../lib/pipeline-stack';
@@ -11,8 +11,9 @@ exitOnSettingsError(() => {
   const app = new App();
   // Context keys that are neither settings, pipeline keys nor the CDK's own are ignored, with one
   // line each: they may be meant for something else, but a typo of ours fails (did you mean).
+  const warn = (line: string) => process.stderr.write(`${line}\n`);
   for (const key of checkContextKeys(app.node.getAllContext(), Object.values(PIPELINE_CONTEXT))) {
-    process.stderr.write(`Ignoring -c ${key}: not a setting of this app (all settings: docs/configuration.md).\n`);
+    warn(`Ignoring -c ${key}: not a setting of this app (all settings: docs/configuration.md).`);
   }
 
   if (pipelineRequested(app.node)) {
@@ -27,8 +28,15 @@ exitOnSettingsError(() => {
       stages: mnistPipelineStages(),
     });
   } else {
+    // The pipeline's source settings without pipeline=true: say so rather than build something else silently.
+    const pipelineKeys = [PIPELINE_CONTEXT.connectionArn, PIPELINE_CONTEXT.repository, PIPELINE_CONTEXT.branch]
+      .filter((key) => ![undefined, null, ''].includes(app.node.tryGetContext(key)));
+    if (pipelineKeys.length > 0) {
+      warn(`Ignoring ${pipelineKeys.map((key) => `-c ${key}`).join(', ')}: ${pipelineKeys.length === 1 ? 'it configures' : 'they configure'} the pipeline, built only with -c pipeline=true; this synth builds the standalone stack MnistSageMaker.`);
+    }
     // No env: one region-agnostic template, deployable to whichever region the CLI profile points at.
-    new MnistSageMakerStack(app, 'MnistSageMaker');
+    const stack = new MnistSageMakerStack(app, 'MnistSageMaker');
+    for (const line of settingsWarnings(stack.settings)) warn(line);
   }
   // Synthesize here, not on exit, so that an error raised while synthesizing is reported the same way.
   app.synth();

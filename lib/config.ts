@@ -203,7 +203,7 @@ type Kind =
   | { type: 'integer'; min: number; max: number; oneOf?: readonly number[] }
   | { type: 'number'; min: number; max: number }
   | { type: 'enum'; values: readonly string[] }
-  | { type: 'string'; pattern: RegExp; describe: string; optional?: boolean }
+  | { type: 'string'; pattern: RegExp; describe: string; optional?: boolean; problem?: (value: string) => string | undefined }
   | { type: 'hyperparameters' };
 
 const INSTANCE_TYPE = { type: 'string', pattern: /^ml\.[a-z][a-z0-9-]*\.[a-z0-9]+$/, describe: 'a SageMaker instance type such as ml.m5.large' } as const;
@@ -216,7 +216,7 @@ const SCHEMA: { [K in keyof MnistSettings]-?: Kind } = {
   bucketEncryption: { type: 'enum', values: ['s3-managed', 'kms'] },
   dataSource: { type: 'enum', values: ['sample-files', 'local', 's3'] },
   dataLocalPath: { type: 'string', pattern: /^.+$/, describe: 'a folder path', optional: true },
-  dataS3Uri: { type: 'string', pattern: /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(.*\/)?$/, describe: 'an S3 prefix such as s3://my-bucket/mnist/ (ending in /)', optional: true },
+  dataS3Uri: { type: 'string', pattern: /^s3:\/\/[^/]+(\/.*)?$/, describe: 'an S3 prefix such as s3://my-bucket/mnist/ (ending in /)', optional: true, problem: s3PrefixProblem },
   dataS3KmsKeyArn: { type: 'string', pattern: KMS_KEY_ARN, describe: 'a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not an alias)', optional: true },
   dataS3Region: { type: 'string', pattern: REGION, describe: 'an AWS region such as eu-west-1', optional: true },
   trainingInstanceType: INSTANCE_TYPE,
@@ -275,6 +275,51 @@ function fail(name: string, value: unknown, expected: string): never {
   );
 }
 
+/**
+ * The one reading of a true/false setting, wherever the app reads one: `true` or `false` (JSON or
+ * text), as docs/configuration.md says; `yes`, `1`, `True` fail by name rather than count as false.
+ */
+export function parseBooleanSetting(name: string, raw: unknown): boolean {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  return fail(name, raw, allowed({ type: 'boolean' }));
+}
+
+/** A true/false context key that is not one of the settings (`pipeline`): unset is `fallback`. */
+export function readBooleanContext(node: Node, name: string, fallback = false): boolean {
+  const raw: unknown = node.tryGetContext(name);
+  return isUnset(raw) ? fallback : parseBooleanSetting(name, raw);
+}
+
+const S3_BUCKET_NAME_RULES = 'S3 bucket names are 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit';
+
+/** S3's bucket-naming rules (AWS: "General purpose bucket naming rules"), each with what a name breaking it is. */
+const S3_BUCKET_NAME_CHECKS: ReadonlyArray<[broken: (name: string) => boolean, why: (name: string) => string]> = [
+  [(b) => b.length < 3 || b.length > 63, (b) => `it is ${b.length} character${b.length === 1 ? '' : 's'} long`],
+  [(b) => /[A-Z]/.test(b), () => 'it has upper-case letters'],
+  [(b) => /[^a-z0-9.-]/.test(b), (b) => `it has ${JSON.stringify(/[^a-z0-9.-]/.exec(b)![0])} in it`],
+  [(b) => !/^[a-z0-9](.*[a-z0-9])?$/.test(b), () => 'it starts or ends with a dot or a hyphen'],
+  [(b) => b.includes('..'), () => 'it has two dots in a row'],
+  [(b) => /^\d+\.\d+\.\d+\.\d+$/.test(b), () => 'it is formatted as an IP address'],
+  [(b) => /^(xn--|sthree-|amzn-s3-demo-)/.test(b), (b) => `it starts with the reserved prefix ${/^(xn--|sthree-|amzn-s3-demo-)/.exec(b)![1]}`],
+];
+
+/**
+ * What is wrong with dataS3Uri `s3://bucket/prefix/`, naming the real problem (a bucket name S3
+ * does not allow, or no trailing /); undefined when nothing is. Access point aliases (`-s3alias`)
+ * and directory buckets (`--x-s3`) follow the same rules and pass.
+ */
+export function s3PrefixProblem(uri: string): string | undefined {
+  const match = /^s3:\/\/([^/]*)(\/.*)?$/.exec(uri);
+  if (!match) return 'expected an S3 prefix such as s3://my-bucket/mnist/ (ending in /)';
+  const [, bucket, rest = ''] = match;
+  const broken = S3_BUCKET_NAME_CHECKS.find(([breaks]) => breaks(bucket));
+  if (broken) return `${bucket} is not a valid S3 bucket name: ${broken[1](bucket)} (${S3_BUCKET_NAME_RULES}); give the data's bucket and prefix, e.g. s3://my-bucket/mnist/`;
+  if (!rest.endsWith('/')) return `a prefix names a folder and ends in / (SageMaker reads every object under it): use s3://${bucket}${rest}/`;
+  return undefined;
+}
+
 /** A JSON object; its names and values are checked against mnist.py's declarations in validateTogether. */
 function parseHyperparameters(name: string, raw: unknown): Record<string, HyperparameterValue> {
   let value = raw;
@@ -316,10 +361,7 @@ const INSTANCE_TYPE_USES: ReadonlyArray<readonly ['trainingInstanceType' | 'real
 function parseValue(name: string, kind: Kind, raw: unknown): unknown {
   switch (kind.type) {
     case 'boolean':
-      if (typeof raw === 'boolean') return raw;
-      if (raw === 'true') return true;
-      if (raw === 'false') return false;
-      return fail(name, raw, allowed(kind));
+      return parseBooleanSetting(name, raw);
     case 'integer':
     case 'number': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
@@ -331,9 +373,12 @@ function parseValue(name: string, kind: Kind, raw: unknown): unknown {
     case 'enum':
       if (typeof raw === 'string' && kind.values.includes(raw)) return raw;
       return fail(name, raw, allowed(kind));
-    case 'string':
-      if (typeof raw === 'string' && kind.pattern.test(raw)) return raw;
-      return fail(name, raw, allowed(kind));
+    case 'string': {
+      if (typeof raw !== 'string' || !kind.pattern.test(raw)) return fail(name, raw, allowed(kind));
+      const problem = kind.problem?.(raw);
+      if (problem) throw new SettingsError(`Invalid setting ${name}=${raw}: ${problem}.`);
+      return raw;
+    }
     case 'hyperparameters':
       return { ...DEFAULT_HYPERPARAMETERS, ...parseHyperparameters(name, raw) };
   }
@@ -394,13 +439,11 @@ function validateTogether(s: MnistSettings): void {
   if (s.serverlessEndpoint && s.realtimeEndpoint && isGpuInstanceType(s.realtimeInstanceType)) {
     throw new SettingsError(`Settings realtimeInstanceType=${s.realtimeInstanceType} (GPU) and serverlessEndpoint=true conflict: both endpoints serve one model, and serverless inference runs CPU images only. Use a CPU instance type or -c serverlessEndpoint=false.`);
   }
-  for (const target of rolloutTargets(s)) {
-    const problem = rolloutProblem(rolloutOptions(s), target, ROLLOUT_SETTING_NAMES);
-    if (problem) {
-      const which = target.serverless && s.realtimeEndpoint ? ' (The serverless endpoint, serverlessEndpoint=true, rolls out by the same settings as the real-time one.)' : '';
-      throw new SettingsError(`${problem}${which}`);
-    }
-  }
+  // Rollouts shape real-time endpoint updates only (a serverless endpoint has no DeploymentConfig).
+  // Without that endpoint only what no rollout takes is refused; settingsWarnings names the rest.
+  const rolloutChecked = s.realtimeEndpoint ? rolloutOptions(s) : { ...rolloutOptions(s), strategy: 'all-at-once' as const };
+  const rolloutError = rolloutProblem(rolloutChecked, realtimeRolloutTarget(s), ROLLOUT_SETTING_NAMES);
+  if (rolloutError) throw new SettingsError(rolloutError);
   if (s.dataCapturePercent > 0 && !s.realtimeEndpoint) {
     throw new SettingsError(`Invalid setting dataCapturePercent=${s.dataCapturePercent}: data capture needs the real-time endpoint (serverless endpoints do not support it); set -c realtimeEndpoint=true or -c dataCapturePercent=0.`);
   }
@@ -412,7 +455,8 @@ export function deploysRealtimeEndpoint(s: MnistSettings): boolean {
 }
 
 const ROLLOUT_SETTING_NAMES = {
-  strategy: 'rollout', stepSize: 'rolloutStepSize', waitMinutes: 'rolloutWaitMinutes', bakeMinutes: 'rolloutBakeMinutes', instanceCount: 'realtimeInstanceCount',
+  strategy: 'rollout', stepSize: 'rolloutStepSize', waitMinutes: 'rolloutWaitMinutes', bakeMinutes: 'rolloutBakeMinutes',
+  instanceCount: 'realtimeInstanceCount', maxInstanceCount: 'realtimeMaxInstanceCount',
 } as const;
 
 /** The rollout settings as endpoint-rollout options (the step size passed its pattern). */
@@ -420,11 +464,36 @@ export function rolloutOptions(s: MnistSettings): RolloutOptions {
   return { strategy: s.rollout, stepSize: parseStepSize(s.rolloutStepSize)!, waitMinutes: s.rolloutWaitMinutes, bakeMinutes: s.rolloutBakeMinutes };
 }
 
-/** The endpoints the settings deploy, as rollout targets (a paused real-time endpoint keeps its settings valid for when it returns). */
-function rolloutTargets(s: MnistSettings): RolloutTarget[] {
-  return [
-    ...(s.realtimeEndpoint ? [{ serverless: false, instanceCount: s.realtimeInstanceCount }] : []),
-    ...(s.serverlessEndpoint ? [{ serverless: true }] : []),
+/**
+ * The real-time endpoint as a rollout target: a step must suit every instance count from
+ * realtimeInstanceCount to realtimeMaxInstanceCount (an update keeps the live count). A paused
+ * endpoint keeps its settings valid for when it returns.
+ */
+function realtimeRolloutTarget(s: MnistSettings): RolloutTarget {
+  return { serverless: false, instanceCount: s.realtimeInstanceCount, maxInstanceCount: s.realtimeMaxInstanceCount };
+}
+
+/** The rollout settings that shape canary and linear rollouts only. */
+const STEP_SETTINGS = ['rolloutStepSize', 'rolloutWaitMinutes'] as const;
+const ROLLOUT_SETTINGS = ['rollout', 'rolloutStepSize', 'rolloutWaitMinutes', 'rolloutBakeMinutes'] as const;
+
+/**
+ * Valid settings that have no effect with the others, one line each, for the app to print while
+ * synth goes on: a changed rollout without the real-time endpoint, a step size or wait with
+ * all-at-once. A value equal to its default counts as not given.
+ */
+export function settingsWarnings(s: MnistSettings): string[] {
+  const given = (names: readonly (keyof MnistSettings)[]) => names.filter((name) => s[name] !== DEFAULT_SETTINGS[name]).map((name) => `${name}=${s[name]}`);
+  const listed = (items: string[]) => items.length === 1 ? `Setting ${items[0]} has` : `Settings ${items.slice(0, -1).join(', ')} and ${items[items.length - 1]} have`;
+  if (!s.realtimeEndpoint) {
+    const ignored = given(ROLLOUT_SETTINGS);
+    return ignored.length === 0 ? [] : [
+      `${listed(ignored)} no effect: rollouts shape updates of the real-time endpoint, and realtimeEndpoint=false (a serverless endpoint switches to a new configuration at once).`,
+    ];
+  }
+  const ignored = s.rollout === 'all-at-once' ? given(STEP_SETTINGS) : [];
+  return ignored.length === 0 ? [] : [
+    `${listed(ignored)} no effect with rollout=all-at-once (${ignored.length === 1 ? 'it shapes' : 'they shape'} canary and linear rollouts): set -c rollout=canary or -c rollout=linear, or leave ${ignored.length === 1 ? 'it' : 'them'} out.`,
   ];
 }
 

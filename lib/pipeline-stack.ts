@@ -4,6 +4,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct, Node } from 'constructs';
+import { readBooleanContext } from './config';
 import { SettingsError } from './settings-error';
 
 /** Where the pipeline reads the repository: a CodeConnections (CodeStar Connections) source. */
@@ -60,10 +61,9 @@ const BRANCH = /^[A-Za-z0-9._/-]+$/;
 /** Context values end up in a shell command line: allow only characters that need no quoting. */
 const SAFE_CONTEXT_VALUE = /^[A-Za-z0-9@._:/+=,-]+$/;
 
-/** True when the app was asked for the pipeline (`-c pipeline=true`). */
+/** True when the app was asked for the pipeline (`-c pipeline=true`); `yes`, `1` and the like fail by name, as any true/false setting does. */
 export function pipelineRequested(node: Node): boolean {
-  const value = node.tryGetContext(PIPELINE_CONTEXT.enabled);
-  return value === true || value === 'true';
+  return readBooleanContext(node, PIPELINE_CONTEXT.enabled);
 }
 
 /** Reads and validates the source settings from context; a missing or bad one fails synth by name. */

@@ -1,6 +1,6 @@
 import {
   deploymentConfig, executionTimeoutMinutes, parseStepSize, PROVISIONING_ALLOWANCE_MINUTES, RolloutOptions, rolloutProblem,
-  trafficSteps, waitingMinutes,
+  RolloutTarget, trafficSteps, waitingMinutes,
 } from '../../lib/endpoint-rollout';
 
 // The pure part of the rollout: options → DeploymentConfig and the minutes an update waits out.
@@ -80,42 +80,105 @@ describe('DeploymentConfig', () => {
 });
 
 describe('problems SageMaker would refuse, named by the caller\'s option names', () => {
-  const problem = (options: Partial<RolloutOptions>, target: { serverless: boolean; instanceCount?: number } = REALTIME_2) =>
-    rolloutProblem({ strategy: 'canary', stepSize: percent(25), waitMinutes: 10, bakeMinutes: 5, ...options }, target, NAMES);
+  const NAMED = { ...NAMES, maxInstanceCount: 'maxCount' };
+  const fleet = (instanceCount: number, maxInstanceCount = instanceCount) => ({ serverless: false, instanceCount, maxInstanceCount });
+  const problem = (options: Partial<RolloutOptions>, target: RolloutTarget = fleet(4)) =>
+    rolloutProblem({ strategy: 'canary', stepSize: percent(25), waitMinutes: 10, bakeMinutes: 5, ...options }, target, NAMED);
 
   test('valid options have none', () => {
-    expect(problem({})).toBeUndefined();
+    expect(problem({})).toBeUndefined(); // 25 % of 4: one instance
     expect(problem({ stepSize: percent(50) })).toBeUndefined();
-    expect(problem({ stepSize: percent(1) })).toBeUndefined();
-    expect(problem({ strategy: 'linear', stepSize: percent(10), waitMinutes: 1 })).toBeUndefined();
+    expect(problem({ stepSize: percent(1) }, fleet(100))).toBeUndefined();
+    expect(problem({ strategy: 'linear', stepSize: percent(10), waitMinutes: 1 }, fleet(10))).toBeUndefined();
     expect(problem({ stepSize: instances(1) })).toBeUndefined();
-    expect(problem({ strategy: 'all-at-once', stepSize: instances(99) })).toBeUndefined(); // the size is ignored
+    expect(problem({ stepSize: instances(1) }, fleet(2, 4))).toBeUndefined(); // the pipeline's prod stage: 50 % of 2, 25 % of 4
+    expect(problem({ strategy: 'linear', stepSize: instances(2) }, fleet(4, 20))).toBeUndefined(); // 50 % of 4, 10 % of 20
+    expect(problem({ strategy: 'all-at-once', stepSize: instances(99) }, fleet(1))).toBeUndefined(); // the size is ignored
+    expect(problem({ strategy: 'all-at-once', stepSize: percent(50) }, fleet(1))).toBeUndefined();
   });
 
-  test('a canary above 50 %', () => {
-    expect(problem({ stepSize: percent(51) })).toBe('Invalid setting size=51% for rollout=canary: a canary is 1% to 50% of the fleet; use e.g. -c size=10%.');
+  test('a percentage no rollout takes is refused even for all-at-once, which ignores it', () => {
+    expect(problem({ strategy: 'all-at-once', stepSize: percent(60) })).toBe(
+      'Invalid setting size=60%: no rollout takes it (a canary is 1% to 50% of the fleet, a linear step 10% to 50%); use e.g. -c size=25%.');
+  });
+
+  test('a canary above 50 %: the nearest share and instance count this fleet takes', () => {
+    expect(problem({ stepSize: percent(51) })).toBe('Invalid setting size=51% for rollout=canary: a canary is 1% to 50% of the fleet; use -c size=50% or -c size=2.');
   });
 
   test('a linear step outside 10–50 %', () => {
-    expect(problem({ strategy: 'linear', stepSize: percent(9) })).toBe('Invalid setting size=9% for rollout=linear: a linear step is 10% to 50% of the fleet; use e.g. -c size=25%.');
-    expect(problem({ strategy: 'linear', stepSize: percent(60) })).toMatch(/^Invalid setting size=60% for rollout=linear: a linear step is 10% to 50%/);
+    expect(problem({ strategy: 'linear', stepSize: percent(9) }, fleet(10))).toBe(
+      'Invalid setting size=9% for rollout=linear: a linear step is 10% to 50% of the fleet; use -c size=10% or -c size=1.');
+    expect(problem({ strategy: 'linear', stepSize: percent(60) })).toMatch(/^Invalid setting size=60% for rollout=linear: a linear step is 10% to 50% of the fleet; use -c size=50%/);
   });
 
-  test('a canary of more than half the instances', () => {
-    expect(problem({ stepSize: instances(2) })).toBe(
-      'Invalid setting size=2 for rollout=canary: a canary must be 1% to 50% of the 2 instance(s) of count (2 is 100%); use -c size=1.');
-    expect(problem({ stepSize: instances(1) }, { serverless: false, instanceCount: 1 })).toBe(
-      'Invalid setting size=1 for rollout=canary: a canary must be 1% to 50% of the 1 instance(s) of count (1 is 100%); raise count to at least 2 or use a percentage.');
+  test('a percentage below one whole instance of the smallest fleet (how SageMaker rounds it is undocumented)', () => {
+    expect(problem({}, fleet(2))).toBe('Invalid setting size=25% for rollout=canary: 25% of count=2 is less than one whole instance; use -c size=50% or -c size=1.');
+    expect(problem({ stepSize: percent(30) }, fleet(3, 10))).toBe(
+      'Invalid setting size=30% for rollout=canary: 30% of count=3 is less than one whole instance; use -c size=34% or -c size=1.');
   });
 
-  test('a linear step of instances outside 10–50 % of the fleet', () => {
-    expect(problem({ strategy: 'linear', stepSize: instances(1) }, { serverless: false, instanceCount: 20 })).toBe(
-      'Invalid setting size=1 for rollout=linear: a linear step must be 10% to 50% of the 20 instance(s) of count (1 is 5%); use -c size=2 (up to 10).');
+  test('one instance takes no canary or linear step: the fix is a larger fleet or all-at-once', () => {
+    expect(problem({}, fleet(1))).toBe(
+      'Invalid setting size=25% for rollout=canary: 25% of count=1 is less than one whole instance; on 1 instance no canary is both a whole instance and at most 50%: ' +
+      'use -c count=4 -c maxCount=4, or -c count=2 -c maxCount=2 -c size=50%, or -c rollout=all-at-once.');
+    expect(problem({ stepSize: instances(1) }, fleet(1, 4))).toBe(
+      'Invalid setting size=1 for rollout=canary: a canary is at most 50% of the fleet, and 1 instance is 100% of count=1; on 1 instance no canary is both a whole instance and at most 50%: ' +
+      'use -c count=2, or -c rollout=all-at-once.');
   });
 
-  test('an instance count for a serverless endpoint', () => {
-    expect(problem({ stepSize: instances(1) }, SERVERLESS)).toBe(
-      'Invalid setting size=1 for rollout=canary: a serverless endpoint has no instances to count; use a percentage such as -c size=25%.');
+  test('an instance count above the share of the smallest fleet', () => {
+    expect(problem({ stepSize: instances(2) }, fleet(2))).toBe(
+      'Invalid setting size=2 for rollout=canary: a canary is at most 50% of the fleet, and 2 instances are 100% of count=2; use -c size=1 or -c size=50%.');
+    expect(problem({ strategy: 'linear', stepSize: instances(3) })).toBe(
+      'Invalid setting size=3 for rollout=linear: a linear step is at most 50% of the fleet, and 3 instances are 75% of count=4; use -c size=2 or -c size=50%.');
+  });
+
+  test('an instance count below the linear share of the largest fleet: autoscaling keeps the live count', () => {
+    expect(problem({ strategy: 'linear', stepSize: instances(1) }, fleet(20))).toBe(
+      'Invalid setting size=1 for rollout=linear: a linear step is at least 10% of the fleet, and 1 instance is 5% of maxCount=20 (autoscaling keeps the live count); use -c size=2 or -c size=10%.');
+    expect(problem({ strategy: 'linear', stepSize: instances(1) }, fleet(2, 20))).toBe(
+      'Invalid setting size=1 for rollout=linear: a linear step is at least 10% of the fleet, and 1 instance is 5% of maxCount=20 (autoscaling keeps the live count); use -c size=50%.');
+  });
+
+  test('a bare number larger than the fleet is taken for instances, and the message says what the % form would do', () => {
+    expect(problem({ stepSize: instances(40) }, fleet(10))).toBe(
+      'Invalid setting size=40 for rollout=canary: a canary is at most 50% of the fleet, and 40 instances are 400% of count=10 (a number without % counts instances); use -c size=40% or -c size=50%.');
+    expect(problem({ stepSize: instances(60) })).toBe(
+      'Invalid setting size=60 for rollout=canary: a canary is at most 50% of the fleet, and 60 instances are 1500% of count=4 ' +
+      '(a number without % counts instances; 60% would not do either: a canary is 1% to 50% of the fleet); use -c size=50% or -c size=2.');
+  });
+
+  test('every fix a message suggests is accepted: following it converges in one step', () => {
+    const apply = (options: RolloutOptions, target: RolloutTarget, args: string): [RolloutOptions, RolloutTarget] => {
+      let [o, t] = [options, target];
+      for (const [, key, value] of args.matchAll(/-c (\w+)=(\S+)/g)) {
+        if (key === 'size') o = { ...o, stepSize: parseStepSize(value)! };
+        else if (key === 'rollout') o = { ...o, strategy: value as RolloutOptions['strategy'] };
+        else if (key === 'count') t = { ...t, instanceCount: Number(value) };
+        else if (key === 'maxCount') t = { ...t, maxInstanceCount: Number(value) };
+        else throw new Error(`unknown option in a fix: ${key}`);
+      }
+      return [o, t];
+    };
+    let refused = 0;
+    for (const strategy of ['all-at-once', 'canary', 'linear'] as const) {
+      for (const stepSize of [1, 2, 3, 5, 9, 10, 25, 34, 40, 50, 51, 60, 100].flatMap((v) => [percent(v), instances(v)])) {
+        for (const [min, max] of [[1, 1], [1, 4], [2, 2], [2, 4], [2, 20], [3, 3], [4, 4], [5, 8], [10, 10], [20, 40]]) {
+          const options: RolloutOptions = { strategy, stepSize, waitMinutes: 1, bakeMinutes: 0 };
+          const message = rolloutProblem(options, fleet(min, max), NAMED);
+          if (!message) continue;
+          refused++;
+          const fixes = /[;:] use (.*)\.$/.exec(message)?.[1].replace(/^e\.g\. /, '').split(/,? or /) ?? [];
+          expect({ message, fixes: fixes.length > 0 }).toEqual({ message, fixes: true });
+          for (const fix of fixes) {
+            const [fixed, target] = apply(options, fleet(min, max), fix);
+            expect({ message, fix, after: rolloutProblem(fixed, target, NAMED) }).toEqual({ message, fix, after: undefined });
+          }
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(100);
   });
 
   test('waits outside 0–60 minutes', () => {
@@ -125,11 +188,13 @@ describe('problems SageMaker would refuse, named by the caller\'s option names',
 
   test('waits that with provisioning exceed SageMaker\'s 8-hour deployment limit', () => {
     // linear 10 %: 10 steps, 9 waits of 50 minutes + 30 bake = 480, + 30 provisioning = 510 > 480
-    expect(problem({ strategy: 'linear', stepSize: percent(10), waitMinutes: 50, bakeMinutes: 30 })).toBe(
+    expect(problem({ strategy: 'linear', stepSize: percent(10), waitMinutes: 50, bakeMinutes: 30 }, fleet(10))).toBe(
       'Settings rollout=linear, size=10%, wait=50 and bake=30 make one endpoint update wait 480 minutes (9 waits between 10 steps, then the bake); ' +
       "with 30 minutes to provision the new fleet that exceeds SageMaker's maximum deployment time of 480 minutes. Use a larger step, or shorter wait/bake.");
     // the largest total that fits: 450 minutes of waits
-    expect(problem({ strategy: 'linear', stepSize: percent(10), waitMinutes: 45, bakeMinutes: 45 })).toBeUndefined();
-    expect(problem({ strategy: 'linear', stepSize: percent(10), waitMinutes: 45, bakeMinutes: 46 })).toMatch(/wait 451 minutes/);
+    expect(problem({ strategy: 'linear', stepSize: percent(10), waitMinutes: 45, bakeMinutes: 45 }, fleet(10))).toBeUndefined();
+    expect(problem({ strategy: 'linear', stepSize: percent(10), waitMinutes: 45, bakeMinutes: 46 }, fleet(10))).toMatch(/wait 451 minutes/);
+    // instance steps count at the largest fleet: 1 of up to 10 instances is 10 steps
+    expect(problem({ strategy: 'linear', stepSize: instances(1), waitMinutes: 50, bakeMinutes: 30 }, fleet(2, 10))).toMatch(/wait 480 minutes \(9 waits between 10 steps/);
   });
 });
