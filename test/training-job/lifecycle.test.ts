@@ -471,7 +471,7 @@ describe('idempotent by content (a rollback or a re-create starts no job)', () =
     expect(fake.createdJobNames).toHaveLength(2);
   });
 
-  test('re-creating a resource whose inputs were trained before reuses that job (e.g. after a stack delete and deploy)', async () => {
+  test('re-creating a resource whose inputs were trained before reuses that job (e.g. the resource removed and added back; after cdk destroy the new bucket makes the inputs new)', async () => {
     const first = await provider(event('Create'));
     await provider(event('Delete', {}, first.physicalId));
     const again = await provider(event('Create'));
