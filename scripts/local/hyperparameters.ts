@@ -4,6 +4,8 @@
 // string when that fails), drops `sagemaker_*` keys and passes the rest to the script as sorted
 // `--key value` arguments, formatted by Python's str().
 
+import { SAFE_VALUE_CHARACTERS, SAFE_VALUE_PATTERN } from '../../lambda/training-job/hyperparameters';
+
 type Decoded = { kind: 'int' | 'float'; value: number } | { kind: 'bool'; value: boolean } | { kind: 'str'; value: string };
 
 /** The toolkit's `json.loads(value)`, falling back to the raw string; keeps int vs float as Python would. */
@@ -54,8 +56,6 @@ export function decodeHyperparameters(encoded: Record<string, string>): Record<s
   );
 }
 
-/** A value the toolkit's unquoted shell join would split or interpret. */
-const SHELL_UNSAFE = /[\s'"`$\\;&|<>(){}*?!#~]/;
 
 /** The script's command line as the toolkit builds it: sorted keys, `--key value` (`-k` for one letter). */
 export function toolkitArguments(encoded: Record<string, string>): string[] {
@@ -63,10 +63,11 @@ export function toolkitArguments(encoded: Record<string, string>): string[] {
   for (const key of Object.keys(encoded).sort()) {
     if (key.startsWith('sagemaker_')) continue;
     const value = pythonStr(decode(encoded[key]));
-    if (SHELL_UNSAFE.test(key) || SHELL_UNSAFE.test(value) || value === '') {
+    // The stack's own rule (what synth lets through): the toolkit joins arguments without quoting.
+    if (!SAFE_VALUE_PATTERN.test(key) || !SAFE_VALUE_PATTERN.test(value)) {
       throw new Error(
         `Hyperparameter ${key}=${JSON.stringify(value)} would break the training container's command line ` +
-          '(the toolkit joins arguments without quoting): use a value without spaces or shell characters.',
+          `(the toolkit joins arguments without quoting): use a value without spaces or shell characters, only ${SAFE_VALUE_CHARACTERS}.`,
       );
     }
     args.push(key.length > 1 ? `--${key}` : `-${key}`, value);

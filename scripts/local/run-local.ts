@@ -13,13 +13,12 @@ import { HyperparameterValue, MNIST, MnistSettings, resolveSettings } from '../.
 import { createTarGz } from '../../lib/tarball';
 import { UsageError } from '../lib/cli';
 import { writeIdxDataset } from '../lib/packaged-mnist';
-import { checkScriptArguments } from './check-hyperparameters';
+import { checkLocalHyperparameters } from './check-hyperparameters';
 import { resolveDataset } from './dataset';
 import { LatencyResult, measureLatency } from './latency';
 import { PackagedModel, packageModel } from './package-model';
 import { createLocalRuntimeClient, DEFAULT_ENDPOINT_NAME } from './runtime-client';
 import { LocalServer, startLocalServer } from './serving-process';
-import { toolkitArguments } from './hyperparameters';
 import { HostResult, trainHosts } from './train';
 import { writeTrainingHost } from './training-tree';
 import { extractTarGz } from './untar';
@@ -250,17 +249,11 @@ export async function runLocal(options: LocalRunOptions = {}): Promise<LocalRunR
   checkLocalOptions(options, hostCount);
   const hosts = Array.from({ length: hostCount }, (_, i) => `algo-${i + 1}`);
   const chosen = { ...settings.hyperparameters, ...options.hyperparameters };
-  // Encoded and checked by the same code as the training job's CreateTrainingJob request, then
-  // parsed by the training script's own parser, all before any work starts.
+  // Checked against the script's declarations as cdk synth checks them, then by the same code as
+  // the training job's CreateTrainingJob request, all before any work starts.
+  checkLocalHyperparameters(chosen, hostCount);
   validateHyperparameters(chosen);
   const python = options.python ?? findPython();
-  checkScriptArguments({
-    python,
-    codeDir: MNIST.modelCodeDirectory,
-    module: path.parse(MNIST.entryPoint).name,
-    args: toolkitArguments(encodeHyperparameters(chosen)),
-    hosts,
-  });
   const runDir = path.resolve(options.runsDir ?? path.join(REPO_ROOT, 'local-runs'), options.runId ?? newRunId());
   fs.mkdirSync(runDir, { recursive: true });
 

@@ -6,10 +6,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { MNIST } from '../../lib/config';
-import { checkScriptArguments, describeRefusal } from '../../scripts/local/check-hyperparameters';
 import { formatHyperparameters, localCommand, parseLocalArguments } from '../../scripts/local/local-command';
-import { checkLocalOptions, findPython, loadStackSettings, LocalRunResult, localRunVerdict, runLocal } from '../../scripts/local/run-local';
+import { checkLocalOptions, loadStackSettings, LocalRunResult, localRunVerdict, runLocal } from '../../scripts/local/run-local';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -123,18 +121,19 @@ test('a host count from cdk.json that local mode cannot run names the setting an
   }
 });
 
-test("mnist.py's own parser checks the hyperparameters, and its refusal becomes one line", () => {
-  const python = findPython();
-  const check = (args: string[], hosts = ['algo-1']) => () =>
-    checkScriptArguments({ python, codeDir: MNIST.modelCodeDirectory, module: 'mnist', args, hosts });
-  expect(check(['--backend', 'gloo', '--epochs', '2'])).not.toThrow();
-  expect(check(['--epochs', '-1'])).toThrow(/^mnist\.py refuses the hyperparameters: --epochs must be at least 1, got -1\. Set them with/);
-  expect(check(['--lr', 'abc'])).toThrow(/^mnist\.py refuses the hyperparameters: argument --lr: invalid float value: 'abc' \(it knows: batch-size, .*\blr\b.*\)\./);
-  expect(check(['--batch-size', '1'], ['algo-1', 'algo-2'])).toThrow(/--batch-size 1 is smaller than the 2 hosts/);
-  expect(() => describeRefusal('x')).not.toThrow();
-  expect(describeRefusal('Bad hyperparameters: unrecognized arguments: --foo 1. Known: usage: mnist.py [-h] [--epochs EPOCHS] [--hosts HOSTS]')).toBe(
-    'mnist.py refuses the hyperparameters: unrecognized arguments: --foo 1 (it knows: epochs). Set them with --epochs N or --hp KEY=VALUE.',
+test('hyperparameters are checked as cdk synth checks them (mnist.py\'s declarations), in local mode\'s words, before any work', async () => {
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-hp-'));
+  fs.rmdirSync(runsDir);
+  const refusal = (hyperparameters: Record<string, string | number>, hosts = 1) =>
+    runLocal({ hyperparameters, hosts, runsDir, log: () => undefined }).then(() => 'accepted', (error: Error) => error.message);
+  expect(await refusal({ epoch: 2 })).toBe('Unknown hyperparameter epoch: did you mean epochs? (--hp epochs=2; all hyperparameters: docs/model-code.md#hyperparameters)');
+  expect(await refusal({ lr: 'abc' })).toBe('Invalid hyperparameter lr="abc": expected a number > 0. Set it with --hp lr=VALUE.');
+  expect(await refusal({ epochs: 0 })).toBe('Invalid hyperparameter epochs=0: expected a whole number >= 1. Set it with --epochs N.');
+  expect(await refusal({ backend: 'mpi' })).toBe('Invalid hyperparameter backend="mpi": expected one of gloo, nccl. Set it with --hp backend=VALUE.');
+  expect(await refusal({ 'batch-size': 1 }, 2)).toBe(
+    'Invalid hyperparameter batch-size=1: it is split across the 2 training hosts, so it must be at least 2. Set it with --hp batch-size=VALUE.',
   );
+  expect(fs.existsSync(runsDir)).toBe(false);
 });
 
 test('the real command exits 1 with one line on stderr (no stack trace, no SDK warning)', async () => {
@@ -143,6 +142,16 @@ test('the real command exits 1 with one line on stderr (no stack trace, no SDK w
   expect({ code: failure.code, stderr: failure.stderr, stdout: failure.stdout }).toEqual({
     code: 1,
     stderr: 'npm run local: --epochs -1 is not valid: use a whole number >= 1.\n',
+    stdout: '',
+  });
+}, 60_000);
+
+test('the real command refuses a misspelt hyperparameter in one line, exit 1', async () => {
+  const run = promisify(execFile);
+  const failure = await run(path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/local/cli.ts', '--hp', 'epoch=2'], { cwd: ROOT }).catch((e) => e);
+  expect({ code: failure.code, stderr: failure.stderr, stdout: failure.stdout }).toEqual({
+    code: 1,
+    stderr: 'npm run local: Unknown hyperparameter epoch: did you mean epochs? (--hp epochs=2; all hyperparameters: docs/model-code.md#hyperparameters)\n',
     stdout: '',
   });
 }, 60_000);
