@@ -12,6 +12,7 @@ import {
 } from './config';
 import { consoleHost } from './console-host';
 import { DlcImage } from './dlc-image';
+import { endpointFleetRevision } from './fleet-revision';
 import { hasInstanceStorage } from './instance-types';
 import { PyTorchModel } from './pytorch-model';
 import { RealtimeEndpoint } from './realtime-endpoint';
@@ -99,8 +100,6 @@ export class MnistSageMakerStack extends Stack {
       role.grantReadPrefix(this.bucket, MNIST.checkpointPrefix);
       role.grantWritePrefix(this.bucket, MNIST.checkpointPrefix);
     }
-    // Reads the account's SageMaker quotas first: a missing one fails the deploy in seconds, not after training.
-    const quotaCheck = new ServiceQuotaCheck(this, 'QuotaCheck', { serviceCode: 'sagemaker', requirements: sageMakerQuotaRequirements(s) });
     this.trainingJob = new SageMakerTrainingJob(this, 'Training', {
       role: role.role,
       image: trainingImage.imageUri,
@@ -130,7 +129,7 @@ export class MnistSageMakerStack extends Stack {
     });
     // The job starts only once the data is in place and the role's policy grants what it needs;
     // only the job itself waits: its handlers and state machine are created alongside the data copy.
-    this.trainingJob.resource.node.addDependency(data, role, quotaCheck);
+    this.trainingJob.resource.node.addDependency(data, role);
 
     const model = new PyTorchModel(this, 'Model', {
       role: role.role,
@@ -171,6 +170,18 @@ export class MnistSageMakerStack extends Stack {
       endpoints.push({ endpointName: this.serverlessEndpoint.endpointName, endpointArn: this.serverlessEndpoint.endpointArn, endpointConfigName: this.serverlessEndpoint.endpointConfig.attrEndpointConfigName });
     }
     this.endpointNames = endpoints.map((e) => e.endpointName);
+
+    // Reads the account's SageMaker quotas first: a missing one fails the deploy in seconds, not after
+    // training. Built once the endpoint exists: its fleet revision says when an update starts a new fleet.
+    const realtimeFleetRevision = this.realtimeEndpoint && endpointFleetRevision({
+      endpoint: this.realtimeEndpoint.endpoint,
+      endpointConfig: this.realtimeEndpoint.endpointConfig,
+      model: this.model,
+      trainingJob: this.trainingJob.resource,
+      deployTimeInputs: data.revision ? [data.revision] : undefined,
+    });
+    const quotaCheck = new ServiceQuotaCheck(this, 'QuotaCheck', { serviceCode: 'sagemaker', requirements: sageMakerQuotaRequirements(s, realtimeFleetRevision) });
+    this.trainingJob.resource.node.addDependency(quotaCheck);
 
     this.smokeTest = new EndpointSmokeTest(this, 'SmokeTest', {
       endpoints,

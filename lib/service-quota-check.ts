@@ -10,18 +10,33 @@ import { acknowledgeWildcard } from './nag-acknowledge';
 export interface QuotaRequirement {
   /** The quota's name in Service Quotas, e.g. `ml.m5.large for endpoint usage`. */
   readonly quotaName: string;
-  /** What the stack needs when it is created (instances, concurrency, ...). */
+  /** What the stack starts when it is created (instances, concurrency, ...), and a fleet that starts on an update. */
   readonly needed: number;
-  /** What an update needs, when more (e.g. a blue/green endpoint update runs two fleets). @default needed */
-  readonly neededOnUpdate?: number;
-  /** Why an update needs `neededOnUpdate`, quoted in the error. */
-  readonly neededOnUpdateReason?: string;
   /** What needs the quota, quoted in the error, e.g. `the real-time endpoint (realtimeInstanceCount=1 × ml.m5.large)`. */
   readonly neededBy: string;
   /** Unit of the numbers in the error. @default 'instances' */
   readonly unit?: string;
   /** Settings that need less of this quota, quoted in the error. */
   readonly advice?: string;
+  /**
+   * Set when the quota is held by a fleet that a deploy replaces blue/green (an endpoint's instances).
+   * @default - not a fleet: an update needs `needed`, as a create does
+   */
+  readonly fleet?: QuotaFleet;
+}
+
+/** A fleet that a deploy replaces blue/green: the old one runs until the new one has taken the traffic. */
+export interface QuotaFleet {
+  /**
+   * Changes whenever a deploy starts a new fleet, and only then (e.g. a synth-time hash of the
+   * endpoint configuration and what it is built from). An update that changes it needs the old
+   * fleet's maximum plus this one's; one that does not needs `needed`.
+   */
+  readonly revision: string;
+  /** The most instances the fleet runs (autoscaling's maximum); a replacement counts both fleets at it. @default needed */
+  readonly maximum?: number;
+  /** Why a replacement runs both fleets at once, quoted in the error. */
+  readonly replacementReason: string;
 }
 
 export interface ServiceQuotaCheckProps {
@@ -35,9 +50,11 @@ export interface ServiceQuotaCheckProps {
  * it reads the account's quota values (Service Quotas) and fails the deploy in seconds when one is
  * below a requirement, with a message naming the quota, how to raise it and the settings to try.
  * Best effort: if Service Quotas cannot be read (access, region, throttling) it logs why and the
- * deploy goes on. It runs on Create and whenever its requirements change; an Update fails only on
- * a requirement that grew, and never while the stack rolls back (it asks DescribeStacks on its own
- * stack). Make the expensive resources depend on it.
+ * deploy goes on. It runs on Create and whenever its requirements change, a fleet's revision
+ * included. An Update needs what will run at once: a quota new to it only the new fleet, a fleet
+ * whose revision changed both fleets at their maximum. It fails only on a replaced fleet or a
+ * requirement that is new or grew, and never while the stack rolls back (it asks DescribeStacks on
+ * its own stack). Make the expensive resources depend on it.
  */
 export class ServiceQuotaCheck extends Construct {
   public readonly resource: CustomResource;
@@ -72,8 +89,9 @@ export class ServiceQuotaCheck extends Construct {
       Requirements: props.requirements.map((r) => ({
         QuotaName: r.quotaName,
         Needed: r.needed,
-        NeededOnUpdate: r.neededOnUpdate,
-        NeededOnUpdateReason: r.neededOnUpdateReason,
+        FleetRevision: r.fleet?.revision,
+        FleetMaximum: r.fleet && (r.fleet.maximum ?? r.needed),
+        FleetReplacementReason: r.fleet?.replacementReason,
         NeededBy: r.neededBy,
         Unit: r.unit,
         Advice: r.advice,
@@ -109,8 +127,13 @@ function validate(props: ServiceQuotaCheckProps): void {
     if (!Number.isSafeInteger(r.needed) || r.needed < 1) {
       throw new Error(`ServiceQuotaCheck: needed for '${r.quotaName}' must be a whole number of at least 1, got ${r.needed}`);
     }
-    if (r.neededOnUpdate !== undefined && (!Number.isSafeInteger(r.neededOnUpdate) || r.neededOnUpdate < r.needed)) {
-      throw new Error(`ServiceQuotaCheck: neededOnUpdate for '${r.quotaName}' must be a whole number of at least needed (${r.needed}), got ${r.neededOnUpdate}`);
+    const fleet = r.fleet;
+    if (!fleet) continue;
+    if (!fleet.revision.trim() || !fleet.replacementReason.trim()) {
+      throw new Error(`ServiceQuotaCheck: the fleet of '${r.quotaName}' needs a revision and a replacementReason`);
+    }
+    if (fleet.maximum !== undefined && (!Number.isSafeInteger(fleet.maximum) || fleet.maximum < r.needed)) {
+      throw new Error(`ServiceQuotaCheck: fleet.maximum for '${r.quotaName}' must be a whole number of at least needed (${r.needed}), got ${fleet.maximum}`);
     }
   }
 }

@@ -21,10 +21,14 @@ import { readStackStatus } from '../shared/stack-status';
  * - Best effort: when Service Quotas itself fails (access denied, not offered in the region,
  *   throttled past the SDK's retries) the check logs why and lets the deploy go on. A quota it
  *   cannot find is logged and not checked.
- * - Update: a requirement needs `NeededOnUpdate` (e.g. a blue/green endpoint update runs the old and
- *   the new fleet at once). Only requirements that are new or grew since the old properties can
- *   fail an Update; the others are logged as warnings. CloudFormation's rollback is an Update back
- *   to the old properties, which may grow again: before failing an Update the check asks
+ * - Update: what runs at once, from the old properties and the new. A quota name new on this update
+ *   (an endpoint created: unpaused, switched on, or on another instance type) needs only the new
+ *   fleet's `Needed`. A fleet whose `FleetRevision` changed is replaced blue/green: the old fleet and
+ *   the new one run side by side, each counted at its `FleetMaximum` (an autoscaled fleet may be at
+ *   its maximum, and the new one starts with as many), so it needs the old maximum plus the new.
+ *   Anything else needs `Needed`. Replacements and requirements that are new or grew can fail an
+ *   Update; the others are logged as warnings. CloudFormation's rollback is an Update back to the
+ *   old properties, which may need more again: before failing an Update the check asks
  *   (DescribeStacks on its own stack) whether the stack is rolling back, and then only warns, so it
  *   never turns a rollback into UPDATE_ROLLBACK_FAILED.
  * - Delete: nothing to do.
@@ -33,12 +37,17 @@ import { readStackStatus } from '../shared/stack-status';
 export interface QuotaRequirementProperties {
   /** The quota's name in Service Quotas, e.g. `ml.m5.large for endpoint usage`. */
   readonly QuotaName: string;
-  /** What Create needs (CloudFormation sends numbers as strings). */
+  /** What Create needs, and a fleet that starts on Update (CloudFormation sends numbers as strings). */
   readonly Needed: string | number;
-  /** What Update needs. @default Needed */
-  readonly NeededOnUpdate?: string | number;
-  /** Why Update needs NeededOnUpdate, quoted in the message. */
-  readonly NeededOnUpdateReason?: string;
+  /**
+   * Set for a fleet that a deploy replaces blue/green (an endpoint): changes whenever a deploy
+   * starts a new fleet, and only then. @default - not a fleet: an Update needs `Needed`
+   */
+  readonly FleetRevision?: string;
+  /** The most instances the fleet runs (autoscaling's maximum). @default Needed */
+  readonly FleetMaximum?: string | number;
+  /** Why a replacement runs both fleets at once, quoted in the message. */
+  readonly FleetReplacementReason?: string;
   /** What needs the quota, e.g. `the real-time endpoint (1 × ml.m5.large)`. */
   readonly NeededBy: string;
   /** Unit of the numbers in the message. @default instances */
@@ -87,7 +96,7 @@ interface Requirement {
   readonly neededBy: string;
   readonly unit?: string;
   readonly advice?: string;
-  /** False for an Update that asks no more than before: a shortfall is only logged. */
+  /** False for an Update that starts no new fleet and asks no more than before: a shortfall is only logged. */
   readonly enforced: boolean;
 }
 
@@ -109,38 +118,52 @@ function propertiesOf(raw: unknown): ServiceQuotaCheckProperties {
   return props as ServiceQuotaCheckProperties;
 }
 
-/** What a requirement asks for on `requestType`. */
-function neededFor(r: QuotaRequirementProperties, requestType: 'Create' | 'Update'): number {
-  const needed = wholeNumber(r.Needed, `Needed of '${r.QuotaName}'`);
-  if (requestType === 'Create' || r.NeededOnUpdate === undefined) return needed;
-  return wholeNumber(r.NeededOnUpdate, `NeededOnUpdate of '${r.QuotaName}'`);
+/** What one requirement's properties ask for. */
+interface Need {
+  readonly needed: number;
+  readonly maximum: number;
+  readonly revision?: string;
+  readonly replacementReason?: string;
 }
 
+function needOf(r: QuotaRequirementProperties): Need {
+  const needed = wholeNumber(r.Needed, `Needed of '${r.QuotaName}'`);
+  const maximum = r.FleetMaximum === undefined ? needed : wholeNumber(r.FleetMaximum, `FleetMaximum of '${r.QuotaName}'`);
+  const revision = typeof r.FleetRevision === 'string' && r.FleetRevision ? r.FleetRevision : undefined;
+  return { needed, maximum: Math.max(needed, maximum), revision, replacementReason: r.FleetReplacementReason };
+}
+
+/**
+ * What each requirement needs on this request, and whether a shortfall fails it. A Create (and a
+ * quota new on an Update) starts only the new fleet; a changed fleet revision runs both fleets.
+ */
 function requirementsOf(event: Event, props: ServiceQuotaCheckProperties): Requirement[] {
-  const type = event.RequestType === 'Update' ? 'Update' : 'Create';
-  const before = new Map<string, number>();
+  const before = new Map<string, Need>();
   if (event.RequestType === 'Update') {
     const old = (event.OldResourceProperties ?? {}) as Partial<ServiceQuotaCheckProperties>;
     for (const r of Array.isArray(old.Requirements) ? old.Requirements : []) {
       try {
-        before.set(r.QuotaName, Math.max(before.get(r.QuotaName) ?? 0, neededFor(r, 'Update')));
+        if (r && !before.has(r.QuotaName)) before.set(r.QuotaName, needOf(r));
       } catch {
         // an unreadable old requirement counts as absent: the new one is enforced
       }
     }
   }
   return props.Requirements.map((r) => {
-    const needed = neededFor(r, type);
-    const previously = before.get(r.QuotaName);
-    return {
-      quotaName: r.QuotaName,
-      needed,
-      reason: type === 'Update' && r.NeededOnUpdate !== undefined ? r.NeededOnUpdateReason : undefined,
-      neededBy: r.NeededBy,
-      unit: r.Unit,
-      advice: r.Advice,
-      enforced: type === 'Create' || previously === undefined || needed > previously,
-    };
+    const now = needOf(r);
+    const old = before.get(r.QuotaName);
+    const described = { quotaName: r.QuotaName, neededBy: r.NeededBy, unit: r.Unit, advice: r.Advice };
+    if (!old) return { ...described, needed: now.needed, enforced: true };
+    if (now.revision !== undefined && now.revision !== old.revision) {
+      const sides = `${old.maximum} for the old fleet + ${now.maximum} for the new one`;
+      return {
+        ...described,
+        needed: old.maximum + now.maximum,
+        reason: now.replacementReason ? `${sides}; ${now.replacementReason}` : sides,
+        enforced: true,
+      };
+    }
+    return { ...described, needed: now.needed, enforced: now.needed > old.needed };
   });
 }
 

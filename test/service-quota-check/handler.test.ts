@@ -15,9 +15,10 @@ const BLUE_GREEN = 'an update runs the old and the new fleet side by side until 
 const training: QuotaRequirementProperties = {
   QuotaName: TRAINING, Needed: '2', NeededBy: 'the training job (2 × ml.c5.2xlarge)', Advice: '-c trainingInstanceCount=1',
 };
-const endpoint = (count: number): QuotaRequirementProperties => ({
-  QuotaName: ENDPOINT, Needed: String(count), NeededOnUpdate: String(2 * count), NeededOnUpdateReason: BLUE_GREEN,
-  NeededBy: `the real-time endpoint (${count} × ml.m5.large)`, Advice: '-c pauseRealtimeEndpoint=true',
+/** A real-time fleet of `count` instances (autoscaled up to `maximum`), deployed as `revision`. */
+const endpoint = (count: number, revision = 'fleet-1', maximum = count): QuotaRequirementProperties => ({
+  QuotaName: ENDPOINT, Needed: String(count), FleetRevision: revision, FleetMaximum: String(maximum), FleetReplacementReason: BLUE_GREEN,
+  NeededBy: `the real-time endpoint (${count} × ml.m5.large${maximum > count ? `, autoscaled up to ${maximum}` : ''})`, Advice: '-c pauseRealtimeEndpoint=true',
 });
 const serverless: QuotaRequirementProperties = {
   QuotaName: SERVERLESS, Needed: '1', NeededBy: 'the serverless endpoint (serverlessMaxConcurrency=1)', Unit: 'concurrent invocations',
@@ -153,64 +154,125 @@ test('a throttle the SDK retries away changes nothing', async () => {
   await expect(onEvent(event('Create'), deps)).rejects.toThrow(/Service quota 'ml\.c5\.2xlarge for training job usage'/);
 });
 
-describe('update', () => {
-  test('a grown requirement needs NeededOnUpdate (a blue/green update runs both fleets), and the message says why', async () => {
+describe('update: what runs at once', () => {
+  const OTHER_TYPE = 'ml.c5.large for endpoint usage';
+  const otherType: QuotaRequirementProperties = { ...endpoint(1, 'fleet-2'), QuotaName: OTHER_TYPE, NeededBy: 'the real-time endpoint (1 × ml.c5.large)' };
+
+  beforeEach(() => {
     fake.add(TRAINING, 0, 2);
-    fake.add(ENDPOINT, 0, 3);
     fake.add(SERVERLESS, 10, 10);
-    const grown = [training, endpoint(2), serverless];
-    await expect(onEvent(event('Create', grown), deps)).resolves.toBeDefined(); // 2 ≤ 3
-    fake.stack = { status: 'UPDATE_IN_PROGRESS' };
-    await expect(onEvent(event('Update', grown, ALL), deps)).rejects.toThrow(new Error(
-      `${HEAD(1)} (1) Service quota '${ENDPOINT}' (instance type ml.m5.large, usage: endpoint) is 3 instances in eu-west-1, ` +
-        `and the real-time endpoint (2 × ml.m5.large) needs 4 (${BLUE_GREEN}). ${raise(ENDPOINT, 4)} Settings to try instead: -c pauseRealtimeEndpoint=true`,
+  });
+
+  test('unpausing (or turning the real-time endpoint on) creates the endpoint: its quota, new to this update, needs only the new fleet', async () => {
+    fake.add(ENDPOINT, 0, 1);
+    await expect(onEvent(event('Update', ALL, [training, serverless]), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+    expect(lines).toContain(`Quota '${ENDPOINT}' is 1 (applied value): enough for the real-time endpoint (1 × ml.m5.large), which needs 1`);
+  });
+
+  test('a new instance type (a new quota name) needs only the new fleet of that quota; the old type\'s quota is not asked about', async () => {
+    fake.add(ENDPOINT, 0, 0);
+    fake.add(OTHER_TYPE, 0, 1);
+    await expect(onEvent(event('Update', [training, otherType, serverless], ALL), deps)).resolves.toBeDefined();
+    expect(lines).toContain(`Quota '${OTHER_TYPE}' is 1 (applied value): enough for the real-time endpoint (1 × ml.c5.large), which needs 1`);
+    expect(lines.join('\n')).not.toContain(ENDPOINT);
+  });
+
+  test('a retrain on the same instance type (a new fleet revision) runs both fleets, and the message says so', async () => {
+    fake.add(ENDPOINT, 0, 1);
+    await expect(onEvent(event('Update', [training, endpoint(1, 'fleet-2'), serverless], ALL), deps)).rejects.toThrow(new Error(
+      `${HEAD(1)} (1) Service quota '${ENDPOINT}' (instance type ml.m5.large, usage: endpoint) is 1 instances in eu-west-1, ` +
+        `and the real-time endpoint (1 × ml.m5.large) needs 2 (1 for the old fleet + 1 for the new one; ${BLUE_GREEN}). ${raise(ENDPOINT, 2)} ` +
+        'Settings to try instead: -c pauseRealtimeEndpoint=true',
     ));
     expect(lines).toContain('Stack status: UPDATE_IN_PROGRESS');
   });
 
-  test('a grown requirement short of its quota only warns while the stack rolls back (never UPDATE_ROLLBACK_FAILED)', async () => {
-    fake.add(TRAINING, 0, 2);
-    fake.add(ENDPOINT, 0, 3);
-    fake.add(SERVERLESS, 10, 10);
+  test('an autoscaled fleet counts at its maximum, old and new (the new one starts with the live count)', async () => {
+    fake.add(ENDPOINT, 0, 7);
+    const retrain = event('Update', [training, endpoint(2, 'fleet-2', 4), serverless], [training, endpoint(2, 'fleet-1', 4), serverless]);
+    await expect(onEvent(retrain, deps)).rejects.toThrow(
+      `is 7 instances in eu-west-1, and the real-time endpoint (2 × ml.m5.large, autoscaled up to 4) needs 8 (4 for the old fleet + 4 for the new one; ${BLUE_GREEN}).`,
+    );
+  });
+
+  test('a deploy that keeps the fleet (same revision) needs its instances once, and a shortfall there only warns', async () => {
+    fake.add(ENDPOINT, 0, 0);
+    const moreTraining = { ...training, Needed: '1' };
+    await expect(onEvent(event('Update', [moreTraining, endpoint(1), serverless], ALL), deps)).resolves.toBeDefined();
+    expect(lines).toContain(
+      'Warning (not failing an update that asks no more than before, e.g. a rollback): ' +
+        `Service quota '${ENDPOINT}' (instance type ml.m5.large, usage: endpoint) is 0 instances in eu-west-1, ` +
+        `and the real-time endpoint (1 × ml.m5.large) needs 1. ${raise(ENDPOINT, 1)} Settings to try instead: -c pauseRealtimeEndpoint=true`,
+    );
+  });
+
+  test('a new fleet short of its quota only warns while the stack rolls back (never UPDATE_ROLLBACK_FAILED)', async () => {
+    fake.add(ENDPOINT, 0, 1);
     fake.stack = { status: 'UPDATE_ROLLBACK_IN_PROGRESS' };
-    // The forward update had shrunk the endpoint to 1; rolling back to 2 needs 4 > 3.
-    await expect(onEvent(event('Update', [training, endpoint(2), serverless], ALL), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+    // CloudFormation's rollback: the old properties (fleet-1) as the new, the failed update's (fleet-2) as the old.
+    await expect(onEvent(event('Update', ALL, [training, endpoint(1, 'fleet-2'), serverless]), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
     expect(fake.calls[fake.calls.length - 1]).toEqual({ operation: 'DescribeStacks', stackName: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/MnistStack/guid' });
     expect(lines).toContain('Stack status: UPDATE_ROLLBACK_IN_PROGRESS');
     expect(lines[lines.length - 1]).toMatch(/^Warning only, the stack is rolling back \(failing here would leave it UPDATE_ROLLBACK_FAILED\): Service quota check: a quota is too low/);
   });
 
-  test('when the stack status cannot be read, a grown shortfall still fails the Update (it is real)', async () => {
-    fake.add(TRAINING, 0, 2);
-    fake.add(ENDPOINT, 0, 3);
-    fake.add(SERVERLESS, 10, 10);
+  test('when the stack status cannot be read, a new fleet\'s shortfall still fails the Update (it is real)', async () => {
+    fake.add(ENDPOINT, 0, 1);
     fake.stack = { error: 'AccessDenied' };
-    await expect(onEvent(event('Update', [training, endpoint(2), serverless], ALL), deps)).rejects.toThrow(/^Service quota check: a quota is too low/);
+    await expect(onEvent(event('Update', [training, endpoint(1, 'fleet-2'), serverless], ALL), deps)).rejects.toThrow(/^Service quota check: a quota is too low/);
     expect(lines).toContain(
       'Could not tell whether the stack is rolling back (DescribeStacks: AccessDenied: not authorized to perform: cloudformation:DescribeStacks on resource: ' +
         'arn:aws:cloudformation:eu-west-1:123456789012:stack/MnistStack/guid); treating it as a forward update',
     );
   });
 
-  test('a requirement that did not grow (e.g. CloudFormation\'s rollback to the old properties) only warns', async () => {
-    fake.add(TRAINING, 0, 2);
+  test('a requirement that asks less than before (e.g. CloudFormation\'s rollback to the old properties) only warns', async () => {
+    fake.quotas[0] = { ...fake.quotas[0], applied: 1 }; // the training quota, lowered since the last deploy
     fake.add(ENDPOINT, 0, 1);
-    fake.add(SERVERLESS, 10, 10);
-    await expect(onEvent(event('Update', ALL, [training, endpoint(2), serverless]), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+    await expect(onEvent(event('Update', ALL, [{ ...training, Needed: '3' }, endpoint(1), serverless]), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
     expect(lines).toContain(
       'Warning (not failing an update that asks no more than before, e.g. a rollback): ' +
-        `Service quota '${ENDPOINT}' (instance type ml.m5.large, usage: endpoint) is 1 instances in eu-west-1, ` +
-        `and the real-time endpoint (1 × ml.m5.large) needs 2 (${BLUE_GREEN}). ${raise(ENDPOINT, 2)} Settings to try instead: -c pauseRealtimeEndpoint=true`,
+        `Service quota '${TRAINING}' (instance type ml.c5.2xlarge, usage: training job) is 1 instances in eu-west-1, ` +
+        `and the training job (2 × ml.c5.2xlarge) needs 2. ${raise(TRAINING, 2)} Settings to try instead: -c trainingInstanceCount=1`,
     );
   });
 
-  test('a quota new to the requirements (another instance type) is enforced on Update', async () => {
+  test('a quota new to the requirements (another training instance type) is enforced on Update', async () => {
     fake.add('ml.m5.xlarge for training job usage', 0, 0);
     fake.add(ENDPOINT, 0, 4);
     const other = { ...training, QuotaName: 'ml.m5.xlarge for training job usage', NeededBy: 'the training job (2 × ml.m5.xlarge)' };
     await expect(onEvent(event('Update', [other, endpoint(1)], [training, endpoint(1)]), deps)).rejects.toThrow(
       /^Service quota check: a quota is too low .* \(1\) Service quota 'ml\.m5\.xlarge for training job usage' .* is 0 instances in eu-west-1, and the training job \(2 × ml\.m5\.xlarge\) needs 2\. /,
     );
+  });
+});
+
+// At the quota every request passes; one below it, a Create, a grown requirement and a new fleet
+// fail, while an Update that asks exactly what it asked before only warns.
+describe('boundaries: quota == need passes, quota == need - 1 fails or warns', () => {
+  const grownTraining = { ...training, Needed: '3', NeededBy: 'the training job (3 × ml.c5.2xlarge)' };
+  test.each<[string, CloudFormationCustomResourceEvent, string, number, 'fails' | 'warns']>([
+    ['Create (needs 2)', event('Create', [training]), TRAINING, 2, 'fails'],
+    ['Update, unchanged requirement (needs 2)', event('Update', [training], [training]), TRAINING, 2, 'warns'],
+    ['Update, grown requirement (needs 3)', event('Update', [grownTraining], [training]), TRAINING, 3, 'fails'],
+    ['Update, unchanged fleet (needs 2)', event('Update', [endpoint(2)], [endpoint(2)]), ENDPOINT, 2, 'warns'],
+    ['Update, new fleet (needs 2 + 2)', event('Update', [endpoint(2, 'fleet-2')], [endpoint(2)]), ENDPOINT, 4, 'fails'],
+    ['Update, new quota name (needs the new fleet\'s 2)', event('Update', [endpoint(2)], [training]), ENDPOINT, 2, 'fails'],
+  ])('%s', async (_, request, quota, need, below) => {
+    fake.add(quota, 0, need);
+    await expect(onEvent(request, deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+    expect(lines.some((l) => l.startsWith(`Quota '${quota}' is ${need} (applied value): enough for `) && l.endsWith(`, which needs ${need}`))).toBe(true);
+
+    fake.quotas.splice(0, fake.quotas.length);
+    fake.add(quota, 0, need - 1);
+    lines.length = 0;
+    const outcome = onEvent(request, deps);
+    if (below === 'fails') {
+      await expect(outcome).rejects.toThrow(`is ${need - 1} instances in eu-west-1, and `);
+    } else {
+      await expect(outcome).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
+      expect(lines.filter((l) => l.startsWith('Warning (not failing an update that asks no more than before'))).toHaveLength(1);
+    }
   });
 });
 
