@@ -1,8 +1,10 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { artifactS3Client } from './artifact-client';
 import { productionDependencies } from './client';
 import { onEvent, OnEventResponse } from './handlers';
 
-const deps = productionDependencies({ withS3: true });
+const production = productionDependencies();
+const deps = { ...production, s3: artifactS3Client({ region: production.region }) };
 
 /** Provider framework onEvent handler for Custom::SageMakerTrainingJob. */
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<OnEventResponse> {

@@ -41,11 +41,13 @@ function environment(extra: Record<string, string>): void {
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
-test('training-job bundles: create, poll to Completed, attributes; the same inputs again reuse the job', async () => {
+test('training-job bundles: create, poll to Completed, attributes; the same inputs again reuse the job (its model confirmed in S3)', async () => {
   const fake = new FakeSageMaker();
-  await fake.start();
+  const s3 = new FakeS3();
+  await Promise.all([fake.start(), s3.start()]);
+  fake.uploadArtifact = (bucket, key, body) => s3.put(bucket, key, body);
   try {
-    environment({ AWS_ENDPOINT_URL_SAGEMAKER: fake.endpoint });
+    environment({ AWS_ENDPOINT_URL_SAGEMAKER: fake.endpoint, AWS_ENDPOINT_URL_S3: s3.endpoint });
     const onEvent = load('training-job/on-event.ts', 'on-event');
     const isComplete = load('training-job/is-complete.ts', 'is-complete');
     console.info(`training-job bundles (minified, SDK inside): onEvent ${kib(onEvent.bytes)}, isComplete ${kib(isComplete.bytes)}`);
@@ -86,8 +88,9 @@ test('training-job bundles: create, poll to Completed, attributes; the same inpu
     const again = await onEvent.handler(event);
     expect(again.PhysicalResourceId).toBe(PhysicalResourceId);
     expect(fake.createdJobNames).toEqual([PhysicalResourceId]);
+    expect(s3.calls).toEqual([{ operation: 'HeadObject', bucket: 'out', key: `${PhysicalResourceId}/output/model.tar.gz` }]);
   } finally {
-    await fake.stop();
+    await Promise.all([fake.stop(), s3.stop()]);
   }
 });
 
