@@ -376,7 +376,7 @@ function parseValue(name: string, kind: Kind, raw: unknown): unknown {
     case 'string': {
       if (typeof raw !== 'string' || !kind.pattern.test(raw)) return fail(name, raw, allowed(kind));
       const problem = kind.problem?.(raw);
-      if (problem) throw new SettingsError(`Invalid setting ${name}=${raw}: ${problem}.`);
+      if (problem) throw new SettingsError(`Invalid setting ${name}=${raw}: ${problem}. Set it in cdk.json "context" or with -c ${name}=<value>.`);
       return raw;
     }
     case 'hyperparameters':

@@ -7,11 +7,15 @@ import {
   DEFAULT_HYPERPARAMETERS,
   DEFAULT_SETTINGS,
   isGpuInstanceType,
+  parseBooleanSetting,
+  readBooleanContext,
   resolveSettings,
+  s3PrefixProblem,
   SETTING_NAMES,
   SettingsError,
   TRAINING_WAIT_LIMIT_MINUTES,
 } from '../lib/config';
+import { pipelineRequested } from '../lib/pipeline-stack';
 
 /** Settings as the CDK CLI hands them over: `-c key=value` always arrives as a string. */
 function fromCli(context: Record<string, string>) {
@@ -102,7 +106,7 @@ describe('a bad value fails with the setting name and the allowed values', () =>
     ['trainingMaxRuntimeMinutes', '61', new RegExp(`trainingMaxRuntimeMinutes=61: expected a whole number from 1 to ${TRAINING_WAIT_LIMIT_MINUTES}\\.`)],
     ['realtimeInstanceType', 'm5.large', /realtimeInstanceType=m5.large: expected a SageMaker instance type/],
     ['dlcAccount', '1234', /dlcAccount=1234: expected a 12-digit AWS account id/],
-    ['dataS3Uri', 's3://bucket/no-slash', /dataS3Uri=s3:\/\/bucket\/no-slash: expected an S3 prefix/],
+    ['dataS3Uri', 's3://bucket/no-slash', /dataS3Uri=s3:\/\/bucket\/no-slash: a prefix names a folder and ends in \/ .*: use s3:\/\/bucket\/no-slash\/\. Set it/],
     ['trainingImageTag', 'bad tag', /trainingImageTag=bad tag/],
     ['hyperparameters', '{epochs:1}', /hyperparameters=\{epochs:1\}: expected a JSON object/],
     ['hyperparameters', '[1]', /expected a JSON object/],
@@ -298,5 +302,64 @@ describe('instance types must exist in SageMaker for their use (the lists of @aw
     expect(fromCli({ trainingInstanceType: 'ml.m5.xlarge', realtimeInstanceType: 'ml.t2.medium' }).realtimeInstanceType).toBe('ml.t2.medium');
     const newer = fromCli({ trainingInstanceType: 'ml.c99.2xlarge', realtimeInstanceType: 'ml.m99.large', allowUnlistedInstanceTypes: 'true' });
     expect([newer.trainingInstanceType, newer.realtimeInstanceType]).toEqual(['ml.c99.2xlarge', 'ml.m99.large']);
+  });
+});
+
+describe('true/false settings accept exactly true and false, as the docs say (issue 17, item 2)', () => {
+  const booleanSettings = SETTING_NAMES.filter((name) => typeof DEFAULT_SETTINGS[name] === 'boolean');
+  const refusal = (name: string, value: string) =>
+    new SettingsError(`Invalid setting ${name}=${value}: expected true or false. Set it in cdk.json "context" or with -c ${name}=<value>.`);
+
+  test.each(['yes', '1', 'True', 'no', '0', 'on'])('%s is refused by every true/false setting, by name', (value) => {
+    expect(booleanSettings.length).toBeGreaterThan(5);
+    for (const name of booleanSettings) expect(() => fromCli({ [name]: value })).toThrow(refusal(name, value));
+  });
+
+  test('true and false as text (-c) or as JSON (cdk.json)', () => {
+    expect(parseBooleanSetting('x', 'true')).toBe(true);
+    expect(parseBooleanSetting('x', false)).toBe(false);
+    expect(resolveSettings(new App({ context: { spotTraining: true } }).node).spotTraining).toBe(true);
+  });
+
+  test('pipeline, read outside the settings, goes through the same parser: yes is an error, not the standalone stack', () => {
+    const node = (context: Record<string, unknown>) => new App({ context }).node;
+    for (const value of ['yes', '1', 'True']) expect(() => pipelineRequested(node({ pipeline: value }))).toThrow(refusal('pipeline', value));
+    expect([{}, { pipeline: '' }, { pipeline: 'false' }, { pipeline: false }].map((c) => pipelineRequested(node(c)))).toEqual([false, false, false, false]);
+    expect([{ pipeline: 'true' }, { pipeline: true }].map((c) => pipelineRequested(node(c)))).toEqual([true, true]);
+    expect(readBooleanContext(node({}), 'other', true)).toBe(true);
+  });
+});
+
+describe('dataS3Uri names the real problem (issue 17, item 5)', () => {
+  test('s3://b/p/ ends in / but its bucket name is too short', () => {
+    expect(() => fromCli({ dataSource: 's3', dataS3Uri: 's3://b/p/' })).toThrow(new SettingsError(
+      'Invalid setting dataS3Uri=s3://b/p/: b is not a valid S3 bucket name: it is 1 character long (S3 bucket names are 3 to 63 lowercase letters, ' +
+      'digits, dots and hyphens, starting and ending with a letter or digit); give the data\'s bucket and prefix, e.g. s3://my-bucket/mnist/. ' +
+      'Set it in cdk.json "context" or with -c dataS3Uri=<value>.'));
+  });
+
+  test.each([
+    ['s3://My-Bucket/mnist/', 'My-Bucket is not a valid S3 bucket name: it has upper-case letters'],
+    ['s3://my_bucket/mnist/', 'my_bucket is not a valid S3 bucket name: it has "_" in it'],
+    ['s3://my-bucket-/mnist/', 'my-bucket- is not a valid S3 bucket name: it starts or ends with a dot or a hyphen'],
+    ['s3://my..bucket/mnist/', 'my..bucket is not a valid S3 bucket name: it has two dots in a row'],
+    ['s3://192.168.5.4/mnist/', '192.168.5.4 is not a valid S3 bucket name: it is formatted as an IP address'],
+    ['s3://xn--bucket/mnist/', 'xn--bucket is not a valid S3 bucket name: it starts with the reserved prefix xn--'],
+    [`s3://${'a'.repeat(64)}/mnist/`, `${'a'.repeat(64)} is not a valid S3 bucket name: it is 64 characters long`],
+  ])('%s: %s', (uri, problem) => {
+    expect(s3PrefixProblem(uri)).toMatch(new RegExp(`^${problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(S3 bucket names are 3 to 63`));
+  });
+
+  test('a prefix without the trailing /: the fix is the same URI with it', () => {
+    expect(s3PrefixProblem('s3://my-bucket/mnist')).toBe('a prefix names a folder and ends in / (SageMaker reads every object under it): use s3://my-bucket/mnist/');
+    expect(s3PrefixProblem('s3://my-bucket')).toMatch(/: use s3:\/\/my-bucket\/$/);
+    expect(() => fromCli({ dataSource: 's3', dataS3Uri: 'https://my-bucket/mnist/' })).toThrow(/^Invalid setting dataS3Uri=https:\/\/my-bucket\/mnist\/: expected an S3 prefix such as s3:\/\/my-bucket\/mnist\/ \(ending in \/\)/);
+  });
+
+  test('valid prefixes pass: the bucket root, nested folders, dots, an access point alias, a directory bucket', () => {
+    for (const uri of ['s3://abc/', 's3://my-bucket/mnist/', 's3://my.bucket-1/a/b/c/', 's3://my-ap-abcdefghijklmnopqrstuvwxyz0123-s3alias/mnist/', 's3://data--usw2-az1--x-s3/mnist/']) {
+      expect({ uri, problem: s3PrefixProblem(uri) }).toEqual({ uri, problem: undefined });
+    }
+    expect(fromCli({ dataSource: 's3', dataS3Uri: 's3://my-bucket/mnist/' }).dataS3Uri).toBe('s3://my-bucket/mnist/');
   });
 });

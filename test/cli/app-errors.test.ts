@@ -132,3 +132,64 @@ describe('a hyperparameter mnist.py would refuse, or an instance type SageMaker 
     expect(run.files.filter((f) => f.endsWith('.template.json'))).toEqual([]);
   });
 });
+
+describe('settings that synthesized silently before (issue 17 items 2, 4, 5; issue 16 defect 6): one line, exit code 1', () => {
+  const oneInstance = 'on 1 instance no canary is both a whole instance and at most 50%';
+  test.each([
+    ...['yes', '1', 'True'].map((value) => [
+      `-c pipeline=${value}, which built the standalone stack (a billed endpoint) before`,
+      { pipeline: value },
+      `Invalid setting pipeline=${value}: expected true or false. Set it in cdk.json "context" or with -c pipeline=<value>.`,
+    ] as const),
+    [
+      'a step size no rollout takes, with the default all-at-once',
+      { rolloutStepSize: '60%' },
+      'Invalid setting rolloutStepSize=60%: no rollout takes it (a canary is 1% to 50% of the fleet, a linear step 10% to 50%); use e.g. -c rolloutStepSize=25%.',
+    ],
+    [
+      'a bare 60 on canary: instances, and 60% would not do either',
+      { rollout: 'canary', rolloutStepSize: '60' },
+      'Invalid setting rolloutStepSize=60 for rollout=canary: a canary is at most 50% of the fleet, and 60 instances are 6000% of realtimeInstanceCount=1 ' +
+        `(a number without % counts instances; 60% would not do either: a canary is 1% to 50% of the fleet); ${oneInstance}: ` +
+        'use -c realtimeInstanceCount=2 -c realtimeMaxInstanceCount=2 -c rolloutStepSize=50%, or -c rollout=all-at-once.',
+    ],
+    [
+      'a canary of the default 25% on the default single instance',
+      { rollout: 'canary' },
+      `Invalid setting rolloutStepSize=25% for rollout=canary: 25% of realtimeInstanceCount=1 is less than one whole instance; ${oneInstance}: ` +
+        'use -c realtimeInstanceCount=4 -c realtimeMaxInstanceCount=4, or -c realtimeInstanceCount=2 -c realtimeMaxInstanceCount=2 -c rolloutStepSize=50%, or -c rollout=all-at-once.',
+    ],
+    [
+      'a linear step of one instance that autoscaling to 20 makes 5%',
+      { rollout: 'linear', rolloutStepSize: '1', realtimeInstanceCount: '2', realtimeMaxInstanceCount: '20' },
+      'Invalid setting rolloutStepSize=1 for rollout=linear: a linear step is at least 10% of the fleet, and 1 instance is 5% of realtimeMaxInstanceCount=20 ' +
+        '(autoscaling keeps the live count); use -c rolloutStepSize=50%.',
+    ],
+    [
+      'an S3 prefix whose bucket name S3 does not allow',
+      { dataSource: 's3', dataS3Uri: 's3://b/p/' },
+      'Invalid setting dataS3Uri=s3://b/p/: b is not a valid S3 bucket name: it is 1 character long (S3 bucket names are 3 to 63 lowercase letters, digits, ' +
+        "dots and hyphens, starting and ending with a letter or digit); give the data's bucket and prefix, e.g. s3://my-bucket/mnist/. " +
+        'Set it in cdk.json "context" or with -c dataS3Uri=<value>.',
+    ],
+  ])('%s', (_, context, message) => {
+    const run = runApp(context);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 1, stderr: `${message}\n` });
+    expect(run.files.filter((f) => f.endsWith('.template.json'))).toEqual([]);
+  });
+
+  test('pipeline keys without pipeline=true, and a step size all-at-once ignores: one warning line each, and the stack synthesizes', () => {
+    const run = runApp({
+      connectionArn: 'arn:aws:codeconnections:us-east-1:123456789012:connection/abcd1234-ab12-cd34-ef56-abcdef123456',
+      repository: 'example-org/mnist-sagemaker-cdk',
+      rolloutStepSize: '10%',
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({
+      status: 0,
+      stderr:
+        'Ignoring -c connectionArn, -c repository: they configure the pipeline, built only with -c pipeline=true; this synth builds the standalone stack MnistSageMaker.\n' +
+        'Setting rolloutStepSize=10% has no effect with rollout=all-at-once (it shapes canary and linear rollouts): set -c rollout=canary or -c rollout=linear, or leave it out.\n',
+    });
+    expect(run.files).toContain('MnistSageMaker.template.json');
+  });
+});
