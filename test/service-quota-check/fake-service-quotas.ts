@@ -71,6 +71,13 @@ export class FakeServiceQuotas {
     this.quotas.push({ name, code: `L-${(this.quotas.length + 1).toString(16).toUpperCase().padStart(8, '0')}`, defaultValue, applied });
   }
 
+  /** Sets the value applied to the account of a quota added before (AWS raised it, or an administrator lowered it). */
+  setApplied(name: string, applied: number): void {
+    const index = this.quotas.findIndex((q) => q.name === name);
+    if (index < 0) throw new Error(`no quota '${name}' in the fake`);
+    this.quotas[index] = { ...this.quotas[index], applied };
+  }
+
   /** `count` filler quotas (other instance types), so that listings span pages. */
   addFiller(count: number): void {
     for (let i = 0; i < count; i++) this.add(`ml.filler${i}.xlarge for processing job usage`, 4, 4);

@@ -227,7 +227,7 @@ describe('update: what runs at once', () => {
   });
 
   test('a requirement that asks less than before (e.g. CloudFormation\'s rollback to the old properties) only warns', async () => {
-    fake.quotas[0] = { ...fake.quotas[0], applied: 1 }; // the training quota, lowered since the last deploy
+    fake.setApplied(TRAINING, 1); // lowered since the last deploy
     fake.add(ENDPOINT, 0, 1);
     await expect(onEvent(event('Update', ALL, [{ ...training, Needed: '3' }, endpoint(1), serverless]), deps)).resolves.toEqual({ PhysicalResourceId: 'service-quota-check-sagemaker' });
     expect(lines).toContain(
