@@ -34,10 +34,15 @@ async function destinationKeys(): Promise<string[]> {
   return (page.Contents ?? []).map((o) => o.Key!).filter((k) => k.startsWith(String(props.DestinationPrefix))).sort();
 }
 
-function copy(requestType: 'Create' | 'Update' | 'Delete'): Promise<Record<string, unknown>> {
-  const event = run.event(TYPE, requestType, props, { old: requestType === 'Update' ? props : undefined, physicalId });
+function copy(requestType: 'Create' | 'Update' | 'Delete', properties: Properties = props, old: Properties = props): Promise<Record<string, unknown>> {
+  const event = run.event(TYPE, requestType, properties, { old: requestType === 'Update' ? old : undefined, physicalId });
   return run.invoke(run.copyFunction(), handlerCredentials, event);
 }
+
+/** The Revision attribute a copy returned: what the training channel carries. */
+const revisionOf = (result: Record<string, unknown>): string => String((result.Data as Record<string, string>).Revision);
+/** Revisions as the steps returned them. */
+const revisions: { created?: string; sourceChanged?: string } = {};
 
 beforeAll(async () => {
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
@@ -85,6 +90,8 @@ test('without the role\'s ListBucket statement the first Create fails as in AWS,
 test('Create on a fresh bucket copies every listed object, each marked as this resource\'s copy', async () => {
   const result = await copy('Create');
   physicalId = String(result.PhysicalResourceId);
+  revisions.created = revisionOf(result);
+  expect(revisions.created).toMatch(/^[0-9a-f]{64}$/);
   expect(result).toMatchObject({ Data: { ObjectCount: String(keys().length), DestinationS3Uri: `s3://${String(props.DestinationBucketName)}/${String(props.DestinationPrefix)}` } });
   // Every destination HEAD missed, and got S3's 404 rather than 403 (the first-deploy failure).
   const destinationHeads = run.proxy.callsOf('s3', 'HeadObject')
@@ -99,9 +106,9 @@ test('Create on a fresh bucket copies every listed object, each marked as this r
   }
 });
 
-test('an Update with nothing changed copies nothing', async () => {
+test('an Update with nothing changed copies nothing and returns the same Revision', async () => {
   const before = copies();
-  await copy('Update');
+  expect(revisionOf(await copy('Update'))).toBe(revisions.created);
   expect(copies()).toBe(before);
 });
 
@@ -109,9 +116,23 @@ test('an Update after a source object changed copies that object only', async ()
   const [changed] = keys();
   await run.admin.s3.send(new PutObjectCommand({ Bucket: String(props.SourceBucketName), Key: sourceKey(changed), Body: 'new idx data', ContentType: 'application/x-gzip' }));
   const before = copies();
-  await copy('Update');
+  revisions.sourceChanged = revisionOf(await copy('Update'));
   expect(copies()).toBe(before + 1);
   expect(await body(String(props.DestinationBucketName), destinationKey(changed))).toBe('new idx data');
+  // Changed data, changed Revision: the training job that reads it gets an Update.
+  expect(revisions.sourceChanged).not.toBe(revisions.created);
+});
+
+test('an Update to fewer keys, then CloudFormation\'s rollback Update (the old keys again): the rollback returns the earlier Revision', async () => {
+  const fewer = { ...props, Keys: keys().slice(1) };
+  const updated = await copy('Update', fewer, props);
+  expect(revisionOf(updated)).not.toBe(revisions.sourceChanged);
+  expect(await destinationKeys()).not.toContain(destinationKey(keys()[0]));
+  // A later resource failed: the old properties come back while the stack rolls back.
+  const rolledBack = await copy('Update', props, fewer);
+  expect(rolledBack.PhysicalResourceId).toBe(physicalId);
+  expect(revisionOf(rolledBack)).toBe(revisions.sourceChanged);
+  expect(await body(String(props.DestinationBucketName), destinationKey(keys()[0]))).toBe('new idx data');
 });
 
 test('Delete removes its own copies and leaves the user\'s file', async () => {
@@ -126,4 +147,9 @@ test('a repeated Delete (CloudFormation retries it) succeeds although every copy
   const heads = run.proxy.callsOf('s3', 'HeadObject').slice(headsBefore);
   expect(heads.length).toBeGreaterThan(0);
   expect(heads.every((c) => c.status === 404)).toBe(true);
+});
+
+test('created again after its Delete (e.g. dataSource sample-files → local → sample-files), it returns the same Revision for the same source objects', async () => {
+  expect(revisionOf(await copy('Create'))).toBe(revisions.sourceChanged);
+  await copy('Delete');
 });
