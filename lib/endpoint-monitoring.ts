@@ -20,6 +20,24 @@ export interface MonitoredEndpoint {
   readonly variantName: string;
   /** Serverless endpoints also get an `OverheadLatency` alarm (cold starts show up there). */
   readonly serverless: boolean;
+  /**
+   * The endpoint configuration this deploy points the endpoint at (a token is fine). Given, the
+   * endpoint also gets rollback alarms ({@link EndpointMonitoring.rollbackAlarms}) on the metrics of
+   * that configuration's fleet only.
+   * @default no rollback alarms
+   */
+  readonly deployedConfigName?: string;
+}
+
+/** The alarms an endpoint update rolls back on, for its `DeploymentConfig`. */
+export interface EndpointRollbackAlarms {
+  /** This configuration's: 5xx and model latency (serverless: also overhead latency), never 4xx. */
+  readonly alarms: cloudwatch.Alarm[];
+  /**
+   * The name every rollback alarm of this endpoint starts with, this configuration's and any
+   * earlier one's (a CloudFormation rollback names the previous configuration's alarms again).
+   */
+  readonly namePrefix: string;
 }
 
 /** Alarm thresholds; every one has a default that suits a small CPU model. */
@@ -60,6 +78,13 @@ const NAMESPACE = 'AWS/SageMaker';
 /** SageMaker publishes training metrics here, with `Host` = `<job name>/algo-<n>`. */
 export const TRAINING_JOB_NAMESPACE = '/aws/sagemaker/TrainingJobs';
 const LABEL_PATTERN = /^[A-Za-z][A-Za-z0-9]*$/;
+/** The metrics whose alarms mean a new model is failing. Not 4xx: bad requests are the clients' fault. */
+const ROLLBACK_METRICS = ['Invocation5XXErrors', 'ModelLatency', 'OverheadLatency'];
+
+/** Every rollback alarm of the endpoint named `endpointName` has a name that starts with this. */
+export function rollbackAlarmNamePrefix(endpointName: string): string {
+  return `${endpointName}-rollback-`;
+}
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
@@ -70,8 +95,9 @@ export class EndpointMonitoring extends Construct {
   public readonly topic: sns.Topic;
   public readonly topicKey: kms.Key;
   public readonly dashboard: cloudwatch.Dashboard;
-  /** Every alarm, keyed `<label>/<metric>` (e.g. `Serverless/OverheadLatency`). */
+  /** Every endpoint-wide alarm (they notify the topic), keyed `<label>/<metric>` (e.g. `Serverless/OverheadLatency`). */
   public readonly alarms: Record<string, cloudwatch.Alarm> = {};
+  private readonly rollback: Record<string, EndpointRollbackAlarms> = {};
 
   constructor(scope: Construct, id: string, props: EndpointMonitoringProps) {
     super(scope, id);
@@ -131,11 +157,11 @@ export class EndpointMonitoring extends Construct {
 
     for (const endpoint of props.endpoints) {
       // Alarm metrics carry no label: a labelled metric renders as metric math in the alarm.
-      const metric = (metricName: string, statistic: string) =>
+      const metric = (metricName: string, statistic: string, dimensions: Record<string, string> = {}) =>
         new cloudwatch.Metric({
           namespace: NAMESPACE,
           metricName,
-          dimensionsMap: { EndpointName: endpoint.endpointName, VariantName: endpoint.variantName },
+          dimensionsMap: { EndpointName: endpoint.endpointName, VariantName: endpoint.variantName, ...dimensions },
           statistic,
           period,
         });
@@ -145,34 +171,54 @@ export class EndpointMonitoring extends Construct {
       const modelLatency = metric('ModelLatency', 'p90');
       const overheadLatency = metric('OverheadLatency', 'p90');
 
-      const addAlarm = (key: string, m: cloudwatch.Metric, threshold: number, description: string, evaluationPeriods = 1) => {
-        const alarm = m.createAlarm(this, `${endpoint.label}${key}Alarm`, {
-          threshold,
-          evaluationPeriods,
-          datapointsToAlarm: evaluationPeriods,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          // An idle endpoint publishes nothing; silence is not an error.
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          alarmDescription: description,
+      // One definition per metric, shared by the endpoint-wide alarm and the rollback alarm.
+      const definitions = [
+        { key: 'Invocation5XXErrors', statistic: 'Sum', threshold: thresholds.invocation5xxErrors, evaluationPeriods: 1,
+          description: 'model container returned 5xx (server errors) — see its CloudWatch logs' },
+        { key: 'Invocation4XXErrors', statistic: 'Sum', threshold: thresholds.invocation4xxErrors, evaluationPeriods: 1,
+          description: 'clients sent bad requests (4xx) — wrong content type or payload shape' },
+        { key: 'ModelLatency', statistic: 'p90', threshold: thresholds.modelLatencyMs * 1000, evaluationPeriods: 3,
+          description: `p90 model latency >= ${thresholds.modelLatencyMs} ms for 3 periods` },
+        ...(endpoint.serverless ? [{ key: 'OverheadLatency', statistic: 'p90', threshold: thresholds.overheadLatencyMs * 1000, evaluationPeriods: 3,
+          description: `p90 overhead latency (cold starts) >= ${thresholds.overheadLatencyMs} ms for 3 periods` }] : []),
+      ];
+      const alarmProps = (d: typeof definitions[number]) => ({
+        threshold: d.threshold,
+        evaluationPeriods: d.evaluationPeriods,
+        datapointsToAlarm: d.evaluationPeriods,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // An idle endpoint publishes nothing; silence is not an error.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      const endpointAlarms = definitions.map((d) => {
+        const alarm = metric(d.key, d.statistic).createAlarm(this, `${endpoint.label}${d.key}Alarm`, {
+          ...alarmProps(d),
+          alarmDescription: `${endpoint.label} endpoint: ${d.description}`,
         });
         alarm.addAlarmAction(action);
         alarm.addOkAction(action);
-        this.alarms[`${endpoint.label}/${key}`] = alarm;
+        this.alarms[`${endpoint.label}/${d.key}`] = alarm;
         return alarm;
-      };
-      const endpointAlarms = [
-        addAlarm('Invocation5XXErrors', errors5xx, thresholds.invocation5xxErrors,
-          `${endpoint.label} endpoint: model container returned 5xx (server errors) — see its CloudWatch logs`),
-        addAlarm('Invocation4XXErrors', errors4xx, thresholds.invocation4xxErrors,
-          `${endpoint.label} endpoint: clients sent bad requests (4xx) — wrong content type or payload shape`),
-        addAlarm('ModelLatency', modelLatency, thresholds.modelLatencyMs * 1000,
-          `${endpoint.label} endpoint: p90 model latency >= ${thresholds.modelLatencyMs} ms for 3 periods`, 3),
-      ];
-      if (endpoint.serverless) {
-        endpointAlarms.push(
-          addAlarm('OverheadLatency', overheadLatency, thresholds.overheadLatencyMs * 1000,
-            `${endpoint.label} endpoint: p90 overhead latency (cold starts) >= ${thresholds.overheadLatencyMs} ms for 3 periods`, 3),
-        );
+      });
+
+      const configName = endpoint.deployedConfigName;
+      if (configName !== undefined) {
+        // Rollback alarms watch the new fleet only (dimension EndpointConfigName, AWS's "monitor the
+        // new fleet" example): an alarm on both fleets would let the old fleet's errors stop a
+        // deployment, and a CloudFormation rollback's deployment, whose old fleet is the failed model.
+        // The alarm name carries the configuration name, so a new configuration gets NEW alarms (a new
+        // name replaces an alarm; an updated alarm would keep its ALARM state), and the previous
+        // configuration's alarms stay until the update succeeds, for CloudFormation's rollback to name.
+        // No actions: the endpoint-wide alarm of the same metric already notifies.
+        const namePrefix = rollbackAlarmNamePrefix(endpoint.endpointName);
+        const alarms = definitions.filter((d) => ROLLBACK_METRICS.includes(d.key)).map((d) =>
+          metric(d.key, d.statistic, { EndpointConfigName: configName }).createAlarm(this, `${endpoint.label}Rollback${d.key}Alarm`, {
+            ...alarmProps(d),
+            alarmName: `${namePrefix}${d.key}-${configName}`,
+            alarmDescription: `${endpoint.label} endpoint, fleet of configuration ${configName} only: ${d.description}. ` +
+              'SageMaker rolls an update to this configuration back when this fires (no notification: the endpoint-wide alarm sends it).',
+          }));
+        this.rollback[endpoint.label] = { alarms, namePrefix };
       }
 
       const latencyMetrics = [
@@ -200,19 +246,19 @@ export class EndpointMonitoring extends Construct {
   }
 
   /**
-   * The alarms that mean a new model is failing, for an endpoint update's auto-rollback: server
-   * errors (5xx), model latency and, serverless, overhead latency. Not 4xx: bad requests are the
-   * clients' fault, not the new model's. They watch the endpoint's name and variant, which an
-   * update keeps, so they cover the old and the new fleet alike.
+   * The alarms an update of the endpoint labelled `label` rolls back on (5xx, model latency and,
+   * serverless, overhead latency, on the fleet of its `deployedConfigName` only), and the name
+   * prefix all of that endpoint's rollback alarms share.
    */
-  rollbackAlarms(label: string): cloudwatch.Alarm[] {
-    if (!this.alarms[`${label}/Invocation5XXErrors`]) {
-      throw new Error(`EndpointMonitoring: no endpoint labelled '${label}' (labels: ${[...new Set(Object.keys(this.alarms).map((k) => k.split('/')[0]))].join(', ')})`);
+  rollbackAlarms(label: string): EndpointRollbackAlarms {
+    const found = this.rollback[label];
+    if (!found) {
+      const labels = [...new Set(Object.keys(this.alarms).map((k) => k.split('/')[0]))];
+      throw new Error(labels.includes(label)
+        ? `EndpointMonitoring: endpoint '${label}' has no rollback alarms — give it a deployedConfigName.`
+        : `EndpointMonitoring: no endpoint labelled '${label}' (labels: ${labels.join(', ')})`);
     }
-    // Only serverless endpoints have an OverheadLatency alarm.
-    return ['Invocation5XXErrors', 'ModelLatency', 'OverheadLatency']
-      .map((metric) => this.alarms[`${label}/${metric}`])
-      .filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined);
+    return found;
   }
 }
 

@@ -9,11 +9,12 @@
  * between steps and the termination wait (baking period) are 0–3600 s each; the deployment's
  * MaximumExecutionTimeoutInSeconds is 600–28800 s and must exceed the total waiting time.
  */
-import { Names } from 'aws-cdk-lib';
+import { ArnFormat, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnEndpoint } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { acknowledgeWildcard } from './nag-acknowledge';
 
 export type RolloutStrategy = 'all-at-once' | 'canary' | 'linear';
 export const ROLLOUT_STRATEGIES: readonly RolloutStrategy[] = ['all-at-once', 'canary', 'linear'];
@@ -289,18 +290,26 @@ export function deploymentConfig(options: RolloutOptions, target: RolloutTarget,
 /**
  * SageMaker reads the rollback alarms with the model's execution role ("Ensure that your IAM
  * execution role has permission to perform the cloudwatch:DescribeAlarms action on the
- * auto-rollback alarms you specify"): a policy of its own, on exactly those alarms, so that the
- * endpoint can wait for it and nothing else does.
+ * auto-rollback alarms you specify"): a policy of its own, which the endpoint waits for, on the
+ * alarms whose names start with `alarmNamePrefix` — the rollback alarms of this endpoint's every
+ * configuration. Not a list of this deploy's alarms: each new configuration gets new alarms, and the
+ * grant must not change with them — during a CloudFormation rollback the endpoint goes back to the
+ * previous configuration's alarms whether or not this policy has been rolled back yet, and an
+ * unchanged policy has nothing to propagate when an update starts.
  */
-export function grantDescribeRollbackAlarms(scope: Construct, id: string, role: iam.IRole, alarms: cloudwatch.IAlarm[]): iam.Policy {
-  return new iam.Policy(scope, id, {
+export function grantDescribeRollbackAlarms(scope: Construct, id: string, role: iam.IRole, alarmNamePrefix: string): iam.Policy {
+  const alarms = Stack.of(scope).formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${alarmNamePrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const policy = new iam.Policy(scope, id, {
     roles: [role],
     statements: [new iam.PolicyStatement({
       sid: 'DescribeRollbackAlarms',
       actions: ['cloudwatch:DescribeAlarms'],
-      resources: alarms.map((alarm) => alarm.alarmArn),
+      resources: [alarms],
     })],
   });
+  acknowledgeWildcard(policy, { resource: alarms },
+    'The rollback alarms of this one endpoint: each endpoint configuration gets its own (their names end in the configuration name), and a CloudFormation rollback names the previous ones again; no other alarm starts with this name.');
+  return policy;
 }
 
 const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
@@ -317,22 +326,34 @@ export function fixedEndpointName(endpoint: Construct): string {
   return name;
 }
 
+/** The alarms an endpoint update rolls back on. */
+export interface RollbackAlarms {
+  /** Alarms on the NEW fleet's metrics (dimension `EndpointConfigName`); any one firing rolls back. */
+  readonly alarms: cloudwatch.IAlarm[];
+  /** The name every rollback alarm of the endpoint starts with, whichever configuration it watches. */
+  readonly namePrefix: string;
+}
+
 /** What an endpoint needs to roll out updates with guardrails. */
 export interface EndpointDeploymentOptions {
   readonly rollout: RolloutOptions;
-  /** Alarms on the endpoint's own metrics (by its name and variant, so both fleets count); any one firing rolls back. */
-  readonly rollbackAlarms: cloudwatch.IAlarm[];
+  readonly rollbackAlarms: RollbackAlarms;
   /** The model's execution role: SageMaker reads the alarms with it. */
   readonly executionRole: iam.IRole;
 }
 
-/** Sets `DeploymentConfig` on `endpoint` and grants the execution role DescribeAlarms, which the endpoint waits for. */
+/**
+ * Sets `DeploymentConfig` on `endpoint` and grants the execution role DescribeAlarms, which the
+ * endpoint waits for. Real-time (instance-backed) endpoints only: SageMaker documents deployment
+ * guardrails for real-time and asynchronous endpoints, not serverless ones.
+ */
 export function applyDeployment(scope: Construct, endpoint: CfnEndpoint, target: RolloutTarget, options: EndpointDeploymentOptions): void {
+  if (target.serverless) throw new Error('Deployment guardrails apply to real-time and asynchronous endpoints only; a serverless endpoint takes no DeploymentConfig.');
   const problem = rolloutProblem(options.rollout, target, {
     strategy: 'rollout.strategy', stepSize: 'rollout.stepSize', waitMinutes: 'rollout.waitMinutes', bakeMinutes: 'rollout.bakeMinutes', instanceCount: 'instanceCount',
   });
   if (problem) throw new Error(problem);
-  endpoint.deploymentConfig = deploymentConfig(options.rollout, target, options.rollbackAlarms.map((alarm) => alarm.alarmName));
-  const policy = grantDescribeRollbackAlarms(scope, 'DescribeRollbackAlarms', options.executionRole, options.rollbackAlarms);
+  endpoint.deploymentConfig = deploymentConfig(options.rollout, target, options.rollbackAlarms.alarms.map((alarm) => alarm.alarmName));
+  const policy = grantDescribeRollbackAlarms(scope, 'DescribeRollbackAlarms', options.executionRole, options.rollbackAlarms.namePrefix);
   endpoint.node.addDependency(policy);
 }

@@ -196,11 +196,15 @@ export class MnistSageMakerStack extends Stack {
     });
     this.smokeTestFunction = this.smokeTest.function;
 
-    // Alarms per endpoint, an SNS topic for them (e-mail from the alarmEmail setting) and a dashboard.
-    // They watch the endpoints by their literal names: the endpoints' rollback configuration names
-    // the alarms, so the alarms must not wait for the endpoints.
+    // Alarms per endpoint, an SNS topic for them (e-mail from the alarmEmail setting) and a dashboard;
+    // for the real-time endpoint also rollback alarms on the fleet of the configuration this deploy
+    // sets. They watch the endpoints by their literal names: the real-time endpoint's rollback
+    // configuration names its rollback alarms, so the alarms must not wait for the endpoints.
     const monitored = [
-      this.realtimeEndpoint && { label: 'Realtime', endpointName: this.realtimeEndpoint.physicalName, variantName: this.realtimeEndpoint.variantName, serverless: false },
+      this.realtimeEndpoint && {
+        label: 'Realtime', endpointName: this.realtimeEndpoint.physicalName, variantName: this.realtimeEndpoint.variantName, serverless: false,
+        deployedConfigName: this.realtimeEndpoint.endpointConfig.endpointConfigName,
+      },
       this.serverlessEndpoint && { label: 'Serverless', endpointName: this.serverlessEndpoint.physicalName, variantName: this.serverlessEndpoint.variantName, serverless: true },
     ];
     this.monitoring = new EndpointMonitoring(this, 'Monitoring', {
@@ -212,10 +216,11 @@ export class MnistSageMakerStack extends Stack {
         metricNames: MNIST.metricDefinitions.map((m) => m.name),
       },
     });
-    // Every endpoint update rolls out by the rollout settings and rolls back on its own alarms.
-    const rollout = rolloutOptions(s);
-    this.realtimeEndpoint?.configureDeployment({ rollout, rollbackAlarms: this.monitoring.rollbackAlarms('Realtime'), executionRole: role.role });
-    this.serverlessEndpoint?.configureDeployment({ rollout, rollbackAlarms: this.monitoring.rollbackAlarms('Serverless'), executionRole: role.role });
+    // A real-time endpoint update rolls out by the rollout settings and rolls back on its new fleet's
+    // alarms. Serverless endpoints have no deployment guardrails (SageMaker documents them for
+    // real-time and asynchronous endpoints): the smoke test is their guard. (Rollout settings without
+    // the real-time endpoint: settingsWarnings says they have no effect.)
+    this.realtimeEndpoint?.configureDeployment({ rollout: rolloutOptions(s), rollbackAlarms: this.monitoring.rollbackAlarms('Realtime'), executionRole: role.role });
     new CfnOutput(this, 'DashboardUrl', { value: `https://${consoleHost(this)}/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}` });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe here (or set alarmEmail) to receive endpoint alarms' });
 

@@ -102,8 +102,10 @@ export class RealtimeEndpoint extends Construct {
 
   /**
    * Updates roll out blue/green with `options.rollout`'s traffic shifting and roll back when a
-   * rollback alarm fires during the shift or the baking period. Every update keeps the variant
-   * name, as deployment guardrails require.
+   * rollback alarm fires during the shift or the baking period. The alarms should watch the new
+   * fleet only (dimension `EndpointConfigName` = `endpointConfig.endpointConfigName`): an alarm that
+   * the old fleet trips stops the deployment. Every update keeps the variant name, as deployment
+   * guardrails require.
    */
   configureDeployment(options: EndpointDeploymentOptions): void {
     applyDeployment(this, cfnEndpoint(this.endpoint), { serverless: false, instanceCount: this.instanceCount }, options);

@@ -1,7 +1,7 @@
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { CfnEndpoint, CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { applyDeployment, EndpointDeploymentOptions, fixedEndpointName } from './endpoint-rollout';
+import { fixedEndpointName } from './endpoint-rollout';
 
 export const SERVERLESS_MEMORY_SIZES_MB: readonly number[] = [1024, 2048, 3072, 4096, 5120, 6144];
 
@@ -17,13 +17,19 @@ export interface ServerlessEndpointProps {
   readonly variantName?: string;
 }
 
-/** A serverless endpoint for one model (CPU images only; the alpha module has no serverless variant). */
+/**
+ * A serverless endpoint for one model (CPU images only; the alpha module has no serverless variant).
+ * No `DeploymentConfig`: SageMaker documents deployment guardrails (traffic shifting, auto-rollback)
+ * for real-time and asynchronous endpoints only. An update points the endpoint at the new
+ * configuration the way a real-time update does, with a cold start on the new one; the smoke test's
+ * served-configuration check and digits are this endpoint's guard.
+ */
 export class ServerlessEndpoint extends Construct {
   public readonly endpointConfig: CfnEndpointConfig;
   public readonly endpoint: CfnEndpoint;
   /** The endpoint's name as a reference to the endpoint (users of it wait for it). */
   public readonly endpointName: string;
-  /** The same name as a literal fixed at synth time, for alarms (the endpoint's rollback configuration names them). */
+  /** The same name as a literal fixed at synth time, for alarms (they need not wait for the endpoint). */
   public readonly physicalName: string;
   public readonly endpointArn: string;
   public readonly variantName: string;
@@ -60,14 +66,5 @@ export class ServerlessEndpoint extends Construct {
     this.endpoint.endpointName = this.physicalName;
     this.endpointName = this.endpoint.attrEndpointName;
     this.endpointArn = this.endpoint.ref;
-  }
-
-  /**
-   * Updates roll out blue/green with `options.rollout`'s traffic shifting (percentages only: a
-   * serverless endpoint has no instances) and roll back when a rollback alarm fires during the
-   * shift or the baking period. Every update keeps the variant name, as deployment guardrails require.
-   */
-  configureDeployment(options: EndpointDeploymentOptions): void {
-    applyDeployment(this, this.endpoint, { serverless: true }, options);
   }
 }

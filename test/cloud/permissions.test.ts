@@ -131,11 +131,17 @@ async function captureCalls(): Promise<{ calls: AwsCall[]; derived: Obligation[]
   for (const endpoint of environment.ENDPOINT_NAMES.split(',')) {
     for (const check of modelRoleChecks(container.ModelDataUrl, container.Image, endpoint, WHERE)) derived.push({ principal: executionRole, check });
   }
-  // Each endpoint's update reads its auto-rollback alarms, by the names its DeploymentConfig gives.
-  for (const [, endpoint] of Object.entries(run.app.template.Resources).filter(([, r]) => r.Type === 'AWS::SageMaker::Endpoint')) {
-    const config = run.resolver.resolve(endpoint.Properties!.DeploymentConfig) as { AutoRollbackConfiguration: { Alarms: Array<{ AlarmName: string }> } };
-    const alarms = config.AutoRollbackConfiguration.Alarms.map((a) => a.AlarmName);
-    for (const check of await rollbackAlarmChecks(alarms, run.resolver.resolveString(endpoint.Properties!.EndpointName), WHERE)) derived.push({ principal: executionRole, check });
+  // Each update of an endpoint with guardrails reads its auto-rollback alarms, by the names its
+  // DeploymentConfig gives: this deploy's, and in a CloudFormation rollback those of the previous
+  // endpoint configuration (the alarm names carry the configuration's name).
+  for (const [, endpoint] of Object.entries(run.app.template.Resources).filter(([, r]) => r.Type === 'AWS::SageMaker::Endpoint' && r.Properties!.DeploymentConfig)) {
+    const configId = (endpoint.Properties!.EndpointConfigName as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const previous = new CfnResolver(run.app.template, { account: ACCOUNT, region: REGION, values: { [`${configId}.EndpointConfigName`]: 'previous-endpoint-config' } });
+    for (const resolver of [run.resolver, previous]) {
+      const config = resolver.resolve(endpoint.Properties!.DeploymentConfig) as { AutoRollbackConfiguration: { Alarms: Array<{ AlarmName: string }> } };
+      const alarms = config.AutoRollbackConfiguration.Alarms.map((a) => a.AlarmName);
+      for (const check of await rollbackAlarmChecks(alarms, resolver.resolveString(endpoint.Properties!.EndpointName), WHERE)) derived.push({ principal: executionRole, check });
+    }
   }
   principals.set('execution-role', executionRole);
   return { calls: [...run.proxy.calls, ...smokeProxy.calls], derived };
@@ -212,18 +218,21 @@ test('the capture saw every kind of call the lifecycles make', () => {
   ]));
 });
 
-test('DescribeAlarms: the execution role reads each endpoint\'s rollback alarms, and not its 4xx alarm', async () => {
+test('DescribeAlarms: the execution role reads the real-time endpoint\'s rollback alarms (this and the previous configuration\'s), and no endpoint-wide alarm', async () => {
   const describe = obligations.filter((o) => o.check.action === 'cloudwatch:DescribeAlarms');
-  // Real-time: 5xx, model latency; serverless: those and overhead latency.
-  expect(describe).toHaveLength(5);
+  // Real-time only (the serverless endpoint has no guardrails): 5xx and model latency, of two configurations.
+  expect(describe.map((o) => o.check.resource.replace(/^.*:alarm:/, '').replace(/^.*-rollback-/, '')).sort()).toEqual([
+    'Invocation5XXErrors-previous-endpoint-config', expect.stringMatching(/^Invocation5XXErrors-realtimeendpointconfig/i),
+    'ModelLatency-previous-endpoint-config', expect.stringMatching(/^ModelLatency-realtimeendpointconfig/i),
+  ]);
   expect(await denied(describe)).toEqual([]);
   const executionRole = describe[0].principal;
-  const fourXx = Object.entries(run.app.template.Resources)
-    .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties!.MetricName === 'Invocation4XXErrors')
+  const endpointWide = Object.entries(run.app.template.Resources)
+    .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm' && !JSON.stringify(r.Properties!.Dimensions).includes('EndpointConfigName'))
     .map(([id]) => run.resolver.arnOf(id));
-  expect(fourXx).toHaveLength(2);
-  for (const resource of fourXx) {
-    expect(await decide(executionRole, { action: 'cloudwatch:DescribeAlarms', resource, because: 'a 4xx alarm is no rollback alarm' })).not.toBe('Allowed');
+  expect(endpointWide).toHaveLength(7); // 4xx, 5xx, model latency of both endpoints; serverless overhead latency
+  for (const resource of endpointWide) {
+    expect(await decide(executionRole, { action: 'cloudwatch:DescribeAlarms', resource, because: 'an endpoint-wide alarm is no rollback alarm' })).not.toBe('Allowed');
   }
 });
 

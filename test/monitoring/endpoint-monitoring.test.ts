@@ -1,11 +1,12 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EndpointMonitoring, EndpointMonitoringProps, TRAINING_JOB_NAMESPACE } from '../../lib/endpoint-monitoring';
 import { awsSolutionsFindings } from './nag-findings';
 
 const ENDPOINTS: EndpointMonitoringProps['endpoints'] = [
-  { label: 'Realtime', endpointName: 'mnist-realtime', variantName: 'AllTraffic', serverless: false },
+  { label: 'Realtime', endpointName: 'mnist-realtime', variantName: 'AllTraffic', serverless: false, deployedConfigName: 'mnist-realtime-config-2' },
   { label: 'Serverless', endpointName: 'mnist-serverless', variantName: 'AllTraffic', serverless: true },
 ];
 
@@ -32,18 +33,53 @@ function dashboardBody(template: Template): string {
 }
 
 describe('EndpointMonitoring', () => {
-  test('rollback alarms: 5xx and model latency, plus overhead latency for serverless; never 4xx', () => {
-    const { monitoring } = synthDefaults();
-    expect(monitoring.rollbackAlarms('Realtime')).toEqual([monitoring.alarms['Realtime/Invocation5XXErrors'], monitoring.alarms['Realtime/ModelLatency']]);
-    expect(monitoring.rollbackAlarms('Serverless')).toEqual([
-      monitoring.alarms['Serverless/Invocation5XXErrors'], monitoring.alarms['Serverless/ModelLatency'], monitoring.alarms['Serverless/OverheadLatency'],
+  test('rollback alarms: 5xx and model latency of the deployed configuration, for an endpoint that names one; never 4xx', () => {
+    const { monitoring, stack } = synthDefaults();
+    const realtime = monitoring.rollbackAlarms('Realtime');
+    expect(realtime.namePrefix).toBe('mnist-realtime-rollback-');
+    expect(realtime.alarms.map((alarm) => stack.resolve(alarm.alarmName))).toEqual([
+      { Ref: expect.stringMatching(/^MonitoringRealtimeRollbackInvocation5XXErrorsAlarm/) },
+      { Ref: expect.stringMatching(/^MonitoringRealtimeRollbackModelLatencyAlarm/) },
     ]);
+    // Not the endpoint-wide ones: those watch both fleets.
+    for (const alarm of realtime.alarms) expect(Object.values(monitoring.alarms)).not.toContain(alarm);
+    expect(() => monitoring.rollbackAlarms('Serverless')).toThrow("EndpointMonitoring: endpoint 'Serverless' has no rollback alarms — give it a deployedConfigName.");
     expect(() => monitoring.rollbackAlarms('Batch')).toThrow("EndpointMonitoring: no endpoint labelled 'Batch' (labels: Realtime, Serverless)");
   });
 
+  test('a rollback alarm watches the new fleet only (AWS: "Monitor model latency on the new fleet"), is named after its configuration and notifies no one', () => {
+    const { template } = synthDefaults();
+    const rollback = template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: Match.stringLikeRegexp('-rollback-') } });
+    expect(Object.values(rollback).map((r) => r.Properties)).toEqual([
+      {
+        Namespace: 'AWS/SageMaker', MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Period: 300, Threshold: 1, EvaluationPeriods: 1, DatapointsToAlarm: 1,
+        AlarmName: 'mnist-realtime-rollback-Invocation5XXErrors-mnist-realtime-config-2',
+        Dimensions: [
+          { Name: 'EndpointConfigName', Value: 'mnist-realtime-config-2' }, { Name: 'EndpointName', Value: 'mnist-realtime' }, { Name: 'VariantName', Value: 'AllTraffic' },
+        ],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', AlarmDescription: expect.stringContaining('SageMaker rolls an update to this configuration back'),
+      },
+      {
+        Namespace: 'AWS/SageMaker', MetricName: 'ModelLatency', ExtendedStatistic: 'p90', Period: 300, Threshold: 1_000_000, EvaluationPeriods: 3, DatapointsToAlarm: 3,
+        AlarmName: 'mnist-realtime-rollback-ModelLatency-mnist-realtime-config-2',
+        Dimensions: [
+          { Name: 'EndpointConfigName', Value: 'mnist-realtime-config-2' }, { Name: 'EndpointName', Value: 'mnist-realtime' }, { Name: 'VariantName', Value: 'AllTraffic' },
+        ],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching', AlarmDescription: expect.any(String),
+      },
+    ]);
+  });
+
+  test('a serverless endpoint that names its configuration also rolls back on overhead latency', () => {
+    const { monitoring, stack } = synth({ endpoints: [{ ...ENDPOINTS[1], deployedConfigName: 'mnist-serverless-config-1' }] });
+    expect(monitoring.rollbackAlarms('Serverless').alarms.map((alarm) => (stack.resolve(alarm.alarmName) as { Ref: string }).Ref)).toEqual([
+      expect.stringMatching(/RollbackInvocation5XXErrors/), expect.stringMatching(/RollbackModelLatency/), expect.stringMatching(/RollbackOverheadLatency/),
+    ]);
+  });
+
   test('alarms on 5xx, 4xx and model latency per endpoint, plus overhead latency for serverless only', () => {
-    const { template, monitoring } = synthDefaults();
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    const { template, monitoring, stack } = synthDefaults();
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7 + 2); // and the real-time endpoint's two rollback alarms
     expect(Object.keys(monitoring.alarms).sort()).toEqual([
       'Realtime/Invocation4XXErrors', 'Realtime/Invocation5XXErrors', 'Realtime/ModelLatency',
       'Serverless/Invocation4XXErrors', 'Serverless/Invocation5XXErrors', 'Serverless/ModelLatency', 'Serverless/OverheadLatency',
@@ -69,14 +105,21 @@ describe('EndpointMonitoring', () => {
     });
     const overhead = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'OverheadLatency' } });
     expect(Object.keys(overhead)).toHaveLength(1);
+    for (const alarm of Object.values(monitoring.alarms)) {
+      const dimensions = stack.resolve((alarm.node.defaultChild as cloudwatch.CfnAlarm).dimensions) as Array<{ name: string }>;
+      expect(dimensions.map((d) => d.name).sort()).toEqual(['EndpointName', 'VariantName']);
+    }
   });
 
-  test('every alarm notifies the topic on ALARM and OK', () => {
+  test('every endpoint-wide alarm notifies the topic on ALARM and OK; the rollback alarms do not', () => {
     const { template, stack, monitoring } = synthDefaults();
     const topicRef = { Ref: stack.getLogicalId(monitoring.topic.node.defaultChild as never) };
-    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
-      expect(alarm.Properties.AlarmActions).toEqual([topicRef]);
-      expect(alarm.Properties.OKActions).toEqual([topicRef]);
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm'));
+    const rollback = new Set(monitoring.rollbackAlarms('Realtime').alarms.map((alarm) => stack.getLogicalId(alarm.node.defaultChild as never)));
+    expect(alarms.filter(([id]) => !rollback.has(id))).toHaveLength(7);
+    for (const [id, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual(rollback.has(id) ? undefined : [topicRef]);
+      expect(alarm.Properties.OKActions).toEqual(rollback.has(id) ? undefined : [topicRef]);
     }
   });
 

@@ -3,13 +3,15 @@ import { resources, single, synthMnist, synthMnistOnce, SynthOptions } from '../
 // CloudFormation's validation of these variants is asserted in test/stack (off here: it is slow).
 const synth = (options: SynthOptions = {}) => synthMnistOnce({ ...options, validate: false });
 
-/** The alarms' (EndpointName, VariantName) dimension pairs, as synthesized. */
+/** The alarms' (EndpointName, VariantName[, EndpointConfigName]) dimensions, as synthesized. */
 function alarmTargets(template: ReturnType<typeof synthMnist>['template']) {
   return Object.values(resources(template))
     .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
     .map((r) => {
       const dims = r.Properties!.Dimensions as Array<{ Name: string; Value: unknown }>;
-      return `${r.Properties!.MetricName} ${JSON.stringify(dims.find((d) => d.Name === 'EndpointName')!.Value)} ${dims.find((d) => d.Name === 'VariantName')!.Value}`;
+      const config = dims.find((d) => d.Name === 'EndpointConfigName');
+      return `${r.Properties!.MetricName} ${JSON.stringify(dims.find((d) => d.Name === 'EndpointName')!.Value)} ${dims.find((d) => d.Name === 'VariantName')!.Value}` +
+        (config ? ` ${JSON.stringify(config.Value)}` : '');
     })
     .sort();
 }
@@ -24,11 +26,14 @@ describe('the MNIST stack monitors what it deploys', () => {
     expect(deployedName('ServerlessEndpoint')).toBe(stack.serverlessEndpoint!.physicalName);
     const realtime = JSON.stringify(stack.realtimeEndpoint!.physicalName);
     const serverless = JSON.stringify(stack.serverlessEndpoint!.physicalName);
+    // The real-time endpoint's rollback alarms also watch the configuration this deploy sets.
+    const realtimeConfig = JSON.stringify(single(template, 'AWS::SageMaker::Endpoint', 'RealtimeEndpoint')[1].Properties!.EndpointConfigName);
     expect(alarmTargets(template)).toEqual([
       `Invocation4XXErrors ${realtime} AllTraffic`, `Invocation4XXErrors ${serverless} AllTraffic`,
       `Invocation5XXErrors ${realtime} AllTraffic`, `Invocation5XXErrors ${serverless} AllTraffic`,
       `ModelLatency ${realtime} AllTraffic`, `ModelLatency ${serverless} AllTraffic`,
       `OverheadLatency ${serverless} AllTraffic`,
+      `Invocation5XXErrors ${realtime} AllTraffic ${realtimeConfig}`, `ModelLatency ${realtime} AllTraffic ${realtimeConfig}`,
     ].sort());
     const [dashboard] = Object.values(resources(template)).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
     const parts = (dashboard.Properties!.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
@@ -57,7 +62,7 @@ describe('the MNIST stack monitors what it deploys', () => {
     expect(link({ account: '123456789012', region: 'eu-west-1' })).toContain('https://console.aws.amazon.com/cloudwatch/home?region=eu-west-1');
   });
 
-  test('serverless only: no real-time alarms', () => {
+  test('serverless only: no real-time alarms, and no rollback alarms (the serverless endpoint has no deployment guardrails)', () => {
     const { template } = synth({ settings: { realtimeEndpoint: false } });
     expect(alarmTargets(template).map((t) => t.split(' ')[0])).toEqual([
       'Invocation4XXErrors', 'Invocation5XXErrors', 'ModelLatency', 'OverheadLatency',

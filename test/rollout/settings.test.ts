@@ -123,14 +123,14 @@ describe('settingsWarnings: valid rollout settings that have no effect (one line
 });
 
 describe('the pipeline stages', () => {
-  test('dev keeps all-at-once; prod rolls out by a one-instance canary on a fleet of two', () => {
+  test('dev (serverless only) has no deployment guardrails; prod rolls out by a one-instance canary on a fleet of two', () => {
     expect(DEV_SETTINGS.rollout).toBeUndefined();
     expect(PROD_SETTINGS).toMatchObject({ rollout: 'canary', rolloutStepSize: '1', realtimeInstanceCount: 2, realtimeMaxInstanceCount: 4, rolloutWaitMinutes: 10, rolloutBakeMinutes: 10 });
     const app = new App({ context: { ...projectContext(), 'aws:cdk:bundling-stacks': [] } });
     const [dev, prod] = mnistPipelineStages().map((definition) => definition.create(app, definition.id) as MnistStage);
     const routing = (stage: MnistStage) => Object.values(Template.fromStack(stage.stack).findResources('AWS::SageMaker::Endpoint'))
-      .map((r) => r.Properties.DeploymentConfig.BlueGreenUpdatePolicy.TrafficRoutingConfiguration);
-    expect(routing(dev)).toEqual([{ Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 }]);
+      .map((r) => r.Properties.DeploymentConfig?.BlueGreenUpdatePolicy.TrafficRoutingConfiguration);
+    expect(routing(dev)).toEqual([undefined]);
     expect(routing(prod)).toEqual([{ Type: 'CANARY', WaitIntervalInSeconds: 600, CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 } }]);
     // Each stage's endpoints have names of their own: Dev and Prod may share an account.
     const names = [dev, prod].flatMap((stage) => Object.values(Template.fromStack(stage.stack).findResources('AWS::SageMaker::Endpoint')).map((r) => r.Properties.EndpointName as string));

@@ -5,17 +5,17 @@ import { MnistSageMakerStack } from '../../lib/mnist-stack';
 import { PROD_SETTINGS } from '../../lib/mnist-stage';
 import { allDependencies, policyStatements, resources, single, synthMnistOnce, validationFindings } from '../stack/synth';
 
-// Every endpoint update rolls out by the rollout settings and rolls back on the endpoint's own
-// 5xx and latency alarms, which SageMaker reads with the execution role.
+// A real-time endpoint update rolls out by the rollout settings and rolls back on alarms that watch
+// its NEW fleet only, which SageMaker reads with the execution role. The serverless endpoint has no
+// deployment guardrails (SageMaker documents them for real-time and asynchronous endpoints only).
 
 type Synth = ReturnType<typeof synthMnistOnce>;
 const synth = (settings: MnistSettingsOverrides = {}) => synthMnistOnce({ settings, validate: false });
 const logicalId = (stack: Stack, alarm: cloudwatch.Alarm) => stack.resolve((alarm.node.defaultChild as cloudwatch.CfnAlarm).logicalId) as string;
 
-/** The rollback alarms a monitoring label must have, as logical ids of the monitoring construct's alarms. */
-function expectedAlarmIds(stack: MnistSageMakerStack, label: 'Realtime' | 'Serverless'): string[] {
-  const metrics = ['Invocation5XXErrors', 'ModelLatency', ...(label === 'Serverless' ? ['OverheadLatency'] : [])];
-  return metrics.map((metric) => logicalId(stack, stack.monitoring.alarms[`${label}/${metric}`]));
+/** The real-time endpoint's rollback alarms, as logical ids of the monitoring construct's alarms. */
+function rollbackAlarmIds(stack: MnistSageMakerStack): string[] {
+  return stack.monitoring.rollbackAlarms('Realtime').alarms.map((alarm) => logicalId(stack, alarm));
 }
 
 function endpoint({ template }: Synth, prefix: 'RealtimeEndpoint' | 'ServerlessEndpoint') {
@@ -32,19 +32,19 @@ describe.each([
     TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 0 },
     TerminationWaitInSeconds: 300, MaximumExecutionTimeoutInSeconds: 2100,
   }],
-  ['canary 10%', { rollout: 'canary', rolloutStepSize: '10%', rolloutWaitMinutes: 15, rolloutBakeMinutes: 20 }, {
-    TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 900, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 } },
+  ['canary 50% of 2 instances', { rollout: 'canary', rolloutStepSize: '50%', rolloutWaitMinutes: 15, rolloutBakeMinutes: 20, realtimeInstanceCount: 2, realtimeMaxInstanceCount: 2 }, {
+    TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 900, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 50 } },
     TerminationWaitInSeconds: 1200, MaximumExecutionTimeoutInSeconds: (15 + 20 + 30) * 60,
   }],
-  ['linear 20%', { rollout: 'linear', rolloutStepSize: '20%', rolloutWaitMinutes: 5, rolloutBakeMinutes: 0 }, {
-    TrafficRoutingConfiguration: { Type: 'LINEAR', WaitIntervalInSeconds: 300, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 20 } },
-    TerminationWaitInSeconds: 0, MaximumExecutionTimeoutInSeconds: (4 * 5 + 0 + 30) * 60,
+  ['linear 25% of 4 instances', { rollout: 'linear', rolloutStepSize: '25%', rolloutWaitMinutes: 5, rolloutBakeMinutes: 0, realtimeInstanceCount: 4, realtimeMaxInstanceCount: 4 }, {
+    TrafficRoutingConfiguration: { Type: 'LINEAR', WaitIntervalInSeconds: 300, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 } },
+    TerminationWaitInSeconds: 0, MaximumExecutionTimeoutInSeconds: (3 * 5 + 0 + 30) * 60,
   }],
 ] as Array<[string, MnistSettingsOverrides, Record<string, unknown>]>)('rollout %s', (_, settings, policy) => {
-  test('both endpoints get exactly this DeploymentConfig, rolling back on their own 5xx and latency alarms', () => {
+  test('the real-time endpoint gets exactly this DeploymentConfig, rolling back on its rollback alarms; the serverless endpoint none', () => {
     const synthesized = synth(settings);
-    expect(endpoint(synthesized, 'RealtimeEndpoint')[1].Properties!.DeploymentConfig).toEqual(deploymentConfig(policy, expectedAlarmIds(synthesized.stack, 'Realtime')));
-    expect(endpoint(synthesized, 'ServerlessEndpoint')[1].Properties!.DeploymentConfig).toEqual(deploymentConfig(policy, expectedAlarmIds(synthesized.stack, 'Serverless')));
+    expect(endpoint(synthesized, 'RealtimeEndpoint')[1].Properties!.DeploymentConfig).toEqual(deploymentConfig(policy, rollbackAlarmIds(synthesized.stack)));
+    expect(endpoint(synthesized, 'ServerlessEndpoint')[1].Properties).not.toHaveProperty('DeploymentConfig');
   });
 });
 
@@ -56,7 +56,7 @@ describe('canary by instance count (the prod stage\'s settings)', () => {
     expect(resource.Properties!.DeploymentConfig).toEqual(deploymentConfig({
       TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 600, CanarySize: { Type: 'INSTANCE_COUNT', Value: 1 } },
       TerminationWaitInSeconds: 600, MaximumExecutionTimeoutInSeconds: 3000,
-    }, expectedAlarmIds(synthesized.stack, 'Realtime')));
+    }, rollbackAlarmIds(synthesized.stack)));
     // Still the autoscaled endpoint, keeping its scaled count across updates.
     expect(resource.Properties).toMatchObject({ RetainAllVariantProperties: true });
   });
@@ -69,26 +69,51 @@ describe('canary by instance count (the prod stage\'s settings)', () => {
 describe('rollback alarms, names and ordering (default settings)', () => {
   const synthesized = synth();
   const { stack, template } = synthesized;
+  const [realtimeId, realtime] = endpoint(synthesized, 'RealtimeEndpoint');
+  const endpointName = realtime.Properties!.EndpointName as string;
+  const alarms = Object.entries(resources(template)).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm');
 
-  test('the rollback alarms are the 5xx and latency ones (and overhead latency for serverless), never 4xx', () => {
-    const names = (prefix: 'RealtimeEndpoint' | 'ServerlessEndpoint') =>
-      ((endpoint(synthesized, prefix)[1].Properties!.DeploymentConfig as { AutoRollbackConfiguration: { Alarms: Array<{ AlarmName: { Ref: string } }> } })
-        .AutoRollbackConfiguration.Alarms.map((a) => resources(template)[a.AlarmName.Ref].Properties!.MetricName));
-    expect(names('RealtimeEndpoint')).toEqual(['Invocation5XXErrors', 'ModelLatency']);
-    expect(names('ServerlessEndpoint')).toEqual(['Invocation5XXErrors', 'ModelLatency', 'OverheadLatency']);
+  test('the rollback alarms are the 5xx and model-latency ones, never 4xx', () => {
+    const refs = (realtime.Properties!.DeploymentConfig as { AutoRollbackConfiguration: { Alarms: Array<{ AlarmName: { Ref: string } }> } })
+      .AutoRollbackConfiguration.Alarms.map((a) => a.AlarmName.Ref);
+    expect(refs.map((id) => resources(template)[id].Properties!.MetricName)).toEqual(['Invocation5XXErrors', 'ModelLatency']);
   });
 
-  test('each rollback alarm watches its endpoint by the name the endpoint is created with, on the variant every update keeps', () => {
-    for (const [label, prefix] of [['Realtime', 'RealtimeEndpoint'], ['Serverless', 'ServerlessEndpoint']] as const) {
-      const [, resource] = endpoint(synthesized, prefix);
-      const name = resource.Properties!.EndpointName;
-      for (const id of expectedAlarmIds(stack, label)) {
-        expect(resources(template)[id].Properties!.Dimensions).toEqual([{ Name: 'EndpointName', Value: name }, { Name: 'VariantName', Value: 'AllTraffic' }]);
-      }
+  test('each rollback alarm watches the NEW fleet only: the endpoint by its name, the variant, and the configuration this deploy sets', () => {
+    const configuration = realtime.Properties!.EndpointConfigName;
+    expect(configuration).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RealtimeEndpointConfig/), 'EndpointConfigName'] });
+    for (const id of rollbackAlarmIds(stack)) {
+      const dimensions = resources(template)[id].Properties!.Dimensions as Array<{ Name: string }>;
+      expect([...dimensions].sort((a, b) => a.Name.localeCompare(b.Name))).toEqual([
+        { Name: 'EndpointConfigName', Value: configuration },
+        { Name: 'EndpointName', Value: endpointName },
+        { Name: 'VariantName', Value: 'AllTraffic' },
+      ]);
     }
-    const variants = Object.values(resources(template)).filter((r) => r.Type === 'AWS::SageMaker::EndpointConfig')
-      .map((r) => (r.Properties!.ProductionVariants as Array<{ VariantName: string }>).map((v) => v.VariantName));
-    expect(variants).toEqual([['AllTraffic'], ['AllTraffic']]);
+  });
+
+  test('a rollback alarm is named after the endpoint and the configuration, and notifies no one (the endpoint-wide alarms do)', () => {
+    const configuration = realtime.Properties!.EndpointConfigName;
+    for (const id of rollbackAlarmIds(stack)) {
+      const properties = resources(template)[id].Properties!;
+      expect(properties.AlarmName).toEqual({ 'Fn::Join': ['', [`${endpointName}-rollback-${properties.MetricName as string}-`, configuration]] });
+      expect(properties).not.toHaveProperty('AlarmActions');
+      expect(properties).not.toHaveProperty('OKActions');
+    }
+  });
+
+  test('the endpoint-wide alarms stay as they were: no configuration dimension, no fixed name, notifying the topic', () => {
+    const [topicId] = single(template, 'AWS::SNS::Topic');
+    const rollback = new Set(rollbackAlarmIds(stack));
+    const notifying = alarms.filter(([id]) => !rollback.has(id));
+    expect(notifying.map(([, r]) => r.Properties!.MetricName).sort()).toEqual([
+      'Invocation4XXErrors', 'Invocation4XXErrors', 'Invocation5XXErrors', 'Invocation5XXErrors', 'ModelLatency', 'ModelLatency', 'OverheadLatency',
+    ]);
+    for (const [, alarm] of notifying) {
+      expect((alarm.Properties!.Dimensions as Array<{ Name: string }>).map((d) => d.Name).sort()).toEqual(['EndpointName', 'VariantName']);
+      expect(alarm.Properties).not.toHaveProperty('AlarmName');
+      expect(alarm.Properties!.AlarmActions).toEqual([{ Ref: topicId }]);
+    }
   });
 
   test("endpoint names are fixed at synth, valid for SageMaker, and carry the stack's name", () => {
@@ -99,40 +124,57 @@ describe('rollback alarms, names and ordering (default settings)', () => {
     }
   });
 
-  test('the execution role may DescribeAlarms on exactly the rollback alarms, in a policy each endpoint waits for', () => {
+  test('the execution role may DescribeAlarms on exactly the real-time endpoint\'s rollback alarms (any configuration\'s), in a policy the endpoint waits for', () => {
     const roleId = stack.resolve((stack.executionRole.node.defaultChild as CfnElement).logicalId) as string;
     const describe = policyStatements(template).filter(({ statement }) => JSON.stringify(statement.Action).includes('cloudwatch:DescribeAlarms'));
-    expect(describe).toHaveLength(2);
-    for (const [label, prefix] of [['Realtime', 'RealtimeEndpoint'], ['Serverless', 'ServerlessEndpoint']] as const) {
-      const [, resource] = endpoint(synthesized, prefix);
-      const [policyId, policy] = single(template, 'AWS::IAM::Policy', `${prefix}DescribeRollbackAlarms`);
-      expect(policy.Properties).toEqual({
-        PolicyName: expect.any(String),
-        Roles: [{ Ref: roleId }],
-        PolicyDocument: { Version: '2012-10-17', Statement: [{
-          Sid: 'DescribeRollbackAlarms', Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms',
-          Resource: expectedAlarmIds(stack, label).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
-        }] },
-      });
-      expect(resource.DependsOn).toEqual([policyId]);
+    const [policyId, policy] = single(template, 'AWS::IAM::Policy', 'RealtimeEndpointDescribeRollbackAlarms');
+    expect(describe.map((d) => d.policy)).toEqual([policyId]);
+    expect(policy.Properties).toEqual({
+      PolicyName: expect.any(String),
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: { Version: '2012-10-17', Statement: [{
+        Sid: 'DescribeRollbackAlarms', Effect: 'Allow', Action: 'cloudwatch:DescribeAlarms',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:alarm:${endpointName}-rollback-*`]] },
+      }] },
+    });
+    expect(realtime.DependsOn).toEqual([policyId]);
+    // The pattern matches the rollback alarms and no endpoint-wide alarm (those have generated names).
+    const rollback = new Set(rollbackAlarmIds(stack));
+    for (const [id, alarm] of alarms) {
+      const named = JSON.stringify(alarm.Properties!.AlarmName ?? '').startsWith(`{"Fn::Join":["",["${endpointName}-rollback-`);
+      expect(named).toBe(rollback.has(id));
     }
   });
 
-  test('alarms come first: the endpoints wait for them, and they wait for no endpoint (no cycle)', () => {
-    for (const [label, prefix] of [['Realtime', 'RealtimeEndpoint'], ['Serverless', 'ServerlessEndpoint']] as const) {
-      const [endpointId] = endpoint(synthesized, prefix);
-      const before = allDependencies(template, endpointId);
-      for (const id of expectedAlarmIds(stack, label)) {
-        expect(before.has(id)).toBe(true);
-        expect(allDependencies(template, id).has(endpointId)).toBe(false);
-      }
+  test('alarms come first: the endpoint waits for them, they wait for its configuration but not for it (no cycle)', () => {
+    const before = allDependencies(template, realtimeId);
+    const [configId] = single(template, 'AWS::SageMaker::EndpointConfig', 'RealtimeEndpointConfig');
+    for (const id of rollbackAlarmIds(stack)) {
+      expect(before.has(id)).toBe(true);
+      expect(allDependencies(template, id).has(configId)).toBe(true);
+      expect(allDependencies(template, id).has(realtimeId)).toBe(false);
     }
   });
 
   test('the training job does not wait for the alarms (their grant is not part of the role the job waits for)', () => {
     const [jobId] = single(template, 'Custom::SageMakerTrainingJob');
-    const alarmIds = Object.entries(resources(template)).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id]) => id);
-    expect(alarmIds.filter((id) => allDependencies(template, jobId).has(id))).toEqual([]);
+    expect(alarms.map(([id]) => id).filter((id) => allDependencies(template, jobId).has(id))).toEqual([]);
+  });
+});
+
+describe('the serverless endpoint: no deployment guardrails', () => {
+  test('no DeploymentConfig, no DescribeAlarms grant, no rollback alarms; its notification alarms stay', () => {
+    for (const settings of [{}, { realtimeEndpoint: false }, { realtimeEndpoint: false, rollout: 'canary', rolloutStepSize: '50%' }] as MnistSettingsOverrides[]) {
+      const synthesized = synth(settings);
+      const { template } = synthesized;
+      expect(endpoint(synthesized, 'ServerlessEndpoint')[1].Properties).not.toHaveProperty('DeploymentConfig');
+      const serverlessAlarms = Object.values(resources(template))
+        .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && JSON.stringify(r.Properties!.Dimensions).includes('ServerlessEndpoint'));
+      expect(serverlessAlarms.map((r) => r.Properties!.MetricName).sort()).toEqual(['Invocation4XXErrors', 'Invocation5XXErrors', 'ModelLatency', 'OverheadLatency']);
+      for (const alarm of serverlessAlarms) expect(alarm.Properties).not.toHaveProperty('AlarmName');
+      expect(policyStatements(template).filter(({ policy }) => policy.startsWith('ServerlessEndpoint'))).toEqual([]);
+      expect(() => synthesized.stack.monitoring.rollbackAlarms('Serverless')).toThrow("EndpointMonitoring: endpoint 'Serverless' has no rollback alarms");
+    }
   });
 });
 

@@ -95,6 +95,13 @@ export class CfnResolver {
     // SageMaker's Ref is the resource's ARN, not its name.
     const sagemakerType = { 'AWS::SageMaker::Endpoint': 'endpoint', 'AWS::SageMaker::EndpointConfig': 'endpoint-config', 'AWS::SageMaker::Model': 'model' }[resource.Type];
     if (sagemakerType) return `arn:${partitionOf(this.deployment.region)}:sagemaker:${this.deployment.region}:${this.deployment.account}:${sagemakerType}/${physicalName(id)}`;
+    return this.nameOf(id);
+  }
+
+  /** The resource's physical name: the name the template gives it (alarms), else this deployment's default. */
+  private nameOf(id: string): string {
+    const resource = this.template.Resources[id];
+    if (resource.Type === 'AWS::CloudWatch::Alarm' && resource.Properties?.AlarmName !== undefined) return this.resolveString(resource.Properties.AlarmName);
     return physicalName(id);
   }
 
@@ -121,8 +128,8 @@ export class CfnResolver {
         case 'AWS::SNS::Topic':
           return `arn:${partition}:sns:${region}:${account}:${name}`;
         case 'AWS::CloudWatch::Alarm':
-          // Ref is the alarm's name (this deployment's physical name), Arn names it too.
-          return `arn:${partition}:cloudwatch:${region}:${account}:alarm:${name}`;
+          // Ref is the alarm's name (its AlarmName, else this deployment's physical name), Arn names it too.
+          return `arn:${partition}:cloudwatch:${region}:${account}:alarm:${this.nameOf(id)}`;
         default:
           break;
       }
