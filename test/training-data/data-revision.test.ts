@@ -6,8 +6,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { trainingFingerprint } from '../../lambda/training-job/fingerprint';
 import { MnistSettingsOverrides } from '../../lib/config';
+import { TrainingData } from '../../lib/training-data';
 import { single, synthMnist } from '../stack/synth';
 
 type Properties = Record<string, unknown>;
@@ -51,7 +54,7 @@ describe('dataSource=local', () => {
     expect(same).toEqual(one);
   });
 
-  test('each version is uploaded under its own prefix, which the execution role alone may read', () => {
+  test('each version is uploaded under its own prefix, and the execution role reads exactly that prefix', () => {
     const folder = dataFolder('1');
     const { template } = synthMnist({ settings: { dataSource: 'local', dataLocalPath: folder }, validate: false });
     const [, upload] = single(template, 'Custom::CDKBucketDeployment', 'TrainingData');
@@ -60,8 +63,19 @@ describe('dataSource=local', () => {
     expect(JSON.stringify(channelOf(trainingProperties({ dataSource: 'local', dataLocalPath: folder })))).toContain(`/${prefix}"`);
     const reads = JSON.stringify(template.findResources('AWS::IAM::Policy'));
     expect(reads).toContain(`/${prefix}*`);
+    expect(reads).not.toContain('/mnist/data/*');
+    expect(reads).not.toContain('/mnist/data-local/*');
     // Never the copy's prefix: a sample-files channel (mnist/data/) never reads a local upload, nor the other way round.
     expect(prefix.startsWith('mnist/data/')).toBe(false);
+  });
+
+  test('a localPrefix that contains, or lies inside, the copy prefix is refused in one line', () => {
+    const stack = new Stack(new App(), 'S');
+    const bucket = new s3.Bucket(stack, 'B');
+    const source = { kind: 'local' as const, path: dataFolder('1') };
+    expect(() => new TrainingData(stack, 'Inside', { source, bucket, prefix: 'mnist/data/', localPrefix: 'mnist/data/local/' }))
+      .toThrow("TrainingData localPrefix 'mnist/data/local/' overlaps prefix 'mnist/data/': one channel would read the other's files; choose prefixes that do not contain each other");
+    expect(() => new TrainingData(stack, 'Around', { source, bucket, prefix: 'mnist/data/', localPrefix: 'mnist/' })).toThrow(/overlaps prefix/);
   });
 });
 
