@@ -44,6 +44,8 @@ test.each([
   ['VolumeSizeInGB', 50],
   ['MaxRuntimeInSeconds', 2400],
   ['InputChannels', [{ Name: 'training', S3Uri: 's3://other/mnist/' }]],
+  // Same URI, other data (the copy's Revision attribute): data changed in place retrains.
+  ['InputChannels', [{ Name: 'training', S3Uri: 's3://data/mnist/', Revision: 'b'.repeat(64) }]],
   ['OutputS3Uri', 's3://data/output2/'],
   ['OutputKmsKeyId', 'arn:aws:kms:eu-west-1:123456789012:key/k'],
   ['VolumeKmsKeyId', 'arn:aws:kms:eu-west-1:123456789012:key/k'],
