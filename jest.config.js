@@ -13,6 +13,10 @@ module.exports = {
     '^.+\\.tsx?$': ['@swc/jest'],
   },
   setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
+  // A green run prints the runners' summaries and little else: CDK's "Bundling asset …" stderr line
+  // is dropped, and console output is shown for test files that failed only.
+  setupFiles: ['<rootDir>/test/support/quiet-setup.cjs'],
+  reporters: ['<rootDir>/test/support/quiet-reporter.cjs', 'summary'],
   // One worker per core: jest's default leaves one core to its mostly idle parent process,
   // which on a 2-core laptop halves the speed of the CPU-bound synthesis suites.
   maxWorkers: '100%',

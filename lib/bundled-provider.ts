@@ -44,7 +44,8 @@ export function bundledProvider(scope: Construct, options: BundledProviderOption
     timeout: options.timeout,
     role,
     logGroup,
-    bundling: { externalModules: [], minify: true, sourceMap: false },
+    // WARNING: esbuild's default (info) prints each bundle's size and time on every synth.
+    bundling: { externalModules: [], minify: true, sourceMap: false, logLevel: nodejs.LogLevel.WARNING },
   });
   const frameworkRole = new iam.Role(scope, 'FrameworkRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   frameworkRole.addToPolicy(

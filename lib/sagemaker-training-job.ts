@@ -469,7 +469,8 @@ function handlerFunction(scope: Construct, id: string, file: string, logGroup: l
     timeout,
     role,
     logGroup,
-    bundling: { externalModules: [], minify: true, sourceMap: false },
+    // WARNING: esbuild's default (info) prints each bundle's size and time on every synth.
+    bundling: { externalModules: [], minify: true, sourceMap: false, logLevel: nodejs.LogLevel.WARNING },
   });
 }
 

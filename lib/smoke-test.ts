@@ -140,7 +140,8 @@ export class EndpointSmokeTest extends Construct {
         ...(nothingToTest ? { NO_ENDPOINTS_REASON: props.noEndpointsReason!.trim() } : { STACK_ID: Stack.of(this).stackId }),
         ...props.revision,
       },
-      bundling: { minify: true, sourceMap: false, externalModules: [] },
+      // WARNING: esbuild's default (info) prints each bundle's size and time on every synth.
+      bundling: { minify: true, sourceMap: false, externalModules: [], logLevel: nodejs.LogLevel.WARNING },
     });
     // With nothing to test there is nothing to run on deploy; the function stays for callers such as a pipeline step.
     if ((props.runOnDeploy ?? true) && !nothingToTest) {
