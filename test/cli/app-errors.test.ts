@@ -135,12 +135,12 @@ describe('a hyperparameter mnist.py would refuse, or an instance type SageMaker 
 
 describe('settings that synthesized silently before (issue 17 items 2, 4, 5; issue 16 defect 6): one line, exit code 1', () => {
   const oneInstance = 'on 1 instance no canary is both a whole instance and at most 50%';
-  test.each([
-    ...['yes', '1', 'True'].map((value) => [
+  test.each<[string, Record<string, string>, string]>([
+    ...['yes', '1', 'True'].map((value): [string, Record<string, string>, string] => [
       `-c pipeline=${value}, which built the standalone stack (a billed endpoint) before`,
       { pipeline: value },
       `Invalid setting pipeline=${value}: expected true or false. Set it in cdk.json "context" or with -c pipeline=<value>.`,
-    ] as const),
+    ]),
     [
       'a step size no rollout takes, with the default all-at-once',
       { rolloutStepSize: '60%' },
