@@ -26,7 +26,8 @@ Serving
   --runs-dir DIR         where run folders go (default local-runs/)
   --help                 this text
 A mistaken flag stops the run before any work, with one line saying which flag and what is allowed (exit code 1).
-Quick run (about 2.5 minutes on two busy cores, passes the stack's 90% floor):
+Quick run (fewer digits and epochs, one host; passes the stack's accuracy floor; its measured time
+and accuracy are in docs/local-mode.md, "Measured runs"):
   npm run local -- --offline --hosts 1 --train-count 4000 --test-count 500 --epochs 2`;
 
 const OPTIONS = {
