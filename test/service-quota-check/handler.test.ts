@@ -237,6 +237,13 @@ describe('update: what runs at once', () => {
     );
   });
 
+  test('the first deploy of this version: old properties without a fleet revision (NeededOnUpdate, from before) count as another fleet', async () => {
+    fake.add(ENDPOINT, 0, 2);
+    const before = { QuotaName: ENDPOINT, Needed: '1', NeededOnUpdate: '2', NeededOnUpdateReason: BLUE_GREEN, NeededBy: 'the real-time endpoint (1 × ml.m5.large)' };
+    await expect(onEvent(event('Update', [training, endpoint(1), serverless], [training, before, serverless]), deps)).resolves.toBeDefined();
+    expect(lines).toContain(`Quota '${ENDPOINT}' is 2 (applied value): enough for the real-time endpoint (1 × ml.m5.large), which needs 2`);
+  });
+
   test('a quota new to the requirements (another training instance type) is enforced on Update', async () => {
     fake.add('ml.m5.xlarge for training job usage', 0, 0);
     fake.add(ENDPOINT, 0, 4);
