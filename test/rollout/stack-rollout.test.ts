@@ -1,6 +1,7 @@
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { MnistSettingsOverrides } from '../../lib/config';
+import { MnistSettingsOverrides, rolloutOptions } from '../../lib/config';
+import { applyDeployment } from '../../lib/endpoint-rollout';
 import { MnistSageMakerStack } from '../../lib/mnist-stack';
 import { PROD_SETTINGS } from '../../lib/mnist-stage';
 import { allDependencies, policyStatements, resources, single, synthMnistOnce, validationFindings } from '../stack/synth';
@@ -175,6 +176,14 @@ describe('the serverless endpoint: no deployment guardrails', () => {
       expect(policyStatements(template).filter(({ policy }) => policy.startsWith('ServerlessEndpoint'))).toEqual([]);
       expect(() => synthesized.stack.monitoring.rollbackAlarms('Serverless')).toThrow("EndpointMonitoring: endpoint 'Serverless' has no rollback alarms");
     }
+  });
+
+  test('applyDeployment refuses a serverless target', () => {
+    const { stack } = synth();
+    const serverless = stack.serverlessEndpoint!;
+    const options = { rollout: rolloutOptions(stack.settings), rollbackAlarms: stack.monitoring.rollbackAlarms('Realtime'), executionRole: stack.executionRole };
+    expect(() => applyDeployment(serverless, serverless.endpoint, { serverless: true }, options))
+      .toThrow('Deployment guardrails apply to real-time and asynchronous endpoints only; a serverless endpoint takes no DeploymentConfig.');
   });
 });
 
