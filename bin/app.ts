@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { checkContextKeys, settingsWarnings } from '../lib/config';
-import { mnistPipelineStages } from '../lib/mnist-stage';
-import { MnistSageMakerStack } from '../lib/mnist-stack';
-import { PIPELINE_CONTEXT, PipelineStack, pipelineRequested, readPipelineSource } from '../lib/pipeline-stack';
-import { exitOnSettingsError } from '../lib/settings-error';
+import { checkContextKeys, settingsWarnings } from '../lib/settings/config';
+import { mnistPipelineStages } from '../lib/mnist/mnist-stage';
+import { MnistSageMakerStack } from '../lib/mnist/mnist-stack';
+import { PIPELINE_CONTEXT, PipelineStack, pipelineRequested, readPipelineSource } from '../lib/mnist/pipeline-stack';
+import { exitOnSettingsError } from '../lib/settings/settings-error';
 
 // A bad setting prints its one-line message and exits with 1; anything else is a bug and keeps its stack.
 exitOnSettingsError(() => {

@@ -14,8 +14,8 @@ import {
   SETTING_NAMES,
   SettingsError,
   TRAINING_WAIT_LIMIT_MINUTES,
-} from '../lib/config';
-import { pipelineRequested } from '../lib/pipeline-stack';
+} from '../lib/settings/config';
+import { pipelineRequested } from '../lib/mnist/pipeline-stack';
 
 /** Settings as the CDK CLI hands them over: `-c key=value` always arrives as a string. */
 function fromCli(context: Record<string, string>) {

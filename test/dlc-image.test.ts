@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Fact, FactName, RegionInfo } from 'aws-cdk-lib/region-info';
-import { DLC_ACCOUNTS_MISSING_FROM_REGION_INFO, DlcImage, dlcAccountForRegion } from '../lib/dlc-image';
+import { DLC_ACCOUNTS_MISSING_FROM_REGION_INFO, DlcImage, dlcAccountForRegion } from '../lib/training/dlc-image';
 import { evaluateInRegion, projectContext } from './stack/synth';
 
 describe('dlcAccountForRegion', () => {

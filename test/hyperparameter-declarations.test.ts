@@ -5,8 +5,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { encodeHyperparameters, HyperparameterValue, SAFE_VALUE_CHARACTERS } from '../lambda/training-job/hyperparameters';
-import { MNIST, mnistHyperparameters } from '../lib/config';
-import { HyperparameterHelp, hyperparameterProblem } from '../lib/hyperparameter-declarations';
+import { MNIST, mnistHyperparameters } from '../lib/settings/config';
+import { HyperparameterHelp, hyperparameterProblem } from '../lib/settings/hyperparameter-declarations';
 import { toolkitArguments } from '../scripts/local/hyperparameters';
 
 const ROOT = path.join(__dirname, '..');

@@ -7,8 +7,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MNIST } from '../lib/config';
-import { createTarGz, listTarEntries, writeTarGz } from '../lib/tarball';
+import { MNIST } from '../lib/settings/config';
+import { createTarGz, listTarEntries, writeTarGz } from '../lib/training/tarball';
 import { projectPython } from './support/project-python';
 
 const LONG_DIR = 'a-rather-long-folder-name-for-testing-ustar-prefix-splitting/and-another-long-level-below-it';

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
-import { MnistSageMakerStack } from '../../lib/mnist-stack';
+import { MnistSageMakerStack } from '../../lib/mnist/mnist-stack';
 import { buildDiagramModel, CfnTemplate, DiagramModel } from './model';
 import { toDot } from './dot';
 

@@ -3,7 +3,7 @@
 // and check that it can be served before anything goes to the cloud.
 import * as fs from 'fs';
 import * as path from 'path';
-import { createTarGz } from '../../lib/tarball';
+import { createTarGz } from '../../lib/training/tarball';
 import { extractTarGz } from './untar';
 
 export interface PackagedModel {

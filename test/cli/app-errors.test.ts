@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { exitOnSettingsError, SettingsError } from '../../lib/settings-error';
+import { exitOnSettingsError, SettingsError } from '../../lib/settings/settings-error';
 
 // What a user sees from `cdk synth` with a bad setting: the CLI runs bin/app.ts with cdk.json's
 // context plus every `-c key=value` (as strings) in CDK_CONTEXT_JSON, and shows its stderr.

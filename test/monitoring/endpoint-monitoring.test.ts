@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { EndpointMonitoring, EndpointMonitoringProps, TRAINING_JOB_NAMESPACE } from '../../lib/endpoint-monitoring';
+import { EndpointMonitoring, EndpointMonitoringProps, TRAINING_JOB_NAMESPACE } from '../../lib/monitoring/endpoint-monitoring';
 import { awsSolutionsFindings } from './nag-findings';
 
 const ENDPOINTS: EndpointMonitoringProps['endpoints'] = [

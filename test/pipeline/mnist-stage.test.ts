@@ -1,8 +1,8 @@
 import { App, CfnResource, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as path from 'path';
-import { MnistStage, mnistPipelineStages } from '../../lib/mnist-stage';
-import { PipelineStack } from '../../lib/pipeline-stack';
+import { MnistStage, mnistPipelineStages } from '../../lib/mnist/mnist-stage';
+import { PipelineStack } from '../../lib/mnist/pipeline-stack';
 
 // The app's own cdk.json context (settings and feature flags), as `cdk synth` would see it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

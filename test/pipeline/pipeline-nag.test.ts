@@ -1,6 +1,6 @@
 import * as path from 'path';
-import { mnistPipelineStages } from '../../lib/mnist-stage';
-import { PipelineStack } from '../../lib/pipeline-stack';
+import { mnistPipelineStages } from '../../lib/mnist/mnist-stage';
+import { PipelineStack } from '../../lib/mnist/pipeline-stack';
 import { awsSolutionsFindings } from '../monitoring/nag-findings';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

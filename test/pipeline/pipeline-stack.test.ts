@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import {
   PipelineStack, PipelineStageDefinition, SmokeTestedStage, readPipelineSource, pipelineRequested, synthCommand,
-} from '../../lib/pipeline-stack';
+} from '../../lib/mnist/pipeline-stack';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const SOURCE = {

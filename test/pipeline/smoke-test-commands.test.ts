@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SMOKE_TEST_FUNCTION_ENV, smokeTestCommands } from '../../lib/pipeline-stack';
+import { SMOKE_TEST_FUNCTION_ENV, smokeTestCommands } from '../../lib/mnist/pipeline-stack';
 
 /**
  * Runs the post-deployment step's commands exactly as CodeBuild would (POSIX sh, stop at the

@@ -1,7 +1,7 @@
 import {
   deploymentConfig, executionTimeoutMinutes, parseStepSize, PROVISIONING_ALLOWANCE_MINUTES, RolloutOptions, rolloutProblem,
   RolloutTarget, trafficSteps, waitingMinutes,
-} from '../../lib/endpoint-rollout';
+} from '../../lib/endpoints/rollout';
 
 // The pure part of the rollout: options → DeploymentConfig and the minutes an update waits out.
 

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DEFAULT_SETTINGS, resolveSettings, SettingsError, settingsWarnings } from '../../lib/config';
-import { DEV_SETTINGS, mnistPipelineStages, MnistStage, PROD_SETTINGS } from '../../lib/mnist-stage';
+import { DEFAULT_SETTINGS, resolveSettings, SettingsError, settingsWarnings } from '../../lib/settings/config';
+import { DEV_SETTINGS, mnistPipelineStages, MnistStage, PROD_SETTINGS } from '../../lib/mnist/mnist-stage';
 import { projectContext } from '../stack/synth';
 
 /** Settings as `cdk synth -c key=value` hands them over (strings). */

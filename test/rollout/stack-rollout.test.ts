@@ -1,9 +1,9 @@
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { MnistSettingsOverrides, rolloutOptions } from '../../lib/config';
-import { applyDeployment } from '../../lib/endpoint-rollout';
-import { MnistSageMakerStack } from '../../lib/mnist-stack';
-import { PROD_SETTINGS } from '../../lib/mnist-stage';
+import { MnistSettingsOverrides, rolloutOptions } from '../../lib/settings/config';
+import { applyDeployment } from '../../lib/endpoints/rollout';
+import { MnistSageMakerStack } from '../../lib/mnist/mnist-stack';
+import { PROD_SETTINGS } from '../../lib/mnist/mnist-stage';
 import { allDependencies, policyStatements, resources, single, synthMnistOnce, validationFindings } from '../stack/synth';
 
 // A real-time endpoint update rolls out by the rollout settings and rolls back on alarms that watch

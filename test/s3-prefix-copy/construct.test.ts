@@ -6,7 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { REVISION_SCHEME } from '../../lambda/s3-prefix-copy/handlers';
-import { S3PrefixCopy, S3PrefixCopyProps } from '../../lib/s3-prefix-copy';
+import { S3PrefixCopy, S3PrefixCopyProps } from '../../lib/training/s3-prefix-copy';
 import { awsSolutionsFindings } from '../monitoring/nag-findings';
 
 const KEYS = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'];

@@ -6,9 +6,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DEFAULT_SETTINGS, MnistSettingsOverrides, quotaAdvice } from '../../lib/config';
-import { AUTOSCALED_FLEET_REASON, BLUE_GREEN_REASON, SERVERLESS_CONCURRENCY_QUOTA } from '../../lib/mnist-quotas';
-import { QuotaRequirement, ServiceQuotaCheck } from '../../lib/service-quota-check';
+import { DEFAULT_SETTINGS, MnistSettingsOverrides, quotaAdvice } from '../../lib/settings/config';
+import { AUTOSCALED_FLEET_REASON, BLUE_GREEN_REASON, SERVERLESS_CONCURRENCY_QUOTA } from '../../lib/mnist/mnist-quotas';
+import { QuotaRequirement, ServiceQuotaCheck } from '../../lib/quotas/service-quota-check';
 import { awsSolutionsFindings } from '../monitoring/nag-findings';
 import { synthMnist } from '../stack/synth';
 

@@ -4,12 +4,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
-import { PyTorchModel } from '../../lib/pytorch-model';
-import { hasInstanceStorage } from '../../lib/instance-types';
-import { RealtimeEndpoint } from '../../lib/realtime-endpoint';
-import { ServerlessEndpoint } from '../../lib/serverless-endpoint';
-import { EndpointSmokeTest } from '../../lib/smoke-test';
-import { TrainingData } from '../../lib/training-data';
+import { PyTorchModel } from '../../lib/endpoints/pytorch-model';
+import { hasInstanceStorage } from '../../lib/settings/instance-types';
+import { RealtimeEndpoint } from '../../lib/endpoints/realtime-endpoint';
+import { ServerlessEndpoint } from '../../lib/endpoints/serverless-endpoint';
+import { EndpointSmokeTest } from '../../lib/smoke-test/endpoint-smoke-test';
+import { TrainingData } from '../../lib/training/training-data';
 import { newApp, roleStatements, single } from './synth';
 
 // The generic constructs on their own, as another model's stack would use them. CloudFormation's

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { MnistSageMakerStack } from '../../lib/mnist-stack';
+import { MnistSageMakerStack } from '../../lib/mnist/mnist-stack';
 import {
   allDependencies, asArray, directDependencies, newApp, policyStatements, resources, roleStatements, single,
 } from './synth';

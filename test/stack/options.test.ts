@@ -2,8 +2,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { MnistSettingsOverrides } from '../../lib/config';
-import { MnistSageMakerStack } from '../../lib/mnist-stack';
+import { MnistSettingsOverrides } from '../../lib/settings/config';
+import { MnistSageMakerStack } from '../../lib/mnist/mnist-stack';
 import { asArray, resources, roleStatements, single, synthMnist, validationFindings } from './synth';
 
 const getAtt = (logicalId: string, attribute: string) => ({ 'Fn::GetAtt': [logicalId, attribute] });

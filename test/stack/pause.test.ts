@@ -1,6 +1,6 @@
 // pauseRealtimeEndpoint: the real-time endpoint and what exists only for it go; the model, the
 // training job, the data, the bucket and the serverless endpoint stay exactly as they were.
-import { PROD_SETTINGS } from '../../lib/mnist-stage';
+import { PROD_SETTINGS } from '../../lib/mnist/mnist-stage';
 import { resources, synthMnistOnce } from './synth';
 
 type Resources = ReturnType<typeof resources>;

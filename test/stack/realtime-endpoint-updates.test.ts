@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
-import { RealtimeEndpoint, RealtimeEndpointProps } from '../../lib/realtime-endpoint';
+import { RealtimeEndpoint, RealtimeEndpointProps } from '../../lib/endpoints/realtime-endpoint';
 import { newApp, synthMnist } from './synth';
 
 // How a real-time endpoint behaves on the updates a user makes: a retrain (new model), an

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { MnistSageMakerStack } from '../../lib/mnist-stack';
+import { MnistSageMakerStack } from '../../lib/mnist/mnist-stack';
 import { projectContext } from '../stack/synth';
 
 const ROOT = path.join(__dirname, '..', '..');

@@ -9,8 +9,8 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { trainingFingerprint } from '../../lambda/training-job/fingerprint';
-import { MnistSettingsOverrides } from '../../lib/config';
-import { TrainingData } from '../../lib/training-data';
+import { MnistSettingsOverrides } from '../../lib/settings/config';
+import { TrainingData } from '../../lib/training/training-data';
 import { single, synthMnist } from '../stack/synth';
 
 type Properties = Record<string, unknown>;

@@ -10,8 +10,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { JOB_NAME_PATTERN, makeJobName } from '../../lambda/training-job/job-name';
-import { PROVIDER_TIMEOUT_MARGIN, SageMakerTrainingJob, SageMakerTrainingJobProps } from '../../lib/sagemaker-training-job';
-import { writeTarGz } from '../../lib/tarball';
+import { PROVIDER_TIMEOUT_MARGIN, SageMakerTrainingJob, SageMakerTrainingJobProps } from '../../lib/training/training-job';
+import { writeTarGz } from '../../lib/training/tarball';
 import { awsSolutionsFindings } from '../monitoring/nag-findings';
 
 let sourceDir: string;

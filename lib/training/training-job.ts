@@ -16,11 +16,11 @@ import {
   HyperparameterValue,
   metricAttributeName,
   validateHyperparameters,
-} from '../lambda/training-job/hyperparameters';
-import { validateJobNamePrefix } from '../lambda/training-job/job-name';
-import { FINGERPRINT_TAG } from '../lambda/training-job/fingerprint';
-import type { TrainingJobProperties } from '../lambda/training-job/properties';
-import { acknowledgeWildcard } from './nag-acknowledge';
+} from '../../lambda/training-job/hyperparameters';
+import { validateJobNamePrefix } from '../../lambda/training-job/job-name';
+import { FINGERPRINT_TAG } from '../../lambda/training-job/fingerprint';
+import type { TrainingJobProperties } from '../../lambda/training-job/properties';
+import { acknowledgeWildcard } from '../common/nag-acknowledge';
 import { createTar, gzipDeterministic } from './tarball';
 
 /** The longest CloudFormation waits for a custom resource (its ServiceTimeout's maximum and default). */
@@ -461,7 +461,7 @@ function handlerFunction(scope: Construct, id: string, file: string, logGroup: l
   const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   grantLogWrite(role, logGroup);
   return new nodejs.NodejsFunction(scope, id, {
-    entry: path.join(__dirname, '..', 'lambda', 'training-job', file),
+    entry: path.join(__dirname, '..', '..', 'lambda', 'training-job', file),
     handler: 'handler',
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,

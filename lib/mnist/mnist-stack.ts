@@ -9,22 +9,22 @@ import { Construct } from 'constructs';
 import {
   dataS3BucketRegion, deploysRealtimeEndpoint, isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, quotaAdvice, resolveSettings, rolloutOptions,
   SAMPLE_FILES_ONLY_IN_AWS, SAMPLE_FILES_PARTITION, validateSettingsForRegion,
-} from './config';
-import { consoleHost } from './console-host';
-import { DlcImage } from './dlc-image';
-import { endpointFleetRevision } from './fleet-revision';
-import { hasInstanceStorage } from './instance-types';
-import { PyTorchModel } from './pytorch-model';
-import { RealtimeEndpoint } from './realtime-endpoint';
+} from '../settings/config';
+import { consoleHost } from '../common/console-host';
+import { DlcImage } from '../training/dlc-image';
+import { endpointFleetRevision } from '../quotas/fleet-revision';
+import { hasInstanceStorage } from '../settings/instance-types';
+import { PyTorchModel } from '../endpoints/pytorch-model';
+import { RealtimeEndpoint } from '../endpoints/realtime-endpoint';
 import { sageMakerQuotaRequirements } from './mnist-quotas';
-import { SageMakerExecutionRole } from './sagemaker-execution-role';
-import { SageMakerTrainingJob } from './sagemaker-training-job';
-import { SecureBucket } from './secure-bucket';
-import { ServiceQuotaCheck } from './service-quota-check';
-import { ServerlessEndpoint } from './serverless-endpoint';
-import { EndpointMonitoring } from './endpoint-monitoring';
-import { EndpointSmokeTest, SmokeTestedEndpoint } from './smoke-test';
-import { TrainingData, TrainingDataSource } from './training-data';
+import { SageMakerExecutionRole } from '../training/execution-role';
+import { SageMakerTrainingJob } from '../training/training-job';
+import { SecureBucket } from '../common/secure-bucket';
+import { ServiceQuotaCheck } from '../quotas/service-quota-check';
+import { ServerlessEndpoint } from '../endpoints/serverless-endpoint';
+import { EndpointMonitoring } from '../monitoring/endpoint-monitoring';
+import { EndpointSmokeTest, SmokeTestedEndpoint } from '../smoke-test/endpoint-smoke-test';
+import { TrainingData, TrainingDataSource } from '../training/training-data';
 
 export interface MnistStackProps extends StackProps {
   /** Settings from code; they win over cdk.json / `-c` context, which wins over the defaults. */

@@ -4,8 +4,8 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct, Node } from 'constructs';
-import { readBooleanContext } from './config';
-import { SettingsError } from './settings-error';
+import { readBooleanContext } from '../settings/config';
+import { SettingsError } from '../settings/settings-error';
 
 /** Where the pipeline reads the repository: a CodeConnections (CodeStar Connections) source. */
 export interface PipelineSourceSettings {

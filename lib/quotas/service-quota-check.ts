@@ -3,9 +3,9 @@ import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import type { ServiceQuotaCheckProperties } from '../lambda/service-quota-check/handlers';
-import { bundledProvider } from './bundled-provider';
-import { acknowledgeWildcard } from './nag-acknowledge';
+import type { ServiceQuotaCheckProperties } from '../../lambda/service-quota-check/handlers';
+import { bundledProvider } from '../common/bundled-provider';
+import { acknowledgeWildcard } from '../common/nag-acknowledge';
 
 export interface QuotaRequirement {
   /** The quota's name in Service Quotas, e.g. `ml.m5.large for endpoint usage`. */
@@ -67,7 +67,7 @@ export class ServiceQuotaCheck extends Construct {
     // The handler may write its log group; the statements below add what it calls.
     // Two lists of up to 60 pages, each call retried by the SDK under throttling: seconds, a minute or two at worst.
     const { role, handler, provider } = bundledProvider(this, {
-      entry: path.join(__dirname, '..', 'lambda', 'service-quota-check', 'index.ts'),
+      entry: path.join(__dirname, '..', '..', 'lambda', 'service-quota-check', 'index.ts'),
       timeout: Duration.minutes(3),
     });
     this.handler = handler;

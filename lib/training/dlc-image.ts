@@ -11,7 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Fact, FactName, RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { SettingsError } from './settings-error';
+import { SettingsError } from '../settings/settings-error';
 
 /**
  * DLC accounts of regions that aws-cdk-lib 2.276's region facts do not list yet, as published

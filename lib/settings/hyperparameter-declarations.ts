@@ -5,7 +5,7 @@
  * command line, read by Python's int() or float().
  */
 import * as fs from 'fs';
-import { commandLineValue, HyperparameterValue, MAX_VALUE_LENGTH, SAFE_VALUE_CHARACTERS, SAFE_VALUE_PATTERN } from '../lambda/training-job/hyperparameters';
+import { commandLineValue, HyperparameterValue, MAX_VALUE_LENGTH, SAFE_VALUE_CHARACTERS, SAFE_VALUE_PATTERN } from '../../lambda/training-job/hyperparameters';
 import { nearestName } from './did-you-mean';
 
 export interface HyperparameterDeclaration {

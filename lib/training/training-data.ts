@@ -5,8 +5,8 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { S3PrefixCopy } from './s3-prefix-copy';
-import { acknowledgeWildcard } from './nag-acknowledge';
-import { parseS3Uri, SageMakerExecutionRole } from './sagemaker-execution-role';
+import { acknowledgeWildcard } from '../common/nag-acknowledge';
+import { parseS3Uri, SageMakerExecutionRole } from './execution-role';
 
 /** Where a training channel's files come from. */
 export type TrainingDataSource =

@@ -2,8 +2,8 @@ import { Annotations } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { CfnEndpoint, CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
-import { applyDeployment, EndpointDeploymentOptions, fixedEndpointName } from './endpoint-rollout';
-import { hasInstanceStorage } from './instance-types';
+import { applyDeployment, EndpointDeploymentOptions, fixedEndpointName } from './rollout';
+import { hasInstanceStorage } from '../settings/instance-types';
 import { Construct } from 'constructs';
 
 export interface DataCaptureOptions {

@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import { CfnResource, Fn, Lazy, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { canonicalJson, NOT_TRAINING_INPUTS } from '../lambda/training-job/fingerprint';
+import { canonicalJson, NOT_TRAINING_INPUTS } from '../../lambda/training-job/fingerprint';
 
 /** What a real-time endpoint's fleet is made of, each as its construct (the one CloudFormation resource directly under it). */
 export interface EndpointFleetParts {

@@ -124,7 +124,7 @@ export class EndpointSmokeTest extends Construct {
     }
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry ?? path.join(__dirname, '..', 'lambda', 'smoke-test', 'index.ts'),
+      entry: props.entry ?? path.join(__dirname, '..', '..', 'lambda', 'smoke-test', 'index.ts'),
       handler: 'handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,

@@ -14,7 +14,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnEndpoint } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { acknowledgeWildcard } from './nag-acknowledge';
+import { acknowledgeWildcard } from '../common/nag-acknowledge';
 
 export type RolloutStrategy = 'all-at-once' | 'canary' | 'linear';
 export const ROLLOUT_STRATEGIES: readonly RolloutStrategy[] = ['all-at-once', 'canary', 'linear'];

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DlcImage } from './dlc-image';
-import { acknowledgeWildcard } from './nag-acknowledge';
+import { acknowledgeWildcard } from '../common/nag-acknowledge';
 
 export interface SageMakerExecutionRoleProps {
   readonly description?: string;

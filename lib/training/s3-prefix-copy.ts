@@ -4,9 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { REVISION_SCHEME, S3PrefixCopyProperties } from '../lambda/s3-prefix-copy/handlers';
-import { bundledProvider } from './bundled-provider';
-import { acknowledgeWildcard } from './nag-acknowledge';
+import { REVISION_SCHEME, S3PrefixCopyProperties } from '../../lambda/s3-prefix-copy/handlers';
+import { bundledProvider } from '../common/bundled-provider';
+import { acknowledgeWildcard } from '../common/nag-acknowledge';
 
 export interface S3PrefixCopyProps {
   /** Bucket to copy from (readable by this account, e.g. public `sagemaker-sample-files`). */
@@ -59,7 +59,7 @@ export class S3PrefixCopy extends Construct {
 
     // The handler may write its log group; the statements below add what it calls.
     const { role, handler, provider } = bundledProvider(this, {
-      entry: path.join(__dirname, '..', 'lambda', 's3-prefix-copy', 'index.ts'),
+      entry: path.join(__dirname, '..', '..', 'lambda', 's3-prefix-copy', 'index.ts'),
       timeout: Duration.minutes(5),
     });
     this.handler = handler;

@@ -1,6 +1,6 @@
-import { instanceQuotaName } from '../lambda/shared/quota-advice';
-import { deploysRealtimeEndpoint, MnistSettings, quotaAdvice } from './config';
-import { QuotaRequirement } from './service-quota-check';
+import { instanceQuotaName } from '../../lambda/shared/quota-advice';
+import { deploysRealtimeEndpoint, MnistSettings, quotaAdvice } from '../settings/config';
+import { QuotaRequirement } from '../quotas/service-quota-check';
 
 /**
  * The Service Quotas name of the account-wide serverless concurrency quota (L-96300102), the sum of

@@ -7,12 +7,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Node } from 'constructs';
-import { MAX_STEP_MINUTES, parseStepSize, ROLLOUT_STRATEGIES, RolloutOptions, rolloutProblem, RolloutStrategy, RolloutTarget } from './endpoint-rollout';
+import { MAX_STEP_MINUTES, parseStepSize, ROLLOUT_STRATEGIES, RolloutOptions, rolloutProblem, RolloutStrategy, RolloutTarget } from '../endpoints/rollout';
 import { isNearMiss } from './did-you-mean';
 import { hyperparameterProblem, HyperparameterHelp, readHyperparameterDeclarations } from './hyperparameter-declarations';
 import { INSTANCE_TYPE_LIST_SOURCE, InstanceTypeUse, isBurstableInstanceType, isGpuInstanceType, isNeuronInstanceType, unlistedInstanceTypeProblem } from './instance-types';
-import { MAX_PROVIDER_TIMEOUT, TRAINING_JOB_MARGIN } from './sagemaker-training-job';
-import { SERVERLESS_MEMORY_SIZES_MB } from './serverless-endpoint';
+import { MAX_PROVIDER_TIMEOUT, TRAINING_JOB_MARGIN } from '../training/training-job';
+import { SERVERLESS_MEMORY_SIZES_MB } from '../endpoints/serverless-endpoint';
 import { SettingsError } from './settings-error';
 
 export { isGpuInstanceType };
@@ -166,7 +166,7 @@ export const TRAINING_WAIT_LIMIT_MINUTES = MAX_PROVIDER_TIMEOUT.minus(TRAINING_J
 
 /** MNIST specifics of this app (not settings: changing them needs code changes elsewhere). */
 export const MNIST = Object.freeze({
-  modelCodeDirectory: path.join(__dirname, '..', 'model-code'),
+  modelCodeDirectory: path.join(__dirname, '..', '..', 'model-code'),
   entryPoint: 'mnist.py',
   /** The entry point's hyperparameters, declared beside it (it builds its parser from them; synth checks against them). */
   hyperparameterDeclarations: 'hyperparameters.json',
@@ -644,7 +644,7 @@ export function validateSettingsForRegion(s: MnistSettings, region: string): voi
   }
 }
 
-/** Settings that need less of a SageMaker quota, per use, quoted in quota errors (see lib/mnist-quotas.ts). */
+/** Settings that need less of a SageMaker quota, per use, quoted in quota errors (see lib/mnist/mnist-quotas.ts). */
 export interface QuotaAdvice {
   readonly training: string;
   readonly realtimeEndpoint: string;
