@@ -1,14 +1,14 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { bundledHandler, ShippedHandler } from './bundled-handler';
 
 export interface BundledProviderOptions {
-  /** The handler's TypeScript entry (exporting `handler`), bundled by esbuild with its SDK clients. */
-  readonly entry: string;
+  /** Which shipped handler answers onEvent (see bundledHandler). */
+  readonly handler: ShippedHandler;
   readonly timeout: Duration;
   /** @default 256 */
   readonly memorySize?: number;
@@ -18,7 +18,7 @@ export interface BundledProvider {
   readonly logGroup: logs.LogGroup;
   /** The handler's role: it may write the log group and nothing else until the caller grants more. */
   readonly role: iam.Role;
-  readonly handler: nodejs.NodejsFunction;
+  readonly handler: lambda.Function;
   readonly provider: cr.Provider;
 }
 
@@ -35,17 +35,12 @@ export function bundledProvider(scope: Construct, options: BundledProviderOption
   });
   const role = new iam.Role(scope, 'HandlerRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-  const handler = new nodejs.NodejsFunction(scope, 'Handler', {
-    entry: options.entry,
-    handler: 'handler',
-    runtime: lambda.Runtime.NODEJS_24_X,
-    architecture: lambda.Architecture.ARM_64,
-    memorySize: options.memorySize ?? 256,
+  const handler = bundledHandler(scope, 'Handler', {
+    handler: options.handler,
+    memorySize: options.memorySize,
     timeout: options.timeout,
     role,
     logGroup,
-    // WARNING: esbuild's default (info) prints each bundle's size and time on every synth.
-    bundling: { externalModules: [], minify: true, sourceMap: false, logLevel: nodejs.LogLevel.WARNING },
   });
   const frameworkRole = new iam.Role(scope, 'FrameworkRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   frameworkRole.addToPolicy(

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -67,7 +66,7 @@ export class ServiceQuotaCheck extends Construct {
     // The handler may write its log group; the statements below add what it calls.
     // Two lists of up to 60 pages, each call retried by the SDK under throttling: seconds, a minute or two at worst.
     const { role, handler, provider } = bundledProvider(this, {
-      entry: path.join(__dirname, '..', '..', 'lambda', 'service-quota-check', 'index.ts'),
+      handler: 'service-quota-check',
       timeout: Duration.minutes(3),
     });
     this.handler = handler;

@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -59,7 +58,7 @@ export class S3PrefixCopy extends Construct {
 
     // The handler may write its log group; the statements below add what it calls.
     const { role, handler, provider } = bundledProvider(this, {
-      entry: path.join(__dirname, '..', '..', 'lambda', 's3-prefix-copy', 'index.ts'),
+      handler: 's3-prefix-copy',
       timeout: Duration.minutes(5),
     });
     this.handler = handler;
