@@ -9,9 +9,14 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { createSmokeTestClient, describeFailures, runSmokeTest, SmokeTestReport } from './run-smoke-test';
 import { checkServedConfigs, describeServedConfigFailures, readExpectedConfigs, servedConfigClient, ServedConfigCheck } from './served-config';
 import { readStackId, rollbackSkipReason } from './rollback';
+import { readTestCases } from './test-cases';
+import { runTestCases, TestCasesReport } from './run-test-cases';
 import { stackStatusClient } from '../shared/stack-status';
 
 export * from './run-smoke-test';
+export * from './run-test-cases';
+export { readTestCases, answerLabel, TEST_CASES_ENV } from './test-cases';
+export type { SmokeTestCase } from './test-cases';
 export { loadSmokeDigits } from './digits';
 export type { ServedConfigCheck } from './served-config';
 export type { Digits } from './digits';
@@ -69,7 +74,7 @@ export function readSettings(env: NodeJS.ProcessEnv, event?: SmokeTestEvent | nu
 }
 
 /** The report, plus what each endpoint was found serving when ENDPOINT_CONFIGS names its configuration. */
-export type HandlerReport = SmokeTestReport & { readonly servedConfigs?: ServedConfigCheck[] };
+export type HandlerReport = (SmokeTestReport | TestCasesReport) & { readonly servedConfigs?: ServedConfigCheck[] };
 
 let client: SageMakerRuntimeClient | undefined;
 let sagemaker: SageMakerClient | undefined;
@@ -83,6 +88,8 @@ function skip(reason: string): SkippedSmokeTest {
 
 export async function handler(event?: SmokeTestEvent | null, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HandlerReport | SkippedSmokeTest> {
   const settings = readSettings(process.env, event);
+  // The model's own cases (SMOKE_TEST_CASES) when the construct was given some; else the bundled digits. Read first: a bad value fails before any call.
+  const cases = readTestCases(process.env);
   const stackId = readStackId(process.env);
   // The stack serves nothing right now (e.g. its only endpoint is paused): say so, fail nothing.
   if ('skipped' in settings) return skip(`no endpoint to test: ${settings.skipped}`);
@@ -112,7 +119,8 @@ export async function handler(event?: SmokeTestEvent | null, context?: Pick<Cont
     timeBudgetMs = Math.max(1_000, timeBudgetMs - (Date.now() - started));
   }
   client ??= createSmokeTestClient();
-  const report: HandlerReport = { ...(await runSmokeTest({ client, ...settings, timeBudgetMs })), ...(servedConfigs ? { servedConfigs } : {}) };
+  const outcome = cases ? await runTestCases({ client, ...settings, cases, timeBudgetMs }) : await runSmokeTest({ client, ...settings, timeBudgetMs });
+  const report: HandlerReport = { ...outcome, ...(servedConfigs ? { servedConfigs } : {}) };
   console.log(JSON.stringify({ smokeTestReport: report }));
   if (!report.passed) throw new Error(describeFailures(report));
   return report;

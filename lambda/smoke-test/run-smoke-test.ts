@@ -10,18 +10,19 @@ export { CONTENT_TYPES };
 export type { SmokeContentType };
 
 export interface WrongAnswer {
-  /** Position of the digit in the smoke test's set. */
+  /** Position of the digit (or test case) in the smoke test's set. */
   readonly index: number;
-  readonly expected: number;
-  readonly got: number;
-  /** The probability the model gave its (wrong) answer. */
-  readonly probability: number;
+  readonly expected: number | string;
+  readonly got: number | string;
+  /** The probability the model gave its (wrong) answer, when it answered with probabilities. */
+  readonly probability?: number;
 }
 
 /** The outcome for one endpoint and one content type. */
 export interface SmokeCheckResult {
   readonly endpointName: string;
-  readonly contentType: SmokeContentType;
+  /** A SmokeContentType for the digits; a test case's own content type otherwise. */
+  readonly contentType: string;
   readonly passed: boolean;
   /** correct / total; 0 when a request failed before all digits were answered. */
   readonly accuracy: number;
@@ -73,7 +74,7 @@ export interface SmokeTestOptions {
 }
 
 /** A retry is only worth starting with at least this much time left (or REQUEST_TIMEOUT_MS if smaller). */
-const MIN_USEFUL_ATTEMPT_MS = 1_000;
+export const MIN_USEFUL_ATTEMPT_MS = 1_000;
 
 /** How many wrong answers per check the failure message lists (CloudFormation truncates long reasons). */
 const MAX_LISTED_WRONG = 10;
@@ -88,20 +89,22 @@ export function percentile(sorted: readonly number[], fraction: number): number 
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))];
 }
 
-async function invokeOnce(
+/** One InvokeEndpoint call, aborted after `timeoutMs` (`timeoutLimit` names what set it). */
+export async function invokeOnce(
   client: SageMakerRuntimeClient,
   endpointName: string,
-  contentType: SmokeContentType,
+  contentType: string,
   body: Uint8Array,
   timeoutMs: number,
   timeoutLimit: string,
+  accept: string = contentType,
 ): Promise<{ body: Uint8Array; contentType?: string; latencyMs: number }> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const started = performance.now();
   try {
     const response = await client.send(
-      new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: contentType, Accept: contentType, Body: body }),
+      new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: contentType, Accept: accept, Body: body }),
       { abortSignal: controller.signal },
     );
     return { body: response.Body ?? new Uint8Array(), contentType: response.ContentType, latencyMs: performance.now() - started };
@@ -235,7 +238,7 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
 }
 
 /** The failure message: one line per failed check, with its wrong answers (index, expected, got). */
-export function describeFailures(report: SmokeTestReport): string {
+export function describeFailures(report: Pick<SmokeTestReport, 'minAccuracy' | 'results'>): string {
   const lines = report.results
     .filter((result) => !result.passed)
     .map((result) => {
@@ -243,7 +246,7 @@ export function describeFailures(report: SmokeTestReport): string {
       if (result.error !== undefined) return `- ${head}: ${result.error}`;
       const listed = result.wrongAnswers
         .slice(0, MAX_LISTED_WRONG)
-        .map((w) => `#${w.index} expected ${w.expected} got ${w.got} (p=${w.probability})`);
+        .map((w) => `#${w.index} expected ${w.expected} got ${w.got}${w.probability === undefined ? '' : ` (p=${w.probability})`}`);
       const more = result.wrongAnswers.length > MAX_LISTED_WRONG ? `, ... and ${result.wrongAnswers.length - MAX_LISTED_WRONG} more` : '';
       return `- ${head}: accuracy ${result.accuracy} (${result.correct}/${result.total}) is below ${report.minAccuracy}; wrong answers: ${listed.join(', ')}${more}`;
     });

@@ -24,6 +24,7 @@ import { ServiceQuotaCheck } from '../quotas/service-quota-check';
 import { ServerlessEndpoint } from '../endpoints/serverless-endpoint';
 import { EndpointMonitoring } from '../monitoring/endpoint-monitoring';
 import { EndpointSmokeTest, SmokeTestedEndpoint } from '../smoke-test/endpoint-smoke-test';
+import { SmokeTestCases } from '../smoke-test/smoke-test-cases';
 import { TrainingData, TrainingDataSource } from '../training/training-data';
 
 export interface MnistStackProps extends StackProps {
@@ -188,6 +189,7 @@ export class MnistSageMakerStack extends Stack {
       noEndpointsReason: endpoints.length === 0
         ? 'the real-time endpoint is paused (pauseRealtimeEndpoint=true) and serverlessEndpoint=false: this stack serves no endpoint'
         : undefined,
+      testCases: SmokeTestCases.mnistDigits(),
       minAccuracy: s.minTestAccuracy,
       runOnDeploy: s.smokeTestOnDeploy,
       executeAfter: [this.realtimeEndpoint, this.serverlessEndpoint].filter((e): e is NonNullable<typeof e> => e !== undefined),

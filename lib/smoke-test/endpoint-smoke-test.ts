@@ -6,6 +6,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
+import { TEST_CASES_ENV } from '../../lambda/smoke-test/test-cases';
+import { SmokeTestCases } from './smoke-test-cases';
 
 /** Anything with a name and an ARN: an alpha `Endpoint`, a `ServerlessEndpoint`, an imported one. */
 export interface SmokeTestedEndpoint {
@@ -21,7 +23,7 @@ export interface SmokeTestedEndpoint {
 }
 
 /** Environment variables the construct sets itself; `revision` may not use them. */
-const RESERVED_ENV = ['ENDPOINT_NAMES', 'ENDPOINT_CONFIGS', 'MIN_ACCURACY', 'NO_ENDPOINTS_REASON', 'STACK_ID'];
+const RESERVED_ENV = ['ENDPOINT_NAMES', 'ENDPOINT_CONFIGS', 'MIN_ACCURACY', 'NO_ENDPOINTS_REASON', 'STACK_ID', TEST_CASES_ENV];
 
 export interface EndpointSmokeTestProps {
   /** The endpoints to test; the function may invoke these and nothing else. */
@@ -32,7 +34,12 @@ export interface EndpointSmokeTestProps {
    * instead of a report. Without it an empty `endpoints` is an error.
    */
   readonly noEndpointsReason?: string;
-  /** Fraction 0..1 of digits each endpoint must classify right. @default 0.9 */
+  /**
+   * What to send and the labels to expect, e.g. `SmokeTestCases.fromFile('smoke-test-cases.json')`.
+   * @default SmokeTestCases.mnistDigits() - the bundled held-out MNIST digits
+   */
+  readonly testCases?: SmokeTestCases;
+  /** Fraction 0..1 of test cases (digits) each endpoint must answer right, per content type. @default 0.9 */
   readonly minAccuracy?: number;
   /** Run during deployment (a failure fails the deploy) after everything in `executeAfter`. @default true */
   readonly runOnDeploy?: boolean;
@@ -51,8 +58,8 @@ export interface EndpointSmokeTestProps {
 }
 
 /**
- * A Lambda that sends real digits with known labels to endpoints and fails unless they answer
- * right; optionally run during `cdk deploy` through a `triggers.Trigger`. While its stack is rolling
+ * A Lambda that sends test cases with known labels (`testCases`: the model's own, or the bundled
+ * MNIST digits) to endpoints and fails unless they answer right; optionally run during `cdk deploy` through a `triggers.Trigger`. While its stack is rolling
  * back (DescribeStacks on its own stack) it sends nothing and passes, so a rollback never fails on it.
  */
 export class EndpointSmokeTest extends Construct {
@@ -138,6 +145,7 @@ export class EndpointSmokeTest extends Construct {
         ...(configChecked.length > 0 ? { ENDPOINT_CONFIGS: configChecked.map((e) => `${e.endpointName}=${e.endpointConfigName}`).join(',') } : {}),
         MIN_ACCURACY: String(minAccuracy),
         ...(nothingToTest ? { NO_ENDPOINTS_REASON: props.noEndpointsReason!.trim() } : { STACK_ID: Stack.of(this).stackId }),
+        ...(props.testCases ?? SmokeTestCases.mnistDigits()).environment,
         ...props.revision,
       },
       // WARNING: esbuild's default (info) prints each bundle's size and time on every synth.
