@@ -1,11 +1,10 @@
-import * as path from 'path';
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
+import { bundledHandler } from '../common/bundled-handler';
 import { TEST_CASES_ENV } from '../../lambda/smoke-test/test-cases';
 import { SmokeTestCases } from './smoke-test-cases';
 
@@ -53,7 +52,10 @@ export interface EndpointSmokeTestProps {
   readonly revision?: Record<string, string>;
   /** Lambda timeout, sized for serverless cold starts and retries. @default 10 minutes */
   readonly timeout?: Duration;
-  /** @default the smoke-test handler in lambda/smoke-test/index.ts */
+  /**
+   * A TypeScript handler to bundle instead of the shipped one (needs esbuild where the app synthesizes).
+   * @default the shipped smoke-test handler (lambda/smoke-test/index.ts, prebuilt in the package)
+   */
   readonly entry?: string;
 }
 
@@ -63,7 +65,7 @@ export interface EndpointSmokeTestProps {
  * back (DescribeStacks on its own stack) it sends nothing and passes, so a rollback never fails on it.
  */
 export class EndpointSmokeTest extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly trigger?: triggers.Trigger;
 
   constructor(scope: Construct, id: string, props: EndpointSmokeTestProps) {
@@ -130,11 +132,9 @@ export class EndpointSmokeTest extends Construct {
       }));
     }
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry ?? path.join(__dirname, '..', '..', 'lambda', 'smoke-test', 'index.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+    this.function = bundledHandler(this, 'Function', {
+      handler: 'smoke-test',
+      entry: props.entry,
       memorySize: 512,
       timeout,
       role,
@@ -148,8 +148,6 @@ export class EndpointSmokeTest extends Construct {
         ...(props.testCases ?? SmokeTestCases.mnistDigits()).environment,
         ...props.revision,
       },
-      // WARNING: esbuild's default (info) prints each bundle's size and time on every synth.
-      bundling: { minify: true, sourceMap: false, externalModules: [], logLevel: nodejs.LogLevel.WARNING },
     });
     // With nothing to test there is nothing to run on deploy; the function stays for callers such as a pipeline step.
     if ((props.runOnDeploy ?? true) && !nothingToTest) {
