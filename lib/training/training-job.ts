@@ -6,7 +6,6 @@ import { CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } fr
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -20,6 +19,7 @@ import {
 import { validateJobNamePrefix } from '../../lambda/training-job/job-name';
 import { FINGERPRINT_TAG } from '../../lambda/training-job/fingerprint';
 import type { TrainingJobProperties } from '../../lambda/training-job/properties';
+import { bundledHandler, ShippedHandler } from '../common/bundled-handler';
 import { acknowledgeWildcard } from '../common/nag-acknowledge';
 import { createTar, gzipDeterministic } from './tarball';
 
@@ -202,8 +202,8 @@ export class SageMakerTrainingJob extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.logGroup = logGroup;
-    const onEvent = handlerFunction(this, 'OnEvent', 'on-event.ts', logGroup, Duration.minutes(2));
-    const isComplete = handlerFunction(this, 'IsComplete', 'is-complete.ts', logGroup, Duration.minutes(2));
+    const onEvent = handlerFunction(this, 'OnEvent', 'training-job-on-event', logGroup, Duration.minutes(2));
+    const isComplete = handlerFunction(this, 'IsComplete', 'training-job-is-complete', logGroup, Duration.minutes(2));
     this.onEventFunction = onEvent;
     this.isCompleteFunction = isComplete;
 
@@ -456,22 +456,11 @@ function validateProps(props: SageMakerTrainingJobProps, pollInterval: Duration,
   }
 }
 
-/** A handler bundled by esbuild (AWS SDK v3 included) with its own role that can only write its log group. */
-function handlerFunction(scope: Construct, id: string, file: string, logGroup: logs.ILogGroup, timeout: Duration): nodejs.NodejsFunction {
+/** A bundled handler (AWS SDK v3 included) with its own role that can only write its log group. */
+function handlerFunction(scope: Construct, id: string, handler: ShippedHandler, logGroup: logs.ILogGroup, timeout: Duration): lambda.Function {
   const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   grantLogWrite(role, logGroup);
-  return new nodejs.NodejsFunction(scope, id, {
-    entry: path.join(__dirname, '..', '..', 'lambda', 'training-job', file),
-    handler: 'handler',
-    runtime: lambda.Runtime.NODEJS_24_X,
-    architecture: lambda.Architecture.ARM_64,
-    memorySize: 256,
-    timeout,
-    role,
-    logGroup,
-    // WARNING: esbuild's default (info) prints each bundle's size and time on every synth.
-    bundling: { externalModules: [], minify: true, sourceMap: false, logLevel: nodejs.LogLevel.WARNING },
-  });
+  return bundledHandler(scope, id, { handler, memorySize: 256, timeout, role, logGroup });
 }
 
 /** One of the Provider framework's own functions (`framework-onEvent`, `framework-isComplete`, `framework-onTimeout`). */
