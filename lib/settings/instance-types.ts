@@ -3,6 +3,9 @@ import * as fs from 'fs';
 import { ProductionVariantInstanceType, TrainingInstanceType } from '@aws-sdk/client-sagemaker';
 import { nearestName } from './did-you-mean';
 
+/** The shape of a SageMaker instance type (`ml.m5.large`, `ml.p6-b200.48xlarge`); whether SageMaker lists it is {@link unlistedInstanceTypeProblem}. */
+export const INSTANCE_TYPE_PATTERN = /^ml\.[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+
 /** GPU instance families (ml.g4dn, ml.g5, ml.p3, ml.p4d, …) need the GPU image tags. */
 export function isGpuInstanceType(instanceType: string): boolean {
   return /^ml\.[gp]\d+[a-z]*\./.test(instanceType);
