@@ -8,7 +8,12 @@ import {
 } from '@aws-sdk/client-s3';
 import * as crypto from 'crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { S3PrefixCopyProperties } from './properties';
 import { errorName } from '../shared/retry';
+
+// The contract with the construct lives beside it, free of the SDK, so lib/ can import it.
+export { REVISION_SCHEME } from './properties';
+export type { S3PrefixCopyProperties } from './properties';
 
 /**
  * Server-side copy of objects from one bucket/prefix into another, as a custom resource.
@@ -37,21 +42,6 @@ export const OWNER_METADATA = 'copied-by';
 export const SOURCE_ETAG_METADATA = 'source-etag';
 /** CopyObject's single-request limit. */
 const MAX_COPY_BYTES = 5 * 1024 ** 3;
-
-export interface S3PrefixCopyProperties {
-  /**
-   * Names how the Revision attribute is computed. The handler ignores it; a new value (a new scheme,
-   * or the first one) makes CloudFormation send an Update, so a resource deployed before the
-   * attribute existed returns it before anything reads it.
-   */
-  readonly RevisionScheme?: string;
-  readonly SourceBucketName: string;
-  readonly SourcePrefix: string;
-  /** Relative to SourcePrefix; absent → every object under SourcePrefix. */
-  readonly Keys?: string[];
-  readonly DestinationBucketName: string;
-  readonly DestinationPrefix: string;
-}
 
 export interface Dependencies {
   readonly s3: Pick<S3Client, 'send'>;
@@ -130,9 +120,6 @@ interface CopyOutcome {
   readonly result: 'copied' | 'unchanged' | 'foreign';
   readonly dataEtag: string;
 }
-
-/** The scheme the construct names in RevisionScheme. */
-export const REVISION_SCHEME = 'sha256(key, data ETag) v1';
 
 /** The Revision attribute: sha256 over the keys (sorted) and their data's ETags. */
 export function dataRevision(etags: ReadonlyMap<string, string>): string {

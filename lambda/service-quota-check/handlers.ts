@@ -7,8 +7,12 @@ import {
 } from '@aws-sdk/client-service-quotas';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { QuotaShortfall, shortfallMessage, Where } from '../shared/quota-advice';
+import type { QuotaRequirementProperties, ServiceQuotaCheckProperties } from './properties';
 import { errorName } from '../shared/retry';
 import { readStackStatus } from '../shared/stack-status';
+
+// The contract with the construct lives beside it, free of the SDK, so lib/ can import it.
+export type { QuotaRequirementProperties, ServiceQuotaCheckProperties } from './properties';
 
 /**
  * A pre-flight check of service quotas, as a custom resource: on Create and Update it reads the
@@ -33,34 +37,6 @@ import { readStackStatus } from '../shared/stack-status';
  *   never turns a rollback into UPDATE_ROLLBACK_FAILED.
  * - Delete: nothing to do.
  */
-
-export interface QuotaRequirementProperties {
-  /** The quota's name in Service Quotas, e.g. `ml.m5.large for endpoint usage`. */
-  readonly QuotaName: string;
-  /** What Create needs, and a fleet that starts on Update (CloudFormation sends numbers as strings). */
-  readonly Needed: string | number;
-  /**
-   * Set for a fleet that a deploy replaces blue/green (an endpoint): changes whenever a deploy
-   * starts a new fleet, and only then. @default - not a fleet: an Update needs `Needed`
-   */
-  readonly FleetRevision?: string;
-  /** The most instances the fleet runs (autoscaling's maximum). @default Needed */
-  readonly FleetMaximum?: string | number;
-  /** Why a replacement runs both fleets at once, quoted in the message. */
-  readonly FleetReplacementReason?: string;
-  /** What needs the quota, e.g. `the real-time endpoint (1 × ml.m5.large)`. */
-  readonly NeededBy: string;
-  /** Unit of the numbers in the message. @default instances */
-  readonly Unit?: string;
-  /** Settings that need less of it, quoted in the message. */
-  readonly Advice?: string;
-}
-
-export interface ServiceQuotaCheckProperties {
-  /** Service Quotas service code, e.g. `sagemaker`. */
-  readonly ServiceCode: string;
-  readonly Requirements: QuotaRequirementProperties[];
-}
 
 export interface Dependencies {
   readonly serviceQuotas: Pick<ServiceQuotasClient, 'send'>;

@@ -2,7 +2,7 @@ import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import type { ServiceQuotaCheckProperties } from '../../lambda/service-quota-check/handlers';
+import type { ServiceQuotaCheckProperties } from '../../lambda/service-quota-check/properties';
 import { bundledProvider } from '../common/bundled-provider';
 import { acknowledgeWildcard } from '../common/nag-acknowledge';
 

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { REVISION_SCHEME, S3PrefixCopyProperties } from '../../lambda/s3-prefix-copy/handlers';
+import { REVISION_SCHEME, S3PrefixCopyProperties } from '../../lambda/s3-prefix-copy/properties';
 import { bundledProvider } from '../common/bundled-provider';
 import { acknowledgeWildcard } from '../common/nag-acknowledge';
 
