@@ -7,7 +7,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MNIST } from '../lib/settings/config';
+import { MNIST } from '../lib/mnist/mnist-constants';
 import { createTarGz, listTarEntries, writeTarGz } from '../lib/training/tarball';
 import { projectPython } from './support/project-python';
 
@@ -166,4 +166,17 @@ test('model-code/: two builds give the same bytes, a copy with fresh timestamps 
   text[text.length - 1] ^= 1;
   fs.writeFileSync(script, text);
   expect(build(copy, 'changed.tar.gz').equals(first)).toBe(false);
+});
+
+test('model-code/ ships mnist.py, its declarations and its package folder, without tests or local-only files', () => {
+  const entries = listTarEntries(MNIST.modelCodeDirectory, { excludeRootFiles: MNIST.localOnlyFiles });
+  const modules = fs.readdirSync(path.join(MNIST.modelCodeDirectory, 'mnist_lib')).filter((n) => n.endsWith('.py')).sort();
+  expect(modules).toEqual(expect.arrayContaining(['__init__.py', 'inference.py', 'job.py', 'network.py']));
+  expect(entries.map((e) => `${e.name}${e.type === 'directory' ? '/' : ''}`)).toEqual([
+    'hyperparameters.json',
+    'metrics.json',
+    MNIST.entryPoint,
+    'mnist_lib/',
+    ...modules.map((n) => `mnist_lib/${n}`),
+  ]);
 });

@@ -20,18 +20,37 @@ TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 MODEL_CODE_DIR = os.path.dirname(TESTS_DIR)
 REPO_ROOT = os.path.dirname(MODEL_CODE_DIR)
 SCRIPT = os.path.join(MODEL_CODE_DIR, "mnist.py")
+PACKAGE = "mnist_lib"
+# The test modules import the package's modules as `from mnist_lib import data`.
+if MODEL_CODE_DIR not in sys.path:
+    sys.path.insert(0, MODEL_CODE_DIR)
 
-# The SageMaker metric definitions documented in docs/model-code.md.
-LOSS_REGEX = r"Test set: Average loss: ([0-9.]+)"
-ACCURACY_REGEX = r"Test set: Average loss: [0-9.]+, Accuracy: [0-9]+/[0-9]+ \(([0-9.]+)%\)"
+# SageMaker's metric definitions, as metrics.json declares them (test_metrics.py ties them to the log line).
+with open(os.path.join(MODEL_CODE_DIR, "metrics.json")) as _f:
+    METRIC_DEFINITIONS = json.load(_f)["metricDefinitions"]
+METRIC_REGEX = {m["name"]: m["regex"] for m in METRIC_DEFINITIONS}
+LOSS_REGEX = METRIC_REGEX["test:loss"]
+ACCURACY_REGEX = METRIC_REGEX["test:accuracy"]
 
 
 def import_script(path=SCRIPT, name="mnist"):
-    """Imports mnist.py (or a copy of it) as a module, as the inference container does."""
+    """Imports mnist.py as a module, as the inference container does (its package from model-code/)."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def run_fresh(code_dir, snippet, timeout=120):
+    """Runs `snippet` in a new interpreter whose only added path is `code_dir`, as the inference
+    container sees /opt/ml/model/code (-I: no PYTHONPATH, no current folder; -B: no __pycache__
+    left in the artifact); returns stdout."""
+    program = "import sys\nsys.path.insert(0, {!r})\n{}".format(code_dir, snippet)
+    done = subprocess.run([sys.executable, "-I", "-B", "-c", program], cwd=tempfile.gettempdir(), capture_output=True,
+                          text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise AssertionError("fresh interpreter on {} failed:\n{}".format(code_dir, done.stderr))
+    return done.stdout
 
 
 def make_real_digits(out_dir, layout="mnist-raw", extra=()):

@@ -10,6 +10,8 @@ import torch
 
 import support
 
+from mnist_lib import checkpoints, hyperparameters
+
 mnist = support.import_script()
 
 RECIPE = ["--epochs", "3", "--log-interval", "1000"]
@@ -99,17 +101,17 @@ class CheckpointFilesTest(unittest.TestCase):
 
     def test_saving_renames_a_complete_file_and_keeps_the_newest_two(self):
         for epoch in (1, 2, 3):
-            mnist.save_checkpoint(self.dir, self.checkpoint(epoch))
+            checkpoints.save_checkpoint(self.dir, self.checkpoint(epoch))
         self.assertEqual(sorted(os.listdir(self.dir)), ["checkpoint-epoch-0002.pt", "checkpoint-epoch-0003.pt"])
-        path, state = mnist.newest_checkpoint(self.dir, self.recipe)
+        path, state = checkpoints.newest_checkpoint(self.dir, self.recipe)
         self.assertEqual((os.path.basename(path), state["epoch"], state["step"]), ("checkpoint-epoch-0003.pt", 3, 30))
         self.assertEqual(state["optimizer"]["param_groups"][0]["lr"], 0.003)
         torch.testing.assert_close(state["rng"][0], torch.get_rng_state())
 
     def test_partial_corrupt_and_foreign_checkpoints_are_skipped_with_a_reason(self):
-        mnist.save_checkpoint(self.dir, self.checkpoint(1))
+        checkpoints.save_checkpoint(self.dir, self.checkpoint(1))
         foreign = tempfile.mkdtemp(dir=self.dir)
-        os.rename(mnist.save_checkpoint(foreign, self.checkpoint(2, recipe={"epochs": 5})),
+        os.rename(checkpoints.save_checkpoint(foreign, self.checkpoint(2, recipe={"epochs": 5})),
                   os.path.join(self.dir, "checkpoint-epoch-0002.pt"))
         torch.save({"model": {}}, os.path.join(self.dir, "checkpoint-epoch-0003.pt"))
         with open(os.path.join(self.dir, "checkpoint-epoch-0004.pt"), "wb") as f:
@@ -117,12 +119,12 @@ class CheckpointFilesTest(unittest.TestCase):
         with open(os.path.join(self.dir, "checkpoint-epoch-0005.pt.partial"), "wb") as f:
             f.write(b"junk")
         lines = []
-        original = mnist.log_line
-        mnist.log_line = lines.append
+        original = checkpoints.log_line
+        checkpoints.log_line = lines.append
         try:
-            path, state = mnist.newest_checkpoint(self.dir, self.recipe)
+            path, state = checkpoints.newest_checkpoint(self.dir, self.recipe)
         finally:
-            mnist.log_line = original
+            checkpoints.log_line = original
         self.assertEqual((os.path.basename(path), state["epoch"]), ("checkpoint-epoch-0001.pt", 1))
         self.assertEqual(len(lines), 3, lines)
         self.assertRegex(lines[0], r"Skipping checkpoint .*0004\.pt: unreadable")
@@ -131,14 +133,14 @@ class CheckpointFilesTest(unittest.TestCase):
         self.assertRegex(lines[2], r"Skipping checkpoint .*0002\.pt: written with other hyperparameters \(epochs\)")
 
     def test_an_empty_or_missing_folder_has_nothing_to_resume(self):
-        self.assertEqual(mnist.newest_checkpoint(self.dir, self.recipe), (None, None))
-        self.assertEqual(mnist.newest_checkpoint(os.path.join(self.dir, "absent"), self.recipe), (None, None))
+        self.assertEqual(checkpoints.newest_checkpoint(self.dir, self.recipe), (None, None))
+        self.assertEqual(checkpoints.newest_checkpoint(os.path.join(self.dir, "absent"), self.recipe), (None, None))
 
     def test_the_folder_comes_from_sm_checkpoint_dir_or_sagemakers_default_and_is_off_otherwise(self):
-        self.assertEqual(mnist.parse_args([], {"SM_CHECKPOINT_DIR": "/ckpt"}).checkpoint_dir, "/ckpt")
-        self.assertEqual(mnist.parse_args(["--checkpoint-dir", "/mine"], {}).checkpoint_dir, "/mine")
+        self.assertEqual(hyperparameters.parse_args([], {"SM_CHECKPOINT_DIR": "/ckpt"}).checkpoint_dir, "/ckpt")
+        self.assertEqual(hyperparameters.parse_args(["--checkpoint-dir", "/mine"], {}).checkpoint_dir, "/mine")
         expected = "/opt/ml/checkpoints" if os.path.isdir("/opt/ml/checkpoints") else ""
-        self.assertEqual(mnist.parse_args([], {}).checkpoint_dir, expected)
+        self.assertEqual(hyperparameters.parse_args([], {}).checkpoint_dir, expected)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import unittest
 
 import support
 
-mnist = support.import_script()
+from mnist_lib import distribution
 
 
 class ShardTest(unittest.TestCase):
@@ -20,7 +20,7 @@ class ShardTest(unittest.TestCase):
             for examples, batch_size in self.CASES:
                 for epoch in (1, 2, 5):
                     with self.subTest(world_size=world_size, examples=examples, batch=batch_size, epoch=epoch):
-                        shards = [mnist.epoch_shard(examples, epoch, 1, rank, world_size, batch_size).tolist()
+                        shards = [distribution.epoch_shard(examples, epoch, 1, rank, world_size, batch_size).tolist()
                                   for rank in range(world_size)]
                         everything = sorted(i for shard in shards for i in shard)
                         self.assertEqual(everything, list(range(examples)), "each example once, none twice")
@@ -32,7 +32,7 @@ class ShardTest(unittest.TestCase):
         for world_size in (2, 3):
             for examples, batch_size in self.CASES:
                 with self.subTest(world_size=world_size, examples=examples, batch=batch_size):
-                    per_rank = [mnist.epoch_batches(examples, 1, 1, rank, world_size, batch_size)
+                    per_rank = [distribution.epoch_batches(examples, 1, 1, rank, world_size, batch_size)
                                 for rank in range(world_size)]
                     self.assertEqual(len({len(batches) for batches in per_rank}), 1)
                     self.assertTrue(all(len(b) > 0 for batches in per_rank for b in batches))
@@ -40,12 +40,12 @@ class ShardTest(unittest.TestCase):
                     self.assertTrue(all(size >= batch_size for size in global_sizes[:-1]) or len(global_sizes) == 1)
 
     def test_each_epoch_reshuffles_and_one_host_sees_the_same_order_as_many(self):
-        first = mnist.epoch_shard(1001, 1, 1, 0, 1, 32)
-        self.assertNotEqual(first.tolist(), mnist.epoch_shard(1001, 2, 1, 0, 1, 32).tolist())
+        first = distribution.epoch_shard(1001, 1, 1, 0, 1, 32)
+        self.assertNotEqual(first.tolist(), distribution.epoch_shard(1001, 2, 1, 0, 1, 32).tolist())
         self.assertNotEqual(first.tolist(), sorted(first.tolist()))
         # Two hosts split each global batch of one host's run between them.
-        one_host = mnist.epoch_batches(1001, 3, 1, 0, 1, 32)
-        two_hosts = [mnist.epoch_batches(1001, 3, 1, rank, 2, 32) for rank in range(2)]
+        one_host = distribution.epoch_batches(1001, 3, 1, 0, 1, 32)
+        two_hosts = [distribution.epoch_batches(1001, 3, 1, rank, 2, 32) for rank in range(2)]
         for step, batch in enumerate(one_host):
             self.assertEqual(sorted(batch.tolist()), sorted(two_hosts[0][step].tolist() + two_hosts[1][step].tolist()))
 

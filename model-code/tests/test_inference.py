@@ -14,6 +14,8 @@ import torch
 
 import support
 
+from mnist_lib import errors, inference, network
+
 mnist = support.import_script()
 
 
@@ -129,7 +131,7 @@ class InferenceTest(unittest.TestCase):
     # ------------------------------------------------------------------ bad input: the client's fault
 
     def test_every_bad_input_is_a_clear_4xx_toolkit_error(self):
-        big = np.zeros((mnist.MAX_BATCH + 1, 1, 28, 28), np.float32)
+        big = np.zeros((inference.MAX_BATCH + 1, 1, 28, 28), np.float32)
         with_nan = self.payload.copy()
         with_nan[0, 0, 0, 0] = np.nan
         cases = [
@@ -153,13 +155,13 @@ class InferenceTest(unittest.TestCase):
             ("empty npy batch", npy(np.zeros((0, 1, 28, 28), np.float32)), "application/x-npy", 400, "Empty batch"),
             ("empty JSON batch", "[]", "application/json", 400, "Empty batch"),
             ("empty CSV", "\n", "text/csv", 400, "Empty batch"),
-            ("batch over the limit", npy(big), "application/x-npy", 413, "over the limit of {}".format(mnist.MAX_BATCH)),
+            ("batch over the limit", npy(big), "application/x-npy", 413, "over the limit of {}".format(inference.MAX_BATCH)),
             ("unknown content type", b"\x89PNG", "image/png", 415, "Unsupported content type 'image/png'"),
             ("not UTF-8", b"\xff\xfe", "application/json; charset=utf-8", 400, "not UTF-8"),
         ]
         for name, body, content_type, status, words in cases:
             with self.subTest(name):
-                with self.assertRaises(mnist.BaseInferenceToolkitError) as caught:
+                with self.assertRaises(errors.BaseInferenceToolkitError) as caught:
                     mnist.input_fn(body, content_type)
                 error = caught.exception
                 self.assertEqual(error.status_code, status)
@@ -169,7 +171,7 @@ class InferenceTest(unittest.TestCase):
 
     def test_unknown_accept_is_a_406(self):
         data = mnist.predict_fn(mnist.input_fn(npy(self.payload), "application/x-npy"), self.model)
-        with self.assertRaises(mnist.BaseInferenceToolkitError) as caught:
+        with self.assertRaises(errors.BaseInferenceToolkitError) as caught:
             mnist.output_fn(data, "application/xml")
         self.assertEqual(caught.exception.status_code, 406)
         self.assertIn("Unsupported accept type 'application/xml'", caught.exception.message)
@@ -186,8 +188,11 @@ class InferenceTest(unittest.TestCase):
         package = type(sys)("sagemaker_inference")
         package.errors = fake_errors
         with mock.patch.dict(sys.modules, {"sagemaker_inference": package, "sagemaker_inference.errors": fake_errors}):
+            for name in [n for n in sys.modules if n.split(".")[0] == support.PACKAGE]:
+                del sys.modules[name]  # imported afresh, as in the container (patch.dict puts them back)
             served = support.import_script(name="mnist_in_container")
-        self.assertIs(served.BaseInferenceToolkitError, ToolkitError)
+            served_errors = sys.modules[support.PACKAGE + ".errors"]
+        self.assertIs(served_errors.BaseInferenceToolkitError, ToolkitError)
         with self.assertRaises(ToolkitError) as caught:
             served.input_fn("[]", "application/json")
         self.assertEqual(caught.exception.status_code, 400)
@@ -195,7 +200,7 @@ class InferenceTest(unittest.TestCase):
     # ------------------------------------------------------------------ loading weights
 
     def test_articles_module_prefixed_weights_load_and_predict_the_same(self):
-        article_style = torch.nn.DataParallel(mnist.Net())
+        article_style = torch.nn.DataParallel(network.Net())
         article_style.module.load_state_dict(self.model.state_dict())
         self.assertTrue(all(k.startswith("module.") for k in article_style.state_dict()))
         model_dir = tempfile.mkdtemp(dir=self.tmp)
@@ -204,12 +209,20 @@ class InferenceTest(unittest.TestCase):
         data = mnist.input_fn(npy(self.payload), "application/x-npy")
         torch.testing.assert_close(mnist.predict_fn(data, loaded), mnist.predict_fn(data, self.model))
 
-    def test_the_artifacts_own_code_copy_serves_it(self):
-        served = support.import_script(os.path.join(self.model_dir, "code", "mnist.py"), name="mnist_artifact_copy")
-        model = served.model_fn(self.model_dir)
-        prediction = served.predict_fn(served.input_fn(npy(self.payload), "application/x-npy"), model)
-        body, _ = served.output_fn(prediction, "application/x-npy")
-        self.assert_good_probabilities(np.load(io.BytesIO(body)), self.labels)
+    def test_the_artifacts_own_code_serves_it_alone_in_a_fresh_interpreter(self):
+        # code/ only (no model-code/, no hyperparameters.json or metrics.json), as the container serves it.
+        request, answer = os.path.join(self.tmp, "request.npy"), os.path.join(self.tmp, "answer.npy")
+        with open(request, "wb") as f:
+            f.write(npy(self.payload))
+        support.run_fresh(os.path.join(self.model_dir, "code"), "\n".join([
+            "import mnist",
+            "model = mnist.model_fn({!r})".format(self.model_dir),
+            "data = mnist.input_fn(open({!r}, 'rb').read(), 'application/x-npy')".format(request),
+            "body, _ = mnist.output_fn(mnist.predict_fn(data, model), 'application/x-npy')",
+            "open({!r}, 'wb').write(body)".format(answer),
+        ]))
+        with open(answer, "rb") as f:
+            self.assert_good_probabilities(np.load(io.BytesIO(f.read())), self.labels)
 
     def test_missing_weights_say_what_the_archive_needs(self):
         with self.assertRaisesRegex(FileNotFoundError, "must hold model.pth at its root"):

@@ -7,7 +7,7 @@ import { HELP_OPTION, UsageError, oneOf, parseCommandLine, wholeNumber } from '.
 import { PIXELS } from './packaged-mnist';
 import { InvertMode, PredictInput, loadInputs } from './predict-inputs';
 
-/** model-code/mnist.py's MAX_BATCH: a larger request is refused by the model, so refuse it here first. */
+/** model-code/mnist_lib/inference.py's MAX_BATCH: a larger request is refused by the model, so refuse it here first. */
 export const MODEL_MAX_BATCH = 1000;
 
 export const USAGE = `Usage: npm run predict -- (--endpoint NAME | --local URL) [--region R] [--content-type npy|json]

@@ -18,7 +18,7 @@ export function checkServingLayout(servingDir: string, files: readonly string[],
   const missing: string[] = [];
   if (!files.includes(weights)) missing.push(`${weights} (the trained weights, written by the training script into SM_MODEL_DIR)`);
   if (!files.includes(`code/${program}`)) {
-    missing.push(`code/${program} (the inference script: the training script must copy itself to SM_MODEL_DIR/code/)`);
+    missing.push(`code/${program} (the inference script: the training script must copy itself and the modules it imports to SM_MODEL_DIR/code/)`);
   }
   if (missing.length > 0) {
     throw new Error(

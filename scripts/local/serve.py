@@ -4,7 +4,7 @@ the standard library only (no Docker, no TorchServe).
 
 What it emulates:
 - the PyTorch inference container: `code/` of the model folder on sys.path, the module named by
-  SAGEMAKER_PROGRAM imported, model_fn(model_dir) called once before the first request, each
+  SAGEMAKER_PROGRAM imported (with the modules and packages it imports from code/), model_fn(model_dir) called once before the first request, each
   request answered through input_fn / predict_fn / output_fn exactly as the SageMaker inference
   toolkit's Transformer does (JSON and CSV bodies as str, others as bytes; a missing or */* Accept
   becomes SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT; an error with a status_code (the toolkit's
@@ -62,7 +62,14 @@ class InferenceModel:
                 "inference script in code/.".format(program, code_dir, module_name)
             )
         sys.path.insert(0, code_dir)
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:  # the container's worker would die the same way, at every start
+            raise StartupError(
+                "{} imports {}, which neither {} nor the serving Python has: the model archive must carry the "
+                "modules its inference script imports in code/ (the training script copies them to "
+                "SM_MODEL_DIR/code/).".format(program, error.name, code_dir)
+            ) from error
         missing = [name for name in ("model_fn", "input_fn", "predict_fn", "output_fn") if not hasattr(module, name)]
         if missing:
             raise StartupError(

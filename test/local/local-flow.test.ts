@@ -25,6 +25,12 @@ const reduced = { runsDir, offline: true, trainCount: 4000, testCount: 500, hype
 
 afterAll(() => fs.rmSync(runsDir, { recursive: true, force: true }));
 
+/** What model.tar.gz must hold: the weights, mnist.py and every module of its package (no tests, no declarations). */
+const PACKAGE = 'mnist_lib';
+const CODE_FILES = ['mnist.py', ...fs.readdirSync(path.join(REPO_ROOT, 'model-code', PACKAGE)).filter((n) => n.endsWith('.py')).map((n) => `${PACKAGE}/${n}`)]
+  .map((n) => `code/${n}`);
+const ARTIFACT_FILES = [...CODE_FILES, 'model.pth'].sort();
+
 describe('local mode, one host', () => {
   let run: LocalRunResult;
   const lines: string[] = [];
@@ -51,11 +57,13 @@ describe('local mode, one host', () => {
     expect(lines.some((line) => line.startsWith('[algo-1] Test set: Average loss:'))).toBe(true);
   });
 
-  test('packs model.tar.gz with model.pth and code/mnist.py at its root, unpacked for serving', () => {
-    expect(run.artifact.files).toEqual(['code/mnist.py', 'model.pth']);
+  test('packs model.tar.gz with model.pth and code/ (mnist.py and its package) at its root, unpacked for serving', () => {
+    expect(run.artifact.files).toEqual(ARTIFACT_FILES);
     const unpacked = fs.mkdtempSync(path.join(runsDir, 'unpacked-'));
-    expect(extractTarGz(run.artifact.archive, unpacked).sort()).toEqual(['code/mnist.py', 'model.pth']);
-    expect(fs.readFileSync(path.join(unpacked, 'code', 'mnist.py'))).toEqual(fs.readFileSync(path.join(REPO_ROOT, 'model-code', 'mnist.py')));
+    expect(extractTarGz(run.artifact.archive, unpacked).sort()).toEqual(ARTIFACT_FILES);
+    for (const file of CODE_FILES) {
+      expect(fs.readFileSync(path.join(unpacked, file))).toEqual(fs.readFileSync(path.join(REPO_ROOT, 'model-code', file.slice('code/'.length))));
+    }
     expect(fs.readFileSync(path.join(run.artifact.servingDir, 'model.pth'))).toEqual(fs.readFileSync(path.join(unpacked, 'model.pth')));
   });
 
@@ -192,7 +200,7 @@ describe('local mode, two hosts (gloo on loopback)', () => {
     expect(JSON.parse(fs.readFileSync(path.join(run.runDir, 'hosts', 'algo-2', 'input', 'config', 'resourceconfig.json'), 'utf8')))
       .toMatchObject({ current_host: 'algo-2', hosts: ['algo-1', 'algo-2'] });
     expect(run.testAccuracy).toBeGreaterThanOrEqual(MIN_ACCURACY * 100);
-    expect(run.artifact.files).toEqual(['code/mnist.py', 'model.pth']);
+    expect(run.artifact.files).toEqual(ARTIFACT_FILES);
     expect(run.smoke.passed).toBe(true);
     expect(run.server).toBeUndefined();
   });

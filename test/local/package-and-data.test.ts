@@ -31,12 +31,19 @@ function modelDir(files: Record<string, string>): string {
 
 describe('packageModel', () => {
   test('packs, unpacks into a fresh serving folder and returns the layout', () => {
-    const source = modelDir({ 'model.pth': 'weights', 'code/mnist.py': 'print(1)', 'code/__pycache__/mnist.cpython-311.pyc': 'x' });
+    const source = modelDir({
+      'model.pth': 'weights',
+      'code/mnist.py': 'print(1)',
+      'code/mnist_lib/__init__.py': '',
+      'code/mnist_lib/inference.py': 'X = 1',
+      'code/__pycache__/mnist.cpython-311.pyc': 'x',
+      'code/mnist_lib/__pycache__/inference.cpython-311.pyc': 'x',
+    });
     const servingDir = path.join(dir, 'serving');
     fs.mkdirSync(servingDir);
     fs.writeFileSync(path.join(servingDir, 'stale.pth'), 'from an older run');
     const packed = packageModel({ modelDir: source, archive: path.join(dir, 'model.tar.gz'), servingDir, program: 'mnist.py' });
-    expect(packed.files).toEqual(['code/mnist.py', 'model.pth']);
+    expect(packed.files).toEqual(['code/mnist.py', 'code/mnist_lib/__init__.py', 'code/mnist_lib/inference.py', 'model.pth']);
     expect(fs.readdirSync(servingDir).sort()).toEqual(['code', 'model.pth']);
     expect(fs.readFileSync(path.join(servingDir, 'code', 'mnist.py'), 'utf8')).toBe('print(1)');
   });

@@ -41,10 +41,14 @@ def output_fn(prediction, accept, context=None):
     return json.dumps(dict(prediction, accept=accept)), "application/json"
 `;
 
-function writeModel(script: string): string {
+function writeModel(script: string, modules: Record<string, string> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'serve-test-'));
   fs.mkdirSync(path.join(dir, 'code'));
   fs.writeFileSync(path.join(dir, 'code', 'echo.py'), script);
+  for (const [name, text] of Object.entries(modules)) {
+    fs.mkdirSync(path.dirname(path.join(dir, 'code', name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'code', name), text);
+  }
   return dir;
 }
 
@@ -158,6 +162,25 @@ describe('serve.py (SageMaker hosting emulator)', () => {
       await expect(startLocalServer({ python, modelDir: dir, program: 'missing.py' })).rejects.toThrow(/has no missing\.py/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the handlers may live in a package inside code/, as mnist.py keeps them in mnist_lib/; a module code/ lacks is named', async () => {
+    const script = 'from handlers.serving import model_fn, input_fn, predict_fn, output_fn\n';
+    const dir = writeModel(script, { 'handlers/__init__.py': '', 'handlers/serving.py': ECHO_SCRIPT });
+    const lacking = writeModel(script);
+    let packaged: LocalServer | undefined;
+    try {
+      packaged = await startLocalServer({ python, modelDir: dir, program: 'echo.py' });
+      const response = await fetch(`${packaged.url}/invocations`, { method: 'POST', body: '[1]', headers: { 'Content-Type': 'application/json' } });
+      expect(await response.json()).toMatchObject({ type: 'str', loads: 1 });
+      await expect(startLocalServer({ python, modelDir: lacking, program: 'echo.py' })).rejects.toThrow(
+        /echo\.py imports handlers, which neither .*code nor the serving Python has: the model archive must carry the modules/,
+      );
+    } finally {
+      await packaged?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(lacking, { recursive: true, force: true });
     }
   });
 });

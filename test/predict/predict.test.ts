@@ -135,8 +135,8 @@ test('nothing is sent for a refused option: --batch-size above the model limit s
   expect((await predict('--endpoint', 'mnist', '--local', url, '--batch-size', String(MODEL_MAX_BATCH), 'mnist:2')).code).toBe(0);
 });
 
-test("the batch limit is the model's: MODEL_MAX_BATCH equals mnist.py's MAX_BATCH", () => {
-  const script = fs.readFileSync(path.join(__dirname, '..', '..', 'model-code', 'mnist.py'), 'utf8');
+test("the batch limit is the model's: MODEL_MAX_BATCH equals mnist.py's MAX_BATCH (mnist_lib/inference.py)", () => {
+  const script = fs.readFileSync(path.join(__dirname, '..', '..', 'model-code', 'mnist_lib', 'inference.py'), 'utf8');
   expect(Number(/^MAX_BATCH = (\d+)$/m.exec(script)?.[1])).toBe(MODEL_MAX_BATCH);
 });
 
