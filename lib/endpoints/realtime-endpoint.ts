@@ -3,18 +3,25 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { CfnEndpoint, CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
 import { applyDeployment, EndpointDeploymentOptions, fixedEndpointName } from './rollout';
+import { EndpointKind } from './serving-endpoint';
+import { checkName, ServingEndpointBase } from './serving-endpoint-base';
 import { hasInstanceStorage } from '../settings/instance-types';
 import { Construct } from 'constructs';
+import { PropValidationError } from '../common/prop-validation-error';
 
 export interface DataCaptureOptions {
   /** 1..100 % of requests (inputs and outputs) written to `destinationS3Uri`. */
   readonly samplingPercentage: number;
+  /** Where SageMaker writes the captured requests, e.g. `s3://bucket/datacapture/`. */
   readonly destinationS3Uri: string;
+  /** Encrypts the captured data. @default the bucket's default encryption */
   readonly kmsKey?: kms.IKey;
 }
 
 export interface RealtimeEndpointProps {
+  /** The model the variant serves. */
   readonly model: sagemaker.IModel;
+  /** The instances' type, e.g. `ml.m5.large`. */
   readonly instanceType: string;
   /** @default 1 */
   readonly instanceCount?: number;
@@ -22,39 +29,39 @@ export interface RealtimeEndpointProps {
   readonly maxInstanceCount?: number;
   /** Requests per second one instance handles; the target is 50 % of it (per minute). @default 20 */
   readonly maxRequestsPerSecond?: number;
+  /** Writes a share of requests and answers to S3. @default no data capture */
   readonly dataCapture?: DataCaptureOptions;
-  /** Encrypts the instances' ML storage volumes. */
+  /** Encrypts the instances' ML storage volumes (left out for instances with NVMe storage). @default SageMaker's own key */
   readonly encryptionKey?: kms.IKey;
   /** @default AllTraffic */
   readonly variantName?: string;
 }
 
 /** A real-time (instance-backed) endpoint for one model, with optional autoscaling and data capture. */
-export class RealtimeEndpoint extends Construct {
+export class RealtimeEndpoint extends ServingEndpointBase {
+  /** The alpha module's endpoint this construct configures further (on its L1 resource). */
   public readonly endpoint: sagemaker.Endpoint;
   public readonly endpointConfig: sagemaker.EndpointConfig;
-  /** The endpoint's name as a reference to the endpoint (users of it wait for it). */
   public readonly endpointName: string;
-  /**
-   * The same name as a literal, fixed at synth time: for alarms, which must not wait for the
-   * endpoint because the endpoint's rollback configuration names them.
-   */
-  public readonly physicalName: string;
+  public readonly physicalEndpointName: string;
   public readonly endpointArn: string;
   public readonly variantName: string;
+  public readonly kind = EndpointKind.REALTIME;
+  public readonly endpointConfigName: string;
   public readonly instanceCount: number;
 
   constructor(scope: Construct, id: string, props: RealtimeEndpointProps) {
     super(scope, id);
     const count = props.instanceCount ?? 1;
     const max = props.maxInstanceCount ?? count;
-    if (!Number.isInteger(count) || count < 1) throw new Error(`instanceCount must be a whole number ≥ 1, got ${count}`);
-    if (!Number.isInteger(max) || max < count) throw new Error(`maxInstanceCount must be a whole number ≥ instanceCount (${count}), got ${max}`);
+    if (!Number.isInteger(count) || count < 1) throw new PropValidationError(this, 'instanceCount', `must be a whole number ≥ 1, got ${count}`);
+    if (!Number.isInteger(max) || max < count) throw new PropValidationError(this, 'maxInstanceCount', `must be a whole number ≥ instanceCount (${count}), got ${max}`);
     const capture = props.dataCapture;
     if (capture && (!Number.isInteger(capture.samplingPercentage) || capture.samplingPercentage < 1 || capture.samplingPercentage > 100)) {
-      throw new Error(`dataCapture.samplingPercentage must be a whole number from 1 to 100, got ${capture.samplingPercentage}`);
+      throw new PropValidationError(this, 'dataCapture.samplingPercentage', `must be a whole number from 1 to 100, got ${capture.samplingPercentage}`);
     }
     this.variantName = props.variantName ?? 'AllTraffic';
+    checkName('variantName', this.variantName, 'RealtimeEndpoint');
     this.instanceCount = count;
 
     // CreateEndpointConfig refuses KmsKeyId for Nitro instances with local NVMe storage; their
@@ -87,10 +94,11 @@ export class RealtimeEndpoint extends Construct {
 
     const autoscaled = max > count;
     this.endpoint = new sagemaker.Endpoint(this, endpointId(props.instanceType, autoscaled), { endpointConfig: this.endpointConfig });
-    this.physicalName = fixedEndpointName(this.endpoint);
-    cfnEndpoint(this.endpoint).endpointName = this.physicalName;
+    this.physicalEndpointName = fixedEndpointName(this.endpoint);
+    cfnEndpoint(this.endpoint).endpointName = this.physicalEndpointName;
     this.endpointName = this.endpoint.endpointName;
     this.endpointArn = this.endpoint.endpointArn;
+    this.endpointConfigName = this.endpointConfig.endpointConfigName;
 
     if (autoscaled) {
       retainScaledInstanceCount(this.endpoint);

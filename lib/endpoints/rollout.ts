@@ -312,7 +312,8 @@ export function grantDescribeRollbackAlarms(scope: Construct, id: string, role: 
   return policy;
 }
 
-const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+/** SageMaker's pattern for endpoint and production variant names (API reference: CreateEndpoint, ProductionVariant). */
+export const ENDPOINT_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 /**
  * A fixed endpoint name, known at synth time: alarms watch the endpoint by name and the endpoint's
@@ -322,7 +323,7 @@ const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
  */
 export function fixedEndpointName(endpoint: Construct): string {
   const name = Names.uniqueResourceName(endpoint, { maxLength: 63, separator: '-' });
-  if (!ENDPOINT_NAME.test(name)) throw new Error(`endpoint name ${name} does not match SageMaker's ${ENDPOINT_NAME}`);
+  if (!ENDPOINT_NAME_PATTERN.test(name)) throw new Error(`endpoint name ${name} does not match SageMaker's ${ENDPOINT_NAME_PATTERN}`);
   return name;
 }
 

@@ -1,11 +1,17 @@
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { CfnEndpoint, CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
+import { PropValidationError } from '../common/prop-validation-error';
 import { fixedEndpointName } from './rollout';
+import { EndpointKind } from './serving-endpoint';
+import { checkName, ServingEndpointBase } from './serving-endpoint-base';
 
 export const SERVERLESS_MEMORY_SIZES_MB: readonly number[] = [1024, 2048, 3072, 4096, 5120, 6144];
+/** The most concurrent invocations SageMaker allows one serverless endpoint (and the most provisioned). */
+export const SERVERLESS_MAX_CONCURRENCY = 200;
 
 export interface ServerlessEndpointProps {
+  /** The model the variant serves (a CPU image: serverless has no GPUs). */
   readonly model: sagemaker.IModel;
   /** One of 1024, 2048, …, 6144. @default 2048 */
   readonly memorySizeInMb?: number;
@@ -24,15 +30,15 @@ export interface ServerlessEndpointProps {
  * configuration the way a real-time update does, with a cold start on the new one; the smoke test's
  * served-configuration check and digits are this endpoint's guard.
  */
-export class ServerlessEndpoint extends Construct {
+export class ServerlessEndpoint extends ServingEndpointBase {
   public readonly endpointConfig: CfnEndpointConfig;
   public readonly endpoint: CfnEndpoint;
-  /** The endpoint's name as a reference to the endpoint (users of it wait for it). */
   public readonly endpointName: string;
-  /** The same name as a literal fixed at synth time, for alarms (they need not wait for the endpoint). */
-  public readonly physicalName: string;
+  public readonly physicalEndpointName: string;
   public readonly endpointArn: string;
   public readonly variantName: string;
+  public readonly kind = EndpointKind.SERVERLESS;
+  public readonly endpointConfigName: string;
 
   constructor(scope: Construct, id: string, props: ServerlessEndpointProps) {
     super(scope, id);
@@ -40,15 +46,16 @@ export class ServerlessEndpoint extends Construct {
     const maxConcurrency = props.maxConcurrency ?? 1;
     const provisioned = props.provisionedConcurrency;
     if (!SERVERLESS_MEMORY_SIZES_MB.includes(memory)) {
-      throw new Error(`memorySizeInMb must be one of ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}, got ${memory}`);
+      throw new PropValidationError(this, 'memorySizeInMb', `must be one of ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}, got ${memory}`);
     }
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 200) {
-      throw new Error(`maxConcurrency must be a whole number from 1 to 200, got ${maxConcurrency}`);
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > SERVERLESS_MAX_CONCURRENCY) {
+      throw new PropValidationError(this, 'maxConcurrency', `must be a whole number from 1 to ${SERVERLESS_MAX_CONCURRENCY}, got ${maxConcurrency}`);
     }
     if (provisioned !== undefined && (!Number.isInteger(provisioned) || provisioned < 1 || provisioned > maxConcurrency)) {
-      throw new Error(`provisionedConcurrency must be a whole number from 1 to maxConcurrency (${maxConcurrency}), got ${provisioned}`);
+      throw new PropValidationError(this, 'provisionedConcurrency', `must be a whole number from 1 to maxConcurrency (${maxConcurrency}), got ${provisioned}`);
     }
     this.variantName = props.variantName ?? 'AllTraffic';
+    checkName('variantName', this.variantName, 'ServerlessEndpoint');
 
     this.endpointConfig = new CfnEndpointConfig(this, 'Config', {
       productionVariants: [{
@@ -62,9 +69,10 @@ export class ServerlessEndpoint extends Construct {
       }],
     });
     this.endpoint = new CfnEndpoint(this, 'Endpoint', { endpointConfigName: this.endpointConfig.attrEndpointConfigName });
-    this.physicalName = fixedEndpointName(this.endpoint);
-    this.endpoint.endpointName = this.physicalName;
+    this.physicalEndpointName = fixedEndpointName(this.endpoint);
+    this.endpoint.endpointName = this.physicalEndpointName;
     this.endpointName = this.endpoint.attrEndpointName;
     this.endpointArn = this.endpoint.ref;
+    this.endpointConfigName = this.endpointConfig.attrEndpointConfigName;
   }
 }

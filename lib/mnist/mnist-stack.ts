@@ -23,7 +23,8 @@ import { SecureBucket } from '../common/secure-bucket';
 import { ServiceQuotaCheck } from '../quotas/service-quota-check';
 import { ServerlessEndpoint } from '../endpoints/serverless-endpoint';
 import { EndpointMonitoring } from '../monitoring/endpoint-monitoring';
-import { EndpointSmokeTest, SmokeTestedEndpoint } from '../smoke-test/endpoint-smoke-test';
+import { EndpointSmokeTest } from '../smoke-test/endpoint-smoke-test';
+import { IServingEndpoint } from '../endpoints/serving-endpoint';
 import { SmokeTestCases } from '../smoke-test/smoke-test-cases';
 import { TrainingData, TrainingDataSource } from '../training/training-data';
 
@@ -141,8 +142,6 @@ export class MnistSageMakerStack extends Stack {
     });
     this.model = model.model;
 
-    // Each with the configuration this deploy sets: the smoke test fails if an endpoint serves another (a rolled-back update).
-    const endpoints: SmokeTestedEndpoint[] = [];
     // A paused real-time endpoint keeps its settings but has no resources (see pauseRealtimeEndpoint).
     if (deploysRealtimeEndpoint(s)) {
       if (s.dataCapturePercent > 0) role.grantWritePrefix(this.bucket, MNIST.dataCapturePrefix);
@@ -158,7 +157,6 @@ export class MnistSageMakerStack extends Stack {
           : undefined,
       });
       this.realtimeEndpointName = this.realtimeEndpoint.endpointName;
-      endpoints.push({ endpointName: this.realtimeEndpoint.endpointName, endpointArn: this.realtimeEndpoint.endpointArn, endpointConfigName: this.realtimeEndpoint.endpointConfig.endpointConfigName });
     }
     if (s.serverlessEndpoint) {
       this.serverlessEndpoint = new ServerlessEndpoint(this, 'ServerlessEndpoint', {
@@ -168,8 +166,9 @@ export class MnistSageMakerStack extends Stack {
         provisionedConcurrency: s.serverlessProvisionedConcurrency > 0 ? s.serverlessProvisionedConcurrency : undefined,
       });
       this.serverlessEndpointName = this.serverlessEndpoint.endpointName;
-      endpoints.push({ endpointName: this.serverlessEndpoint.endpointName, endpointArn: this.serverlessEndpoint.endpointArn, endpointConfigName: this.serverlessEndpoint.endpointConfig.attrEndpointConfigName });
     }
+    // Each with the configuration this deploy sets: the smoke test fails if an endpoint serves another (a rolled-back update).
+    const endpoints: IServingEndpoint[] = [this.realtimeEndpoint, this.serverlessEndpoint].filter((e): e is NonNullable<typeof e> => e !== undefined);
     this.endpointNames = endpoints.map((e) => e.endpointName);
 
     // Reads the account's SageMaker quotas first: a missing one fails the deploy in seconds, not after
@@ -192,7 +191,7 @@ export class MnistSageMakerStack extends Stack {
       testCases: SmokeTestCases.mnistDigits(),
       minAccuracy: s.minTestAccuracy,
       runOnDeploy: s.smokeTestOnDeploy,
-      executeAfter: [this.realtimeEndpoint, this.serverlessEndpoint].filter((e): e is NonNullable<typeof e> => e !== undefined),
+      executeAfter: endpoints,
       // Changes whenever what is trained or served changes, so the function gets a new version and the trigger runs again.
       revision: { MODEL_REVISION: this.modelRevision(trainingImage, inferenceImage), MODEL_NAME: model.modelName },
     });
@@ -200,17 +199,12 @@ export class MnistSageMakerStack extends Stack {
 
     // Alarms per endpoint, an SNS topic for them (e-mail from the alarmEmail setting) and a dashboard;
     // for the real-time endpoint also rollback alarms on the fleet of the configuration this deploy
-    // sets. They watch the endpoints by their literal names: the real-time endpoint's rollback
-    // configuration names its rollback alarms, so the alarms must not wait for the endpoints.
-    const monitored = [
-      this.realtimeEndpoint && {
-        label: 'Realtime', endpointName: this.realtimeEndpoint.physicalName, variantName: this.realtimeEndpoint.variantName, serverless: false,
-        deployedConfigName: this.realtimeEndpoint.endpointConfig.endpointConfigName,
-      },
-      this.serverlessEndpoint && { label: 'Serverless', endpointName: this.serverlessEndpoint.physicalName, variantName: this.serverlessEndpoint.variantName, serverless: true },
-    ];
+    // sets. (The labels name the alarms' construct ids.)
     this.monitoring = new EndpointMonitoring(this, 'Monitoring', {
-      endpoints: monitored.filter((e): e is NonNullable<typeof e> => Boolean(e)),
+      endpoints: [
+        ...(this.realtimeEndpoint ? [{ endpoint: this.realtimeEndpoint, label: 'Realtime', rollbackAlarms: true }] : []),
+        ...(this.serverlessEndpoint ? [{ endpoint: this.serverlessEndpoint, label: 'Serverless' }] : []),
+      ],
       alarmEmail: s.alarmEmail,
       trainingJob: {
         jobName: this.trainingJob.trainingJobName,
@@ -222,7 +216,9 @@ export class MnistSageMakerStack extends Stack {
     // alarms. Serverless endpoints have no deployment guardrails (SageMaker documents them for
     // real-time and asynchronous endpoints): the smoke test is their guard. (Rollout settings without
     // the real-time endpoint: settingsWarnings says they have no effect.)
-    this.realtimeEndpoint?.configureDeployment({ rollout: rolloutOptions(s), rollbackAlarms: this.monitoring.rollbackAlarms('Realtime'), executionRole: role.role });
+    if (this.realtimeEndpoint) {
+      this.realtimeEndpoint.configureDeployment({ rollout: rolloutOptions(s), rollbackAlarms: this.monitoring.rollbackAlarmsFor(this.realtimeEndpoint), executionRole: role.role });
+    }
     new CfnOutput(this, 'DashboardUrl', { value: `https://${consoleHost(this)}/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}` });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe here (or set alarmEmail) to receive endpoint alarms' });
 

@@ -5,28 +5,22 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { bundledHandler } from '../common/bundled-handler';
+import { OneStatementGrantee } from '../common/one-statement-grantee';
+import { IServingEndpoint } from '../endpoints/serving-endpoint';
 import { TEST_CASES_ENV } from '../../lambda/smoke-test/test-cases';
 import { SmokeTestCases } from './smoke-test-cases';
-
-/** Anything with a name and an ARN: an alpha `Endpoint`, a `ServerlessEndpoint`, an imported one. */
-export interface SmokeTestedEndpoint {
-  readonly endpointName: string;
-  readonly endpointArn: string;
-  /**
-   * The endpoint configuration this deploy sets on the endpoint. When given, the function first
-   * checks (DescribeEndpoint) that the endpoint serves it, and fails otherwise: an update that
-   * SageMaker rolled back (deployment guardrails' auto-rollback) leaves the old configuration,
-   * and with it the old model, in service. @default not checked
-   */
-  readonly endpointConfigName?: string;
-}
 
 /** Environment variables the construct sets itself; `revision` may not use them. */
 const RESERVED_ENV = ['ENDPOINT_NAMES', 'ENDPOINT_CONFIGS', 'MIN_ACCURACY', 'NO_ENDPOINTS_REASON', 'STACK_ID', TEST_CASES_ENV];
 
 export interface EndpointSmokeTestProps {
-  /** The endpoints to test; the function may invoke these and nothing else. */
-  readonly endpoints: SmokeTestedEndpoint[];
+  /**
+   * The endpoints to test; the function may invoke these and nothing else. Of each one with an
+   * `endpointConfigName` the function first checks (DescribeEndpoint) that it serves that
+   * configuration, and fails otherwise: an update that SageMaker rolled back (deployment
+   * guardrails' auto-rollback) leaves the old configuration, and with it the old model, in service.
+   */
+  readonly endpoints: IServingEndpoint[];
   /**
    * Why `endpoints` is empty, when that is on purpose (e.g. the only endpoint is paused): the
    * function then exists with no invoke rights, is not run on deploy, and answers with this reason
@@ -109,11 +103,9 @@ export class EndpointSmokeTest extends Construct {
       resources: [logGroup.logGroupArn],
     }));
     if (!nothingToTest) {
-      role.addToPolicy(new iam.PolicyStatement({
-        sid: 'InvokeTestedEndpoints',
-        actions: ['sagemaker:InvokeEndpoint'],
-        resources: props.endpoints.map((e) => e.endpointArn),
-      }));
+      // Each endpoint grants invoke on itself; gathered into one statement naming every tested endpoint.
+      const invokers = new OneStatementGrantee(role, new iam.PolicyStatement({ sid: 'InvokeTestedEndpoints', actions: ['sagemaker:InvokeEndpoint'] }));
+      for (const endpoint of props.endpoints) endpoint.grantInvoke(invokers);
     }
     if (!nothingToTest) {
       // The trigger also runs during CloudFormation's rollback of a failed update; the function asks

@@ -2,20 +2,26 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { EndpointMonitoring, EndpointMonitoringProps, TRAINING_JOB_NAMESPACE } from '../../lib/monitoring/endpoint-monitoring';
+import { Construct } from 'constructs';
+import { EndpointKind, IServingEndpoint } from '../../lib/endpoints/serving-endpoint';
+import { ServingEndpointBase } from '../../lib/endpoints/serving-endpoint-base';
+import { EndpointMonitoring, EndpointMonitoringProps, MonitoredEndpoint, TRAINING_JOB_NAMESPACE } from '../../lib/monitoring/endpoint-monitoring';
 import { awsSolutionsFindings } from './nag-findings';
 
-const ENDPOINTS: EndpointMonitoringProps['endpoints'] = [
-  { label: 'Realtime', endpointName: 'mnist-realtime', variantName: 'AllTraffic', serverless: false, deployedConfigName: 'mnist-realtime-config-2' },
-  { label: 'Serverless', endpointName: 'mnist-serverless', variantName: 'AllTraffic', serverless: true },
-];
+/** Two deployed endpoints, imported by name: the real-time one with the configuration this deploy sets. */
+function endpoints(scope: Construct): { realtime: IServingEndpoint; serverless: IServingEndpoint; monitored: MonitoredEndpoint[] } {
+  const realtime = ServingEndpointBase.fromEndpointAttributes(scope, 'RealtimeImport', { endpointName: 'mnist-realtime', endpointConfigName: 'mnist-realtime-config-2' });
+  const serverless = ServingEndpointBase.fromEndpointAttributes(scope, 'ServerlessImport', { endpointName: 'mnist-serverless', kind: EndpointKind.SERVERLESS });
+  return { realtime, serverless, monitored: [{ endpoint: realtime, label: 'Realtime', rollbackAlarms: true }, { endpoint: serverless, label: 'Serverless' }] };
+}
 
-function synth(overrides: Partial<EndpointMonitoringProps> = {}) {
+function synth(overrides: (monitored: MonitoredEndpoint[], scope: Construct) => Partial<EndpointMonitoringProps> = () => ({})) {
   // CloudFormation's validation (slow) runs in the cdk-nag test below, on the variant with every part.
   const app = new App({ builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'Monitored', { env: { account: '123456789012', region: 'us-east-1' } });
-  const monitoring = new EndpointMonitoring(stack, 'Monitoring', { endpoints: ENDPOINTS, ...overrides });
-  return { stack, monitoring, template: Template.fromStack(stack) };
+  const { realtime, serverless, monitored } = endpoints(stack);
+  const monitoring = new EndpointMonitoring(stack, 'Monitoring', { endpoints: monitored, ...overrides(monitored, stack) });
+  return { stack, monitoring, realtime, serverless, template: Template.fromStack(stack) };
 }
 
 let defaults: ReturnType<typeof synth> | undefined;
@@ -34,17 +40,20 @@ function dashboardBody(template: Template): string {
 
 describe('EndpointMonitoring', () => {
   test('rollback alarms: 5xx and model latency of the deployed configuration, for an endpoint that names one; never 4xx', () => {
-    const { monitoring, stack } = synthDefaults();
-    const realtime = monitoring.rollbackAlarms('Realtime');
+    const { monitoring, stack, realtime: realtimeEndpoint, serverless } = synthDefaults();
+    const realtime = monitoring.rollbackAlarmsFor(realtimeEndpoint);
+    expect(monitoring.alarmsFor(realtimeEndpoint).rollback).toBe(realtime);
     expect(realtime.namePrefix).toBe('mnist-realtime-rollback-');
     expect(realtime.alarms.map((alarm) => stack.resolve(alarm.alarmName))).toEqual([
       { Ref: expect.stringMatching(/^MonitoringRealtimeRollbackInvocation5XXErrorsAlarm/) },
       { Ref: expect.stringMatching(/^MonitoringRealtimeRollbackModelLatencyAlarm/) },
     ]);
     // Not the endpoint-wide ones: those watch both fleets.
-    for (const alarm of realtime.alarms) expect(Object.values(monitoring.alarms)).not.toContain(alarm);
-    expect(() => monitoring.rollbackAlarms('Serverless')).toThrow("EndpointMonitoring: endpoint 'Serverless' has no rollback alarms — give it a deployedConfigName.");
-    expect(() => monitoring.rollbackAlarms('Batch')).toThrow("EndpointMonitoring: no endpoint labelled 'Batch' (labels: Realtime, Serverless)");
+    for (const alarm of realtime.alarms) expect(monitoring.endpointAlarms).not.toContain(alarm);
+    expect(monitoring.alarmsFor(serverless).rollback).toBeUndefined();
+    expect(() => monitoring.rollbackAlarmsFor(serverless)).toThrow("EndpointMonitoring: endpoint 'Serverless' has no rollback alarms — give it rollbackAlarms: true.");
+    const batch = ServingEndpointBase.fromEndpointAttributes(new Stack(), 'Batch', { endpointName: 'batch' });
+    expect(() => monitoring.alarmsFor(batch)).toThrow('EndpointMonitoring: endpoint Default/Batch is not one of its endpoints (Realtime, Serverless) — add it to `endpoints`.');
   });
 
   test('a rollback alarm watches the new fleet only (AWS: "Monitor model latency on the new fleet"), is named after its configuration and notifies no one', () => {
@@ -71,19 +80,29 @@ describe('EndpointMonitoring', () => {
   });
 
   test('a serverless endpoint that names its configuration also rolls back on overhead latency', () => {
-    const { monitoring, stack } = synth({ endpoints: [{ ...ENDPOINTS[1], deployedConfigName: 'mnist-serverless-config-1' }] });
-    expect(monitoring.rollbackAlarms('Serverless').alarms.map((alarm) => (stack.resolve(alarm.alarmName) as { Ref: string }).Ref)).toEqual([
+    let serverless: IServingEndpoint | undefined;
+    const { monitoring, stack } = synth((_, scope) => {
+      serverless = ServingEndpointBase.fromEndpointAttributes(scope, 'Configured', { endpointName: 'mnist-serverless', kind: EndpointKind.SERVERLESS, endpointConfigName: 'mnist-serverless-config-1' });
+      return { endpoints: [{ endpoint: serverless, label: 'Serverless', rollbackAlarms: true }] };
+    });
+    expect(monitoring.rollbackAlarmsFor(serverless!).alarms.map((alarm) => (stack.resolve(alarm.alarmName) as { Ref: string }).Ref)).toEqual([
       expect.stringMatching(/RollbackInvocation5XXErrors/), expect.stringMatching(/RollbackModelLatency/), expect.stringMatching(/RollbackOverheadLatency/),
     ]);
   });
 
   test('alarms on 5xx, 4xx and model latency per endpoint, plus overhead latency for serverless only', () => {
-    const { template, monitoring, stack } = synthDefaults();
+    const { template, monitoring, stack, realtime, serverless } = synthDefaults();
     template.resourceCountIs('AWS::CloudWatch::Alarm', 7 + 2); // and the real-time endpoint's two rollback alarms
-    expect(Object.keys(monitoring.alarms).sort()).toEqual([
-      'Realtime/Invocation4XXErrors', 'Realtime/Invocation5XXErrors', 'Realtime/ModelLatency',
-      'Serverless/Invocation4XXErrors', 'Serverless/Invocation5XXErrors', 'Serverless/ModelLatency', 'Serverless/OverheadLatency',
-    ]);
+    const metricOf = (alarm: cloudwatch.Alarm | undefined) => alarm && (alarm.node.defaultChild as cloudwatch.CfnAlarm).metricName;
+    const typed = (endpoint: IServingEndpoint) => {
+      const { invocation5xxErrors, invocation4xxErrors, modelLatency, overheadLatency } = monitoring.alarmsFor(endpoint);
+      return [invocation5xxErrors, invocation4xxErrors, modelLatency, overheadLatency].map(metricOf);
+    };
+    expect(typed(realtime)).toEqual(['Invocation5XXErrors', 'Invocation4XXErrors', 'ModelLatency', undefined]);
+    expect(typed(serverless)).toEqual(['Invocation5XXErrors', 'Invocation4XXErrors', 'ModelLatency', 'OverheadLatency']);
+    // The alarms' construct ids (hence logical ids) come from the labels.
+    expect(monitoring.alarmsFor(serverless).overheadLatency!.node.id).toBe('ServerlessOverheadLatencyAlarm');
+    expect(monitoring.endpointAlarms).toHaveLength(7);
     const dims = (endpoint: string) => Match.arrayWith([
       { Name: 'EndpointName', Value: endpoint }, { Name: 'VariantName', Value: 'AllTraffic' },
     ]);
@@ -105,17 +124,17 @@ describe('EndpointMonitoring', () => {
     });
     const overhead = template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'OverheadLatency' } });
     expect(Object.keys(overhead)).toHaveLength(1);
-    for (const alarm of Object.values(monitoring.alarms)) {
+    for (const alarm of monitoring.endpointAlarms) {
       const dimensions = stack.resolve((alarm.node.defaultChild as cloudwatch.CfnAlarm).dimensions) as Array<{ name: string }>;
       expect(dimensions.map((d) => d.name).sort()).toEqual(['EndpointName', 'VariantName']);
     }
   });
 
   test('every endpoint-wide alarm notifies the topic on ALARM and OK; the rollback alarms do not', () => {
-    const { template, stack, monitoring } = synthDefaults();
+    const { template, stack, monitoring, realtime } = synthDefaults();
     const topicRef = { Ref: stack.getLogicalId(monitoring.topic.node.defaultChild as never) };
     const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm'));
-    const rollback = new Set(monitoring.rollbackAlarms('Realtime').alarms.map((alarm) => stack.getLogicalId(alarm.node.defaultChild as never)));
+    const rollback = new Set(monitoring.rollbackAlarmsFor(realtime).alarms.map((alarm) => stack.getLogicalId(alarm.node.defaultChild as never)));
     expect(alarms.filter(([id]) => !rollback.has(id))).toHaveLength(7);
     for (const [id, alarm] of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual(rollback.has(id) ? undefined : [topicRef]);
@@ -124,7 +143,7 @@ describe('EndpointMonitoring', () => {
   });
 
   test('custom thresholds reach the alarms', () => {
-    const { template } = synth({ thresholds: { modelLatencyMs: 250, overheadLatencyMs: 3000, invocation4xxErrors: 20 } });
+    const { template } = synth(() => ({ thresholds: { modelLatencyMs: 250, overheadLatencyMs: 3000, invocation4xxErrors: 20 } }));
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ModelLatency', Threshold: 250_000 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OverheadLatency', Threshold: 3_000_000 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Invocation4XXErrors', Threshold: 20 });
@@ -156,7 +175,7 @@ describe('EndpointMonitoring', () => {
 
   test('e-mail subscription only when an address is given', () => {
     synthDefaults().template.resourceCountIs('AWS::SNS::Subscription', 0);
-    const { template, stack, monitoring } = synth({ alarmEmail: 'ops@example.com' });
+    const { template, stack, monitoring } = synth(() => ({ alarmEmail: 'ops@example.com' }));
     template.resourceCountIs('AWS::SNS::Subscription', 1);
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: stack.getLogicalId(monitoring.topic.node.defaultChild as never) },
@@ -164,9 +183,9 @@ describe('EndpointMonitoring', () => {
   });
 
   test('dashboard graphs invocations, errors and latency per endpoint, and the training result', () => {
-    const { template } = synth({
+    const { template } = synth(() => ({
       trainingJob: { jobName: 'mnist-train-1', finalMetrics: { 'test:accuracy': '97.8' }, metricNames: ['test:accuracy', 'test:loss'] },
-    });
+    }));
     const body = dashboardBody(template);
     for (const endpoint of ['mnist-realtime', 'mnist-serverless']) {
       for (const metric of ['Invocations', 'Invocation4XXErrors', 'Invocation5XXErrors', 'ModelLatency', 'OverheadLatency']) {
@@ -184,7 +203,7 @@ describe('EndpointMonitoring', () => {
   test('cdk-nag AwsSolutions finds nothing to report, with no acknowledgements', () => {
     const findings = awsSolutionsFindings((app) => {
       const stack = new Stack(app, 'Monitored', { env: { account: '123456789012', region: 'us-east-1' } });
-      new EndpointMonitoring(stack, 'Monitoring', { endpoints: ENDPOINTS, alarmEmail: 'ops@example.com' });
+      new EndpointMonitoring(stack, 'Monitoring', { endpoints: endpoints(stack).monitored, alarmEmail: 'ops@example.com' });
     });
     expect(findings).toEqual([]);
   });
@@ -197,13 +216,20 @@ describe('EndpointMonitoring', () => {
     expect(findings).toEqual(expect.arrayContaining(['AwsSolutions-SNS3 at Bad/Plain/Resource']));
   });
 
-  test.each([
-    [{ endpoints: [] }, /endpoints` is empty/],
-    [{ endpoints: [{ ...ENDPOINTS[0], label: 'real-time' }] }, /label 'real-time' must be letters and digits/],
-    [{ endpoints: [ENDPOINTS[0], ENDPOINTS[0]] }, /label 'Realtime' is used twice/],
-    [{ alarmEmail: 'not-an-address' }, /alarmEmail 'not-an-address' is not an e-mail address/],
-    [{ thresholds: { modelLatencyMs: 0 } }, /threshold modelLatencyMs must be a positive number/],
-  ])('rejects bad props with a clear message (%#)', (overrides, message) => {
-    expect(() => synth(overrides as Partial<EndpointMonitoringProps>)).toThrow(message);
+  test.each<[string, (monitored: MonitoredEndpoint[]) => Partial<EndpointMonitoringProps>, string]>([
+    ['nothing to watch', () => ({ endpoints: [] }), 'EndpointMonitoring: `endpoints` is empty and there is no `trainingJob`'],
+    ['a label with a hyphen', ([realtime]) => ({ endpoints: [{ ...realtime, label: 'real-time' }] }), "EndpointMonitoring: endpoint label 'real-time' must be letters and digits"],
+    ['a label twice', ([realtime]) => ({ endpoints: [realtime, realtime] }), "EndpointMonitoring: endpoint label 'Realtime' is used twice"],
+    ['rollback alarms without a configuration', ([, serverless]) => ({ endpoints: [{ ...serverless, rollbackAlarms: true }] }),
+      "EndpointMonitoring: endpoint 'Serverless' has rollbackAlarms: true but no endpointConfigName to watch"],
+    ['a bad address', () => ({ alarmEmail: 'not-an-address' }), "EndpointMonitoring: alarmEmail 'not-an-address' is not an e-mail address"],
+    ['a zero threshold', () => ({ thresholds: { modelLatencyMs: 0 } }), 'EndpointMonitoring: threshold modelLatencyMs must be a positive number'],
+  ])('rejects %s with a clear message', (_, overrides, message) => {
+    expect(() => synth(overrides)).toThrow(message);
+  });
+
+  test('the label defaults to the endpoint\'s construct id', () => {
+    const { monitoring, serverless } = synth(([, s]) => ({ endpoints: [{ endpoint: s.endpoint }] }));
+    expect(monitoring.alarmsFor(serverless).modelLatency.node.id).toBe('ServerlessImportModelLatencyAlarm');
   });
 });

@@ -22,10 +22,10 @@ describe('the MNIST stack monitors what it deploys', () => {
     // By the literal names the endpoints are created with (their rollback configuration names the
     // alarms, so the alarms cannot refer to the endpoints).
     const deployedName = (prefix: string) => single(template, 'AWS::SageMaker::Endpoint', prefix)[1].Properties!.EndpointName;
-    expect(deployedName('RealtimeEndpoint')).toBe(stack.realtimeEndpoint!.physicalName);
-    expect(deployedName('ServerlessEndpoint')).toBe(stack.serverlessEndpoint!.physicalName);
-    const realtime = JSON.stringify(stack.realtimeEndpoint!.physicalName);
-    const serverless = JSON.stringify(stack.serverlessEndpoint!.physicalName);
+    expect(deployedName('RealtimeEndpoint')).toBe(stack.realtimeEndpoint!.physicalEndpointName);
+    expect(deployedName('ServerlessEndpoint')).toBe(stack.serverlessEndpoint!.physicalEndpointName);
+    const realtime = JSON.stringify(stack.realtimeEndpoint!.physicalEndpointName);
+    const serverless = JSON.stringify(stack.serverlessEndpoint!.physicalEndpointName);
     // The real-time endpoint's rollback alarms also watch the configuration this deploy sets.
     const realtimeConfig = JSON.stringify(single(template, 'AWS::SageMaker::Endpoint', 'RealtimeEndpoint')[1].Properties!.EndpointConfigName);
     expect(alarmTargets(template)).toEqual([

@@ -16,7 +16,7 @@ const logicalId = (stack: Stack, alarm: cloudwatch.Alarm) => stack.resolve((alar
 
 /** The real-time endpoint's rollback alarms, as logical ids of the monitoring construct's alarms. */
 function rollbackAlarmIds(stack: MnistSageMakerStack): string[] {
-  return stack.monitoring.rollbackAlarms('Realtime').alarms.map((alarm) => logicalId(stack, alarm));
+  return stack.monitoring.rollbackAlarmsFor(stack.realtimeEndpoint!).alarms.map((alarm) => logicalId(stack, alarm));
 }
 
 function endpoint({ template }: Synth, prefix: 'RealtimeEndpoint' | 'ServerlessEndpoint') {
@@ -174,14 +174,14 @@ describe('the serverless endpoint: no deployment guardrails', () => {
       expect(serverlessAlarms.map((r) => r.Properties!.MetricName).sort()).toEqual(['Invocation4XXErrors', 'Invocation5XXErrors', 'ModelLatency', 'OverheadLatency']);
       for (const alarm of serverlessAlarms) expect(alarm.Properties).not.toHaveProperty('AlarmName');
       expect(policyStatements(template).filter(({ policy }) => policy.startsWith('ServerlessEndpoint'))).toEqual([]);
-      expect(() => synthesized.stack.monitoring.rollbackAlarms('Serverless')).toThrow("EndpointMonitoring: endpoint 'Serverless' has no rollback alarms");
+      expect(() => synthesized.stack.monitoring.rollbackAlarmsFor(synthesized.stack.serverlessEndpoint!)).toThrow("EndpointMonitoring: endpoint 'Serverless' has no rollback alarms");
     }
   });
 
   test('applyDeployment refuses a serverless target', () => {
     const { stack } = synth();
     const serverless = stack.serverlessEndpoint!;
-    const options = { rollout: rolloutOptions(stack.settings), rollbackAlarms: stack.monitoring.rollbackAlarms('Realtime'), executionRole: stack.executionRole };
+    const options = { rollout: rolloutOptions(stack.settings), rollbackAlarms: stack.monitoring.rollbackAlarmsFor(stack.realtimeEndpoint!), executionRole: stack.executionRole };
     expect(() => applyDeployment(serverless, serverless.endpoint, { serverless: true }, options))
       .toThrow('Deployment guardrails apply to real-time and asynchronous endpoints only; a serverless endpoint takes no DeploymentConfig.');
   });
