@@ -8,6 +8,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { handler } from '../../lambda/smoke-test/index';
 import { answerLabel, readTestCases, SmokeTestCase } from '../../lambda/smoke-test/test-cases';
+import { ServingEndpointBase } from '../../lib/endpoints/serving-endpoint-base';
 import { EndpointSmokeTest } from '../../lib/smoke-test/endpoint-smoke-test';
 import { SmokeTestCases } from '../../lib/smoke-test/smoke-test-cases';
 import { LoopbackServer } from '../support/loopback-server';
@@ -115,9 +116,9 @@ describe('the handler with SMOKE_TEST_CASES', () => {
 });
 
 describe('EndpointSmokeTest testCases', () => {
-  const endpoints = [{ endpointName: 'tabular', endpointArn: 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/tabular' }];
   const environment = (testCases?: SmokeTestCases) => {
     const stack = new Stack(new App(), 'S', { env: { account: '123456789012', region: 'us-east-1' } });
+    const endpoints = [ServingEndpointBase.fromEndpointAttributes(stack, 'Tabular', { endpointName: 'tabular' })];
     new EndpointSmokeTest(stack, 'Smoke', { endpoints, runOnDeploy: false, ...(testCases ? { testCases } : {}) });
     const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
     return fn.Properties.Environment.Variables as Record<string, string>;
