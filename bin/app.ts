@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { checkContextKeys, settingsWarnings } from '../lib/settings/config';
+import { checkContextKeys, settingsWarnings } from '../lib/settings';
 import { mnistPipelineStages } from '../lib/mnist/mnist-stage';
 import { MnistSageMakerStack } from '../lib/mnist/mnist-stack';
 import { PIPELINE_CONTEXT, PipelineStack, pipelineRequested, readPipelineSource } from '../lib/mnist/pipeline-stack';

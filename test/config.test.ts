@@ -14,7 +14,7 @@ import {
   SETTING_NAMES,
   SettingsError,
   TRAINING_WAIT_LIMIT_MINUTES,
-} from '../lib/settings/config';
+} from '../lib/settings';
 import { pipelineRequested } from '../lib/mnist/pipeline-stack';
 
 /** Settings as the CDK CLI hands them over: `-c key=value` always arrives as a string. */

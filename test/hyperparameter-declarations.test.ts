@@ -5,7 +5,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { encodeHyperparameters, HyperparameterValue, SAFE_VALUE_CHARACTERS } from '../lambda/training-job/hyperparameters';
-import { MNIST, mnistHyperparameters } from '../lib/settings/config';
+import { MNIST } from '../lib/mnist/mnist-constants';
+import { mnistHyperparameters } from '../lib/mnist/mnist-hyperparameters';
 import { HyperparameterHelp, hyperparameterProblem } from '../lib/settings/hyperparameter-declarations';
 import { toolkitArguments } from '../scripts/local/hyperparameters';
 

@@ -5,7 +5,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { MnistSettingsOverrides } from '../lib/settings/config';
+import { MnistSettingsOverrides } from '../lib/settings';
 import { MnistSageMakerStack } from '../lib/mnist/mnist-stack';
 import { newApp } from './stack/synth';
 

@@ -1,5 +1,5 @@
 import { instanceQuotaName } from '../../lambda/shared/quota-advice';
-import { deploysRealtimeEndpoint, MnistSettings, quotaAdvice } from '../settings/config';
+import { deploysRealtimeEndpoint, MnistSettings, quotaAdvice } from '../settings';
 import { QuotaRequirement } from '../quotas/service-quota-check';
 
 /**

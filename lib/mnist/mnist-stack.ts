@@ -7,9 +7,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { Construct } from 'constructs';
 import {
-  dataS3BucketRegion, deploysRealtimeEndpoint, isGpuInstanceType, MNIST, MnistSettings, MnistSettingsOverrides, quotaAdvice, resolveSettings, rolloutOptions,
+  dataS3BucketRegion, deploysRealtimeEndpoint, isGpuInstanceType, MnistSettings, MnistSettingsOverrides, quotaAdvice, resolveSettings, rolloutOptions,
   SAMPLE_FILES_ONLY_IN_AWS, SAMPLE_FILES_PARTITION, validateSettingsForRegion,
-} from '../settings/config';
+} from '../settings';
+import { MNIST } from './mnist-constants';
 import { consoleHost } from '../common/console-host';
 import { DlcImage } from '../training/dlc-image';
 import { endpointFleetRevision } from '../quotas/fleet-revision';

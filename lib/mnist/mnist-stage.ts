@@ -1,6 +1,6 @@
 import { CfnOutput, Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { MnistSettingsOverrides } from '../settings/config';
+import { MnistSettingsOverrides } from '../settings';
 import { MnistSageMakerStack } from './mnist-stack';
 import { PipelineStageDefinition, SmokeTestedStage } from './pipeline-stack';
 

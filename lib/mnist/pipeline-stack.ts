@@ -4,7 +4,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct, Node } from 'constructs';
-import { readBooleanContext } from '../settings/config';
+import { readBooleanContext } from '../settings';
 import { SettingsError } from '../settings/settings-error';
 
 /** Where the pipeline reads the repository: a CodeConnections (CodeStar Connections) source. */

@@ -1,6 +1,9 @@
+import { PropValidationError } from '../common/prop-validation-error';
+
 /**
- * A user's mistake in the app's settings (cdk.json "context" or `cdk synth -c key=value`): the
- * message alone says which setting, which value and what is accepted, so the app prints just it.
+ * A user's mistake in the app's settings (cdk.json "context", `cdk synth -c key=value` or a stack's
+ * props.settings): the message alone says which setting, which value and what is accepted, so the
+ * app prints just it.
  */
 export class SettingsError extends Error {
   constructor(message: string) {
@@ -20,15 +23,15 @@ const PROCESS_IO: ProcessIo = {
 };
 
 /**
- * Runs the app's entry point. A {@link SettingsError} prints its message alone on stderr and exits
- * with 1 (no stack trace or code frame: nothing in the code is wrong); any other error is a bug and
- * propagates with its stack.
+ * Runs the app's entry point. A {@link SettingsError} or a construct's {@link PropValidationError}
+ * prints its message alone on stderr and exits with 1 (no stack trace or code frame: the message
+ * names the setting or prop to fix); any other error is a bug and propagates with its stack.
  */
 export function exitOnSettingsError(main: () => void, io: ProcessIo = PROCESS_IO): void {
   try {
     main();
   } catch (error) {
-    if (!(error instanceof SettingsError)) throw error;
+    if (!(error instanceof SettingsError || error instanceof PropValidationError)) throw error;
     io.writeError(`${error.message}\n`);
     io.exit(1);
   }

@@ -2,7 +2,8 @@
 // against model-code/hyperparameters.json, the declarations mnist.py builds its own parser from.
 // So `--hp lr=abc` or `--hp epoch=2` is one line up front, not a traceback after the data step,
 // and local mode, synth and the training job cannot disagree.
-import { HyperparameterValue, mnistHyperparameters } from '../../lib/settings/config';
+import { HyperparameterValue } from '../../lib/settings';
+import { mnistHyperparameters } from '../../lib/mnist/mnist-hyperparameters';
 import { HyperparameterHelp, hyperparameterProblem } from '../../lib/settings/hyperparameter-declarations';
 
 /** How a local-mode user sets a hyperparameter: `--epochs N` or `--hp KEY=VALUE`. */

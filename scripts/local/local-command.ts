@@ -1,7 +1,7 @@
 // `npm run local [-- options]`: the whole train → package → serve → smoke-test flow on this machine.
 // The command line is read and every flag checked here; runLocal checks the rest before any work.
 import { describeFailures } from '../../lambda/smoke-test';
-import { HyperparameterValue } from '../../lib/settings/config';
+import { HyperparameterValue } from '../../lib/settings';
 import { CommandIo, HELP_OPTION, UsageError, fraction, parseCommandLine, wholeNumber } from '../lib/cli';
 import { DEFAULT_ENDPOINT_NAME, LocalRunOptions, LocalRunResult, runLocal } from './run-local';
 

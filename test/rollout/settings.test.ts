@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DEFAULT_SETTINGS, resolveSettings, SettingsError, settingsWarnings } from '../../lib/settings/config';
+import { DEFAULT_SETTINGS, resolveSettings, SettingsError, settingsWarnings } from '../../lib/settings';
 import { DEV_SETTINGS, mnistPipelineStages, MnistStage, PROD_SETTINGS } from '../../lib/mnist/mnist-stage';
 import { projectContext } from '../stack/synth';
 

@@ -1,6 +1,6 @@
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { MnistSettingsOverrides, rolloutOptions } from '../../lib/settings/config';
+import { MnistSettingsOverrides, rolloutOptions } from '../../lib/settings';
 import { applyDeployment } from '../../lib/endpoints/rollout';
 import { MnistSageMakerStack } from '../../lib/mnist/mnist-stack';
 import { PROD_SETTINGS } from '../../lib/mnist/mnist-stage';

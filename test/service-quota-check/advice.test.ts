@@ -1,6 +1,6 @@
 // quota-advice.ts (reading SageMaker's ResourceLimitExceeded text, the raise-it command) and the MNIST
 // settings' advice: exact for the defaults, and "cheaper" claimed only where it is true.
-import { DEFAULT_SETTINGS, MnistSettings, quotaAdvice } from '../../lib/settings/config';
+import { DEFAULT_SETTINGS, MnistSettings, quotaAdvice } from '../../lib/settings';
 import { describeQuotaName, increaseCommand, parseResourceLimitMessage, resourceLimitMessage } from '../../lambda/shared/quota-advice';
 
 const settings = (overrides: Partial<MnistSettings> = {}): MnistSettings => ({ ...DEFAULT_SETTINGS, ...overrides });

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DEFAULT_SETTINGS, MnistSettingsOverrides, quotaAdvice } from '../../lib/settings/config';
+import { DEFAULT_SETTINGS, MnistSettingsOverrides, quotaAdvice } from '../../lib/settings';
 import { AUTOSCALED_FLEET_REASON, BLUE_GREEN_REASON, SERVERLESS_CONCURRENCY_QUOTA } from '../../lib/mnist/mnist-quotas';
 import { QuotaRequirement, ServiceQuotaCheck } from '../../lib/quotas/service-quota-check';
 import { awsSolutionsFindings } from '../monitoring/nag-findings';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { MnistSettingsOverrides } from '../../lib/settings/config';
+import { MnistSettingsOverrides } from '../../lib/settings';
 import { MnistSageMakerStack } from '../../lib/mnist/mnist-stack';
 import { asArray, resources, roleStatements, single, synthMnist, validationFindings } from './synth';
 

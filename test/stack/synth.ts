@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Environment, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { MnistSettingsOverrides } from '../../lib/settings/config';
+import { MnistSettingsOverrides } from '../../lib/settings';
 import { MnistSageMakerStack } from '../../lib/mnist/mnist-stack';
 
 /** The feature flags (and defaults) of cdk.json, so tests synthesize what `cdk synth` does. */

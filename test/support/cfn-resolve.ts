@@ -1,7 +1,7 @@
 // Evaluates a synthesized template's intrinsics as CloudFormation would for one made-up deployment
 // (account, region, physical names), so its IAM policies and custom-resource properties can be
 // used against an emulator or a policy simulator. Unknown intrinsics throw rather than guess.
-import { partitionOf } from '../../lib/settings/config';
+import { partitionOf } from '../../lib/settings';
 import type { CfnTemplate } from './synthesized-app';
 
 export interface Deployment {

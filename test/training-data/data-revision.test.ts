@@ -9,7 +9,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { trainingFingerprint } from '../../lambda/training-job/fingerprint';
-import { MnistSettingsOverrides } from '../../lib/settings/config';
+import { MnistSettingsOverrides } from '../../lib/settings';
 import { TrainingData } from '../../lib/training/training-data';
 import { single, synthMnist } from '../stack/synth';
 

@@ -1,7 +1,7 @@
 // The data-source settings that depend on where the stack runs: sample-files only in the aws
 // partition, a dataSource=s3 bucket in the stack's own region, and its customer-managed KMS key.
 import { App } from 'aws-cdk-lib';
-import { resolveSettings, SettingsError, validateSettingsForRegion, dataS3BucketRegion, partitionOf } from '../../lib/settings/config';
+import { resolveSettings, SettingsError, validateSettingsForRegion, dataS3BucketRegion, partitionOf } from '../../lib/settings';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 

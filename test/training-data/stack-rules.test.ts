@@ -2,7 +2,7 @@
 // in the aws partition (a CloudFormation Rule, since the default template has no region), a
 // dataSource=s3 bucket only in its own region, and that bucket's KMS key for the execution role.
 import { Template } from 'aws-cdk-lib/assertions';
-import { SettingsError } from '../../lib/settings/config';
+import { SettingsError } from '../../lib/settings';
 import { roleStatements, single, synthMnist, validationFindings } from '../stack/synth';
 
 type Rules = Record<string, { Assertions: Array<{ Assert: unknown; AssertDescription: string }> }>;

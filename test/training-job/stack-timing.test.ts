@@ -1,6 +1,6 @@
 // The MNIST stack's training timings agree with CloudFormation's: the longest job the settings
 // accept still ends (with the handler's own message) before the resource's ServiceTimeout.
-import { TRAINING_WAIT_LIMIT_MINUTES } from '../../lib/settings/config';
+import { TRAINING_WAIT_LIMIT_MINUTES } from '../../lib/settings';
 import { PROVIDER_TIMEOUT_MARGIN, TRAINING_JOB_MARGIN } from '../../lib/training/training-job';
 import { synthMnist } from '../stack/synth';
 

@@ -1,0 +1,41 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+// What a user sees when their own app passes a bad value in code: the real app file run as the CDK
+// CLI runs it (tsx, no context at all), one line naming the prop, exit code 1, no stack trace.
+
+const ROOT = path.join(__dirname, '..', '..');
+
+function runCase(name: string) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'code-props-'));
+  try {
+    const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(__dirname, 'code-props-app.ts'), name], {
+      cwd: ROOT,
+      encoding: 'utf-8',
+      timeout: 240_000,
+      env: {
+        ...process.env,
+        CDK_OUTDIR: outdir,
+        CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }),
+      },
+    });
+    return { status: result.status, stderr: result.stderr };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+describe('a bad value passed in code: one line naming the prop, exit code 1', () => {
+  test.each([
+    [
+      'stack settings',
+      'Invalid setting serverlessMemoryMb=1500 (from props.settings): expected one of 1024, 2048, 3072, 4096, 5120, 6144.',
+    ],
+    ['serverless memory', 'Y/Serverless: memorySizeInMb must be one of 1024, 2048, 3072, 4096, 5120, 6144, got 1500'],
+    ['realtime instance count', 'Z/Realtime: instanceCount must be a whole number ≥ 1, got 0'],
+  ])('%s', (name, line) => {
+    expect(runCase(name)).toEqual({ status: 1, stderr: `${line}\n` });
+  });
+});
