@@ -15,7 +15,8 @@ export const CONTAINER_LOG_LEVEL_INFO = 20;
 export const CODE_CHANNEL_NAME = 'code';
 export const CODE_CHANNEL_DIRECTORY = '/opt/ml/input/data/code';
 
-const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** The one rule for a hyperparameter's name (the stack and local mode use it): the toolkit passes it as `--name` unquoted. */
+export const HYPERPARAMETER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 /**
  * The one rule for a string value (the stack, local mode and the docs use it): characters that
  * survive an unquoted shell command line unchanged, at least one.
@@ -76,7 +77,7 @@ export function validateHyperparameters(
   }
   for (const key of keys) {
     const value = hyperparameters[key];
-    if (!KEY_PATTERN.test(key) || key.length > MAX_KEY_LENGTH) {
+    if (!HYPERPARAMETER_NAME_PATTERN.test(key) || key.length > MAX_KEY_LENGTH) {
       throw new Error(
         `hyperparameter name '${key}' is not allowed: use letters, digits, '-', '_' and '.', starting with a letter or digit ` +
           '(the training toolkit passes it as --name through an unquoted shell command)',

@@ -4,7 +4,7 @@
 // string when that fails), drops `sagemaker_*` keys and passes the rest to the script as sorted
 // `--key value` arguments, formatted by Python's str().
 
-import { SAFE_VALUE_CHARACTERS, SAFE_VALUE_PATTERN } from '../../lambda/training-job/hyperparameters';
+import { HYPERPARAMETER_NAME_PATTERN, SAFE_VALUE_CHARACTERS, SAFE_VALUE_PATTERN } from '../../lambda/training-job/hyperparameters';
 
 type Decoded = { kind: 'int' | 'float'; value: number } | { kind: 'bool'; value: boolean } | { kind: 'str'; value: string };
 
@@ -63,8 +63,14 @@ export function toolkitArguments(encoded: Record<string, string>): string[] {
   for (const key of Object.keys(encoded).sort()) {
     if (key.startsWith('sagemaker_')) continue;
     const value = pythonStr(decode(encoded[key]));
-    // The stack's own rule (what synth lets through): the toolkit joins arguments without quoting.
-    if (!SAFE_VALUE_PATTERN.test(key) || !SAFE_VALUE_PATTERN.test(value)) {
+    // The stack's own rules (what synth lets through): the toolkit joins arguments without quoting.
+    if (!HYPERPARAMETER_NAME_PATTERN.test(key)) {
+      throw new Error(
+        `Hyperparameter name ${JSON.stringify(key)} would break the training container's command line (--${key}): ` +
+          "use letters, digits, '-', '_' and '.', starting with a letter or digit.",
+      );
+    }
+    if (!SAFE_VALUE_PATTERN.test(value)) {
       throw new Error(
         `Hyperparameter ${key}=${JSON.stringify(value)} would break the training container's command line ` +
           `(the toolkit joins arguments without quoting): use a value without spaces or shell characters, only ${SAFE_VALUE_CHARACTERS}.`,

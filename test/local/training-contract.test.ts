@@ -38,6 +38,8 @@ describe('hyperparameters, stack encoding (as the SDK) → toolkit → script', 
   test('a value the unquoted command line would break is refused with the reason', () => {
     expect(() => toolkitArguments(encodeHyperparameters({ backend: 'gloo nccl' }))).toThrow(/backend="gloo nccl" would break .* without spaces or shell characters/);
     expect(() => toolkitArguments(encodeHyperparameters({ note: '$(rm -rf)' }))).toThrow(/would break/);
+    // Names follow the stack's name rule, not the value rule ('=' and ',' are safe in a value only).
+    expect(() => toolkitArguments({ 'lr=0.1': '1' })).toThrow('Hyperparameter name "lr=0.1" would break');
   });
 });
 
