@@ -12,7 +12,7 @@ const lambdaImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '**/*.js', '**/*.mjs', '.venv/**', 'local-runs/**'] },
+  { ignores: ['node_modules/**', 'cdk.out/**', 'dist/**', '**/*.js', '**/*.mjs', '.venv/**', 'local-runs/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
