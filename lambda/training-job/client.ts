@@ -1,6 +1,6 @@
 import { SageMakerClient, SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
 import { logRetries, MAX_ATTEMPTS } from '../shared/retry';
-import type { Dependencies } from './handlers';
+import type { Dependencies } from './dependencies';
 
 /** The handlers' SageMaker client: the SDK's standard retries (MAX_ATTEMPTS tries), each retry logged. */
 export function sageMakerClient(config: SageMakerClientConfig = {}, log: (line: string) => void = console.log): SageMakerClient {

@@ -1,6 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { productionDependencies } from './client';
-import { isComplete, IsCompleteResponse } from './handlers';
+import type { IsCompleteResponse } from './dependencies';
+import { isComplete } from './is-complete-handler';
 
 const deps = productionDependencies();
 

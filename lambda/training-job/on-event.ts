@@ -1,7 +1,8 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { artifactS3Client } from './artifact-client';
 import { productionDependencies } from './client';
-import { onEvent, OnEventResponse } from './handlers';
+import type { OnEventResponse } from './dependencies';
+import { onEvent } from './on-event-handler';
 
 const production = productionDependencies();
 const deps = { ...production, s3: artifactS3Client({ region: production.region }) };

@@ -1,7 +1,9 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { grantReadPrefix, grantWritePrefix } from './prefix-grants';
 
 export interface SecureBucketProps {
   /** `kms`: a customer-managed key with rotation (exposed as `encryptionKey`); default S3-managed keys. */
@@ -65,5 +67,15 @@ export class SecureBucket extends Construct {
       removalPolicy,
       autoDeleteObjects: destroy,
     });
+  }
+
+  /** Let `grantee` read objects under `prefix` (and list that prefix only); kms:Decrypt with a KMS key. */
+  grantReadPrefix(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    return grantReadPrefix(this.bucket, prefix, grantee);
+  }
+
+  /** Let `grantee` write objects under `prefix`; kms:GenerateDataKey and kms:Decrypt (multipart) with a KMS key. */
+  grantWritePrefix(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    return grantWritePrefix(this.bucket, prefix, grantee);
   }
 }

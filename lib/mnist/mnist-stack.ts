@@ -12,6 +12,7 @@ import {
 } from '../settings';
 import { MNIST } from './mnist-constants';
 import { consoleHost } from '../common/console-host';
+import { grantOutputKey, grantVolumeKey } from '../common/key-grants';
 import { DlcImage } from '../training/dlc-image';
 import { endpointFleetRevision } from '../quotas/fleet-revision';
 import { hasInstanceStorage } from '../settings/instance-types';
@@ -88,8 +89,12 @@ export class MnistSageMakerStack extends Stack {
 
     const role = new SageMakerExecutionRole(this, 'ExecutionRole', { images: [trainingImage, inferenceImage] });
     this.executionRole = role.role;
-    role.grantWritePrefix(this.bucket, MNIST.outputPrefix);
-    if (key) role.grantKey(key);
+    storage.grantWritePrefix(role, MNIST.outputPrefix);
+    // Training volumes and output, endpoint storage.
+    if (key) {
+      grantOutputKey(key, role);
+      grantVolumeKey(key, role);
+    }
 
     const data = new TrainingData(this, 'TrainingData', {
       source: this.dataSource(s),
@@ -100,8 +105,8 @@ export class MnistSageMakerStack extends Stack {
 
     const bucketUri = (prefix: string) => `s3://${this.bucket.bucketName}/${prefix}`;
     if (s.spotTraining) {
-      role.grantReadPrefix(this.bucket, MNIST.checkpointPrefix);
-      role.grantWritePrefix(this.bucket, MNIST.checkpointPrefix);
+      storage.grantReadPrefix(role, MNIST.checkpointPrefix);
+      storage.grantWritePrefix(role, MNIST.checkpointPrefix);
     }
     this.trainingJob = new SageMakerTrainingJob(this, 'Training', {
       role: role.role,
@@ -145,7 +150,7 @@ export class MnistSageMakerStack extends Stack {
 
     // A paused real-time endpoint keeps its settings but has no resources (see pauseRealtimeEndpoint).
     if (deploysRealtimeEndpoint(s)) {
-      if (s.dataCapturePercent > 0) role.grantWritePrefix(this.bucket, MNIST.dataCapturePrefix);
+      if (s.dataCapturePercent > 0) storage.grantWritePrefix(role, MNIST.dataCapturePrefix);
       this.realtimeEndpoint = new RealtimeEndpoint(this, 'RealtimeEndpoint', {
         model: this.model,
         instanceType: s.realtimeInstanceType,

@@ -11,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Fact, FactName, RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { grantStatements } from '../common/grant-statements';
 import { SettingsError } from '../settings/settings-error';
 
 /**
@@ -96,7 +97,12 @@ export class DlcImage {
     });
   }
 
-  /** Pull rights: layers and manifests from this repository, and a registry token (account-wide by design). */
+  /** Let `grantee` pull `images` ({@link DlcImage.pullStatements}). */
+  static grantPull(grantee: iam.IGrantable, images: DlcImage[]): iam.Grant {
+    return grantStatements(grantee, DlcImage.pullStatements(images));
+  }
+
+  /** Pull rights: layers and manifests from these repositories, and a registry token (account-wide by design). */
   static pullStatements(images: DlcImage[]): iam.PolicyStatement[] {
     const repositories = [...new Set(images.map((i) => i.repositoryArn))];
     return [

@@ -5,8 +5,9 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import { S3PrefixCopy } from './s3-prefix-copy';
+import { grantStatements } from '../common/grant-statements';
 import { acknowledgeWildcard } from '../common/nag-acknowledge';
-import { parseS3Uri, SageMakerExecutionRole } from './execution-role';
+import { grantReadPrefix, grantReadS3Uri, parseS3Uri } from '../common/prefix-grants';
 
 /** Where a training channel's files come from. */
 export type TrainingDataSource =
@@ -130,18 +131,19 @@ export class TrainingData extends Construct {
     }
   }
 
-  /** Let SageMaker read this channel with `role`. */
-  grantRead(role: SageMakerExecutionRole): void {
+  /**
+   * Let `grantee` (the SageMaker execution role) read this channel: its objects and a listing of
+   * its prefix, and kms:Decrypt on the key that encrypts them (the bucket's, or an `s3` source's `kmsKeyArn`).
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
     const source = this.props.source;
-    if (source.kind === 's3') {
-      role.grantReadS3Uri(source.s3Uri);
-      if (source.kmsKeyArn) {
-        // SageMaker downloads the channel with this role; S3 decrypts SSE-KMS objects with the caller's kms:Decrypt.
-        role.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DecryptTrainingData', actions: ['kms:Decrypt'], resources: [source.kmsKeyArn] }));
-      }
-    } else {
-      role.grantReadPrefix(this.props.bucket, this.ownPrefix!);
-    }
+    if (source.kind !== 's3') return grantReadPrefix(this.props.bucket, this.ownPrefix!, grantee);
+    const read = grantReadS3Uri(source.s3Uri, grantee, this);
+    if (!source.kmsKeyArn) return read;
+    // SageMaker downloads the channel with this role; S3 decrypts SSE-KMS objects with the caller's kms:Decrypt.
+    return read.combine(grantStatements(grantee, [
+      new iam.PolicyStatement({ sid: 'DecryptTrainingData', actions: ['kms:Decrypt'], resources: [source.kmsKeyArn] }),
+    ]));
   }
 }
 

@@ -1,47 +1,22 @@
 import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import {
-  encodeHyperparameters,
-  HyperparameterValue,
-  metricAttributeName,
-  validateHyperparameters,
-} from '../../lambda/training-job/hyperparameters';
-import { validateJobNamePrefix } from '../../lambda/training-job/job-name';
-import { FINGERPRINT_TAG } from '../../lambda/training-job/fingerprint';
+import { encodeHyperparameters, HyperparameterValue, metricAttributeName } from '../../lambda/training-job/hyperparameters';
 import type { TrainingJobProperties } from '../../lambda/training-job/properties';
-import { bundledHandler, ShippedHandler } from '../common/bundled-handler';
-import { acknowledgeWildcard } from '../common/nag-acknowledge';
-import { createTar, gzipDeterministic } from './tarball';
+import { grantOutputKey, grantVolumeKey } from '../common/key-grants';
+import { JOB_NAME_SCOPE_LENGTH, MAX_SERVICE_TIMEOUT, PROVIDER_TIMEOUT_MARGIN, validateTrainingJobProps } from './limits';
+import { grantSourceBundleRead, sourceBundleAsset } from './source-bundle';
+import { trainingJobProvider } from './training-job-provider';
 
-/** The longest CloudFormation waits for a custom resource (its ServiceTimeout's maximum and default). */
-export const MAX_SERVICE_TIMEOUT = Duration.hours(1);
-/**
- * CloudFormation's clock starts before the Provider's waiter does and stops after it answers: the
- * onEvent call (Lambda timeout 2 min, typically seconds), the state machine's start, the time
- * every poll itself takes (about 110 short isComplete calls), the last poll (timeout 2 min) and the
- * answer to CloudFormation. The Provider's total wait stays this much below ServiceTimeout, so
- * the deploy ends with the handler's own message, not CloudFormation's generic timeout.
- */
-export const PROVIDER_TIMEOUT_MARGIN = Duration.minutes(5);
-/** The longest the Provider may wait for a job: ServiceTimeout's maximum less the margin (55 min). */
-export const MAX_PROVIDER_TIMEOUT = MAX_SERVICE_TIMEOUT.minus(PROVIDER_TIMEOUT_MARGIN);
-/** Characters the construct adds to jobNamePrefix: '-' + 8 hex of the stack name and construct path. */
-export const JOB_NAME_SCOPE_LENGTH = 9;
-/**
- * Time a job needs beyond MaxRuntimeInSeconds: instance provisioning and image download before,
- * model upload after, plus the Provider's own start. The provider must be able to wait this long.
- */
-export const TRAINING_JOB_MARGIN = Duration.minutes(10);
+// The limits have their own file; these stay importable from here.
+export {
+  JOB_NAME_SCOPE_LENGTH, MAX_PROVIDER_TIMEOUT, MAX_SERVICE_TIMEOUT, PROVIDER_TIMEOUT_MARGIN, TRAINING_JOB_MARGIN,
+} from './limits';
 
 export interface SageMakerTrainingJobProps {
   /** Execution role SageMaker assumes; gets read access to the code asset here, the rest is the caller's job. */
@@ -60,9 +35,11 @@ export interface SageMakerTrainingJobProps {
   readonly entryPoint: string;
   /** Passed as `--key value`; JSON-encoded as the SageMaker SDK does. No spaces or shell characters. */
   readonly hyperparameters: Record<string, HyperparameterValue>;
+  /** Training instance type, e.g. `ml.c5.2xlarge` (checked against INSTANCE_TYPE_PATTERN). */
   readonly instanceType: string;
+  /** Instances in the training cluster (a positive integer). */
   readonly instanceCount: number;
-  /** @default 30 */
+  /** Storage volume per instance, in GB. @default 30 */
   readonly volumeSizeGb?: number;
   /** The job's MaxRuntimeInSeconds. Plus TRAINING_JOB_MARGIN it must fit in `totalTimeout`. */
   readonly maxRuntime: Duration;
@@ -78,6 +55,10 @@ export interface SageMakerTrainingJobProps {
    * exists before reusing its job.
    */
   readonly outputS3Uri: string;
+  /**
+   * Metrics SageMaker reads from the job's log with `regex` (first group); the last value of each
+   * is a final metric, returned by {@link SageMakerTrainingJob.finalMetric}.
+   */
   readonly metricDefinitions: Array<{ name: string; regex: string }>;
   /**
    * Start of job names (≤ 21 characters). The construct appends `-<8 hex>` from the stack name and
@@ -99,15 +80,24 @@ export interface SageMakerTrainingJobProps {
    * Managed spot training: `maxWait` ≥ `maxRuntime` bounds waiting for capacity plus running.
    * Checkpoints go to `<checkpointS3Uri>/<training fingerprint>/`: a job resumes only what a job
    * with the very same inputs saved.
+   * @default - on-demand instances
    */
   readonly spot?: { maxWait: Duration; checkpointS3Uri: string };
   /** No network from the container; the code then comes in as the `code` input channel. @default false */
   readonly networkIsolation?: boolean;
   /** Encrypt traffic between instances of a multi-instance job. @default false */
   readonly interContainerTrafficEncryption?: boolean;
+  /**
+   * Encrypts the instances' storage volumes: the role and onEvent get {@link grantVolumeKey}.
+   * @default - SageMaker's AWS managed key
+   */
   readonly volumeKmsKey?: kms.IKey;
+  /**
+   * Encrypts model.tar.gz (SSE-KMS): the role gets {@link grantOutputKey}.
+   * @default - the output bucket's default encryption
+   */
   readonly outputKmsKey?: kms.IKey;
-  /** Fail the deploy when this final metric is below `value`. */
+  /** Fail the deploy when this final metric is below `value`. @default - no minimum */
   readonly minimumMetric?: { name: string; value: number };
   /**
    * Settings to try when SageMaker refuses the job over a service quota (ResourceLimitExceeded),
@@ -120,6 +110,9 @@ export interface SageMakerTrainingJobProps {
 /**
  * A SageMaker training job as a CloudFormation resource: the deploy waits for the job and gets
  * the model artifact's location and the final metrics back; a failed job fails the deploy.
+ *
+ * Parts: the source bundle (source-bundle.ts), the handlers' Provider (training-job-provider.ts),
+ * the limits the props are checked against (limits.ts); the handlers are in lambda/training-job/.
  */
 export class SageMakerTrainingJob extends Construct {
   public readonly resource: CustomResource;
@@ -137,145 +130,35 @@ export class SageMakerTrainingJob extends Construct {
   public readonly logGroup: logs.ILogGroup;
   /** The job-name prefix with this stack's scope appended, as the handlers and IAM use it. */
   public readonly jobNamePrefix: string;
-  private readonly metricNames: string[];
+  /** The names of `metricDefinitions`, in order: each has a {@link finalMetric}. */
+  public readonly metricNames: string[];
 
   constructor(scope: Construct, id: string, props: SageMakerTrainingJobProps) {
     super(scope, id);
     const pollInterval = props.pollInterval ?? Duration.seconds(30);
     const serviceTimeout = props.serviceTimeout ?? MAX_SERVICE_TIMEOUT;
     const totalTimeout = props.totalTimeout ?? serviceTimeout.minus(PROVIDER_TIMEOUT_MARGIN);
-    validateProps(props, pollInterval, serviceTimeout, totalTimeout);
+    validateTrainingJobProps(props, { pollInterval, serviceTimeout, totalTimeout });
     this.metricNames = props.metricDefinitions.map((m) => m.name);
     const stack = Stack.of(this);
     this.jobNamePrefix = `${props.jobNamePrefix}-${stackScope(stack, this)}`;
 
-    // sourcedir.tar.gz, hashed on the uncompressed tar so a different zlib never changes the asset;
-    // kept in one folder per content hash, so repeated synths do not pile up temporary files.
-    const tar = createTar(props.sourceDirectory, { excludeRootFiles: props.excludeFromSource });
-    const contentHash = crypto.createHash('sha256').update(tar).digest('hex');
-    const tarball = path.join(os.tmpdir(), 'cdk-sagemaker-sourcedir', contentHash, 'sourcedir.tar.gz');
-    if (!fs.existsSync(tarball)) {
-      fs.mkdirSync(path.dirname(tarball), { recursive: true });
-      const partial = `${tarball}.${process.pid}.tmp`;
-      fs.writeFileSync(partial, gzipDeterministic(tar));
-      fs.renameSync(partial, tarball);
-    }
-    this.codeAsset = new s3assets.Asset(this, 'SourceDir', { path: tarball, assetHash: contentHash });
-    // Only this object, not the whole bootstrap bucket (Asset.grantRead would grant s3:List* and s3:GetObject* on all of it).
-    props.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [this.codeAsset.bucket.arnForObjects(this.codeAsset.s3ObjectKey)],
-      }),
-    );
-    if (props.networkIsolation) {
-      // As an S3Prefix input channel, SageMaker lists the key before downloading it.
-      props.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:ListBucket'],
-          resources: [this.codeAsset.bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': [this.codeAsset.s3ObjectKey] } },
-        }),
-      );
-    }
-    this.codeAsset.bucket.encryptionKey?.grantDecrypt(props.role);
-    if (props.volumeKmsKey) {
-      for (const statement of volumeKeyStatements(props.volumeKmsKey.keyArn)) props.role.addToPrincipalPolicy(statement);
-    }
-    if (props.outputKmsKey) {
-      // model.tar.gz goes up as SSE-KMS: SageMaker's OutputDataConfig needs kms:Encrypt, S3 needs
-      // GenerateDataKey, and a multipart upload Decrypt. No ReEncrypt*, no GenerateDataKey* variants.
-      props.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.outputKmsKey.keyArn],
-      }));
-    }
+    this.codeAsset = sourceBundleAsset(this, 'SourceDir', props);
+    grantSourceBundleRead(this.codeAsset, props.role, { asInputChannel: props.networkIsolation });
+    if (props.volumeKmsKey) grantVolumeKey(props.volumeKmsKey, props.role);
+    if (props.outputKmsKey) grantOutputKey(props.outputKmsKey, props.role);
 
-    const jobArnPattern = stack.formatArn({
-      service: 'sagemaker',
-      resource: 'training-job',
-      resourceName: `${this.jobNamePrefix.toLowerCase()}-*`,
-    });
-
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.logGroup = logGroup;
-    const onEvent = handlerFunction(this, 'OnEvent', 'training-job-on-event', logGroup, Duration.minutes(2));
-    const isComplete = handlerFunction(this, 'IsComplete', 'training-job-is-complete', logGroup, Duration.minutes(2));
-    this.onEventFunction = onEvent;
-    this.isCompleteFunction = isComplete;
-
-    onEvent.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ManageOwnTrainingJobs',
-        actions: [
-          'sagemaker:CreateTrainingJob',
-          'sagemaker:DescribeTrainingJob',
-          'sagemaker:StopTrainingJob',
-          'sagemaker:AddTags',
-          'sagemaker:ListTags',
-        ],
-        resources: [jobArnPattern],
-      }),
-    );
-    onEvent.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'FindJobsWithSameInputs',
-        actions: ['sagemaker:ListTrainingJobs'],
-        resources: ['*'],
-      }),
-    );
-    onEvent.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'PassExecutionRoleToSageMaker',
-        actions: ['iam:PassRole'],
-        resources: [props.role.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
-      }),
-    );
-    // Before reusing a finished job, onEvent confirms its model.tar.gz is still there (HeadObject:
-    // GetObject). S3 answers a HEAD of a missing key with 403 unless the caller may list that key,
-    // so ListBucket too, for exactly these keys. A HEAD reads metadata only: no KMS permission.
-    const artifactKeys = modelArtifactKeyPattern(props.outputS3Uri, this.jobNamePrefix);
-    onEvent.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ConfirmOwnModelArtifacts',
-        actions: ['s3:GetObject'],
-        resources: [`arn:${stack.partition}:s3:::${artifactKeys.bucketName}/${artifactKeys.keyPattern}`],
-      }),
-    );
-    onEvent.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'MissingArtifactIs404',
-        actions: ['s3:ListBucket'],
-        resources: [`arn:${stack.partition}:s3:::${artifactKeys.bucketName}`],
-        conditions: { StringLike: { 's3:prefix': [artifactKeys.keyPattern] } },
-      }),
-    );
-    if (props.volumeKmsKey) {
-      // SageMaker creates the grant that encrypts the instance volumes on the caller's behalf.
-      const sids = { grant: 'GrantVolumeKeyToSageMaker', describe: 'DescribeVolumeKey' };
-      for (const statement of volumeKeyStatements(props.volumeKmsKey.keyArn, sids)) onEvent.addToRolePolicy(statement);
-    }
-    isComplete.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'DescribeOwnTrainingJobs',
-        actions: ['sagemaker:DescribeTrainingJob'],
-        resources: [jobArnPattern],
-      }),
-    );
-
-    const provider = new cr.Provider(this, 'Provider', {
-      onEventHandler: onEvent,
-      isCompleteHandler: isComplete,
-      queryInterval: pollInterval,
+    const backend = trainingJobProvider(this, {
+      executionRole: props.role,
+      jobNamePrefix: this.jobNamePrefix,
+      outputS3Uri: props.outputS3Uri,
+      volumeKmsKey: props.volumeKmsKey,
+      pollInterval,
       totalTimeout,
-      logGroup,
-      frameworkOnEventRole: frameworkRole(this, 'FrameworkOnEventRole', logGroup),
-      frameworkCompleteAndTimeoutRole: frameworkRole(this, 'FrameworkCompleteRole', logGroup),
     });
+    this.logGroup = backend.logGroup;
+    this.onEventFunction = backend.onEventFunction;
+    this.isCompleteFunction = backend.isCompleteFunction;
 
     const properties: TrainingJobProperties = {
       JobNamePrefix: this.jobNamePrefix,
@@ -303,10 +186,10 @@ export class SageMakerTrainingJob extends Construct {
       QuotaAdvice: props.quotaAdvice,
     };
     this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
+      serviceToken: backend.provider.serviceToken,
       resourceType: 'Custom::SageMakerTrainingJob',
       properties: properties as unknown as Record<string, unknown>,
-      // Explicit, so the Provider's total wait provably stays below it (validateProps).
+      // Explicit, so the Provider's total wait provably stays below it (validateTrainingJobProps).
       serviceTimeout,
     });
     this.modelDataUrl = this.resource.getAttString('ModelDataUrl');
@@ -314,30 +197,14 @@ export class SageMakerTrainingJob extends Construct {
     this.modelDataKey = this.resource.getAttString('ModelDataKey');
     this.trainingJobName = this.resource.getAttString('TrainingJobName');
     this.trainingJobArn = this.resource.getAttString('TrainingJobArn');
-
-    acknowledgeWildcard(this, { resource: jobArnPattern },
-      'Every create starts a job with a new timestamped name, so the handlers can only be scoped to training-job/<prefix>-<stack scope>-* (their own jobs, not another stack\'s).');
-    acknowledgeWildcard(this, { resource: `arn:${stack.partition}:s3:::${artifactKeys.bucketName}/${artifactKeys.keyPattern}` },
-      'onEvent reads (HEAD) only its own jobs\' model.tar.gz: job names are new on every create, so the key is scoped to <output prefix><prefix>-<stack scope>-*/output/model.tar.gz.');
-    acknowledgeWildcard(this, { resource: '*' },
-      'sagemaker:ListTrainingJobs has no resource-level permissions (Service Authorization Reference), so it takes Resource *; ' +
-        'it lists names and statuses only, and the handler reuses a job only after ListTags (scoped to its own jobs) confirms the ' +
-        `${FINGERPRINT_TAG} tag.`);
-    for (const fn of [onEvent, isComplete, frameworkFunction(provider, 'isComplete'), frameworkFunction(provider, 'onTimeout')]) {
-      acknowledgeWildcard(this, { resource: `${fn.functionArn}:*` },
-        'The CDK Provider framework grants lambda:InvokeFunction on its own handler function and that function\'s versions (<arn>:*), nothing else.');
-    }
-    Validations.of(provider).acknowledge({
-      id: 'AwsSolutions-SF1',
-      reason: 'The Provider\'s waiter state machine only re-invokes isComplete on a timer; every poll is logged by the isComplete function.',
-    });
-    Validations.of(provider).acknowledge({
-      id: 'AwsSolutions-SF2',
-      reason: 'The Provider\'s waiter state machine is a timer loop around one Lambda function; X-Ray tracing would add cost and no insight.',
-    });
   }
 
-  /** A final metric of the completed job (e.g. `finalMetric('test:accuracy')`), as a string token. */
+  /**
+   * A final metric of the completed job (e.g. `finalMetric('test:accuracy')`), as a string token:
+   * the last value SageMaker read for that metric definition, known once the deploy has waited for
+   * the job. For dashboards (a text widget, an output) and checks; a name without a metric
+   * definition throws, naming the defined ones.
+   */
   public finalMetric(name: string): string {
     if (!this.metricNames.includes(name)) {
       throw new Error(`finalMetric('${name}'): no metric definition with that name; defined: ${this.metricNames.join(', ') || 'none'}`);
@@ -346,139 +213,8 @@ export class SageMakerTrainingJob extends Construct {
   }
 }
 
-/**
- * Using a volume key: instance volumes are attached through a grant on the key, made for an AWS
- * resource only; DescribeKey is no grant call, so it never carries kms:GrantIsForAWSResource and
- * needs its own statement (under that condition it would never be allowed). Both on this one key.
- */
-function volumeKeyStatements(keyArn: string, sids?: { grant: string; describe: string }): iam.PolicyStatement[] {
-  return [
-    new iam.PolicyStatement({
-      sid: sids?.grant,
-      actions: ['kms:CreateGrant'],
-      resources: [keyArn],
-      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-    }),
-    new iam.PolicyStatement({ sid: sids?.describe, actions: ['kms:DescribeKey'], resources: [keyArn] }),
-  ];
-}
-
-/**
- * Where SageMaker writes the model of a job of this construct: `<output prefix>/<job name>/output/model.tar.gz`,
- * job names being `<prefix, lower case>-…` (SageMaker adds the `/` after a prefix that lacks it).
- */
-export function modelArtifactKeyPattern(outputS3Uri: string, jobNamePrefix: string): { bucketName: string; keyPattern: string } {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(outputS3Uri);
-  if (!match) throw new Error(`outputS3Uri '${outputS3Uri}' is not an S3 URI like s3://bucket/prefix/`);
-  const [, bucketName, prefix] = match;
-  const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-  return { bucketName, keyPattern: `${base}${jobNamePrefix.toLowerCase()}-*/output/model.tar.gz` };
-}
-
 /** 8 hex characters naming this construct in this stack: the stack name (unique per account and region) and the construct path. */
 function stackScope(stack: Stack, scope: Construct): string {
   const stackName = Token.isUnresolved(stack.stackName) ? '' : stack.stackName;
   return crypto.createHash('sha256').update(`${stackName}\n${scope.node.path}`).digest('hex').slice(0, JOB_NAME_SCOPE_LENGTH - 1);
-}
-
-function validateProps(props: SageMakerTrainingJobProps, pollInterval: Duration, serviceTimeout: Duration, totalTimeout: Duration): void {
-  validateJobNamePrefix(props.jobNamePrefix, JOB_NAME_SCOPE_LENGTH);
-  validateHyperparameters(props.hyperparameters, (v) => Token.isUnresolved(v));
-  const shipsRequirements = !(props.excludeFromSource ?? []).includes('requirements.txt')
-    && fs.existsSync(path.join(props.sourceDirectory, 'requirements.txt'));
-  if (props.networkIsolation && shipsRequirements) {
-    throw new Error(
-      `sourceDirectory '${props.sourceDirectory}' has a requirements.txt, which makes the container run pip at start: ` +
-        'with networkIsolation it cannot reach an index and the job fails. Put the packages in the image, leave the file out ' +
-          "(excludeFromSource: ['requirements.txt']), or turn networkIsolation off",
-    );
-  }
-  const entryPath = path.join(props.sourceDirectory, props.entryPoint);
-  if (props.entryPoint.includes('/') || !fs.existsSync(entryPath)) {
-    throw new Error(`entryPoint '${props.entryPoint}' must be a file at the root of sourceDirectory '${props.sourceDirectory}'`);
-  }
-  if (!Number.isInteger(props.instanceCount) || props.instanceCount < 1) {
-    throw new Error(`instanceCount must be a positive integer, got ${props.instanceCount}`);
-  }
-  if (props.volumeSizeGb !== undefined && (!Number.isInteger(props.volumeSizeGb) || props.volumeSizeGb < 1)) {
-    throw new Error(`volumeSizeGb must be a positive integer, got ${props.volumeSizeGb}`);
-  }
-  if (!Token.isUnresolved(props.instanceType) && !/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(props.instanceType)) {
-    throw new Error(`instanceType '${props.instanceType}' is not a SageMaker instance type like 'ml.c5.2xlarge'`);
-  }
-  const names = new Set<string>();
-  for (const channel of props.inputChannels) {
-    if (!/^[A-Za-z0-9\.\-_]{1,64}$/.test(channel.name) || names.has(channel.name)) {
-      throw new Error(`input channel name '${channel.name}' is invalid or repeated (1-64 letters, digits, '.', '-', '_')`);
-    }
-    if (props.networkIsolation && channel.name === 'code') {
-      throw new Error("input channel name 'code' is reserved for the source code when networkIsolation is on");
-    }
-    names.add(channel.name);
-  }
-  const metricKeys = new Set<string>();
-  for (const metric of props.metricDefinitions) {
-    const key = metricAttributeName(metric.name);
-    if (metricKeys.has(key)) throw new Error(`metric definition '${metric.name}' repeats another metric's name`);
-    metricKeys.add(key);
-  }
-  if (props.minimumMetric && !props.metricDefinitions.some((m) => m.name === props.minimumMetric!.name)) {
-    throw new Error(`minimumMetric '${props.minimumMetric.name}' has no metric definition with that name`);
-  }
-
-  const service = serviceTimeout.toSeconds();
-  if (service < 1 || service > MAX_SERVICE_TIMEOUT.toSeconds()) {
-    throw new Error(`serviceTimeout (${service} s) must be 1-${MAX_SERVICE_TIMEOUT.toSeconds()} s: CloudFormation waits for a custom resource at most one hour`);
-  }
-  const poll = pollInterval.toSeconds();
-  const total = totalTimeout.toSeconds();
-  const longestTotal = service - PROVIDER_TIMEOUT_MARGIN.toSeconds();
-  if (poll < 1 || total < poll || total > longestTotal || total % poll !== 0) {
-    throw new Error(
-      `totalTimeout (${total} s) must be at most ${longestTotal} s (serviceTimeout ${service} s less ${PROVIDER_TIMEOUT_MARGIN.toSeconds()} s ` +
-        'for the calls around the wait, so the deploy ends with the handler\'s message rather than CloudFormation\'s timeout) ' +
-        `and a whole multiple of pollInterval (${poll} s)`,
-    );
-  }
-  const runtime = props.maxRuntime.toSeconds();
-  if (runtime < 1) throw new Error('maxRuntime must be at least 1 second');
-  const longest = props.spot ? props.spot.maxWait.toSeconds() : runtime;
-  if (props.spot && props.spot.maxWait.toSeconds() < runtime) {
-    throw new Error(`spot.maxWait (${props.spot.maxWait.toSeconds()} s) must be at least maxRuntime (${runtime} s)`);
-  }
-  const margin = TRAINING_JOB_MARGIN.toSeconds();
-  if (longest + margin > total) {
-    throw new Error(
-      `${props.spot ? 'spot.maxWait' : 'maxRuntime'} (${longest} s) plus ${margin} s for starting and uploading exceeds the ` +
-        `provider's totalTimeout (${total} s), so CloudFormation would give up on a job that may still succeed: ` +
-        `lower it to at most ${total - margin} s, or raise totalTimeout (at most ${longestTotal} s with serviceTimeout ${service} s)`,
-    );
-  }
-}
-
-/** A bundled handler (AWS SDK v3 included) with its own role that can only write its log group. */
-function handlerFunction(scope: Construct, id: string, handler: ShippedHandler, logGroup: logs.ILogGroup, timeout: Duration): lambda.Function {
-  const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-  grantLogWrite(role, logGroup);
-  return bundledHandler(scope, id, { handler, memorySize: 256, timeout, role, logGroup });
-}
-
-/** One of the Provider framework's own functions (`framework-onEvent`, `framework-isComplete`, `framework-onTimeout`). */
-function frameworkFunction(provider: cr.Provider, entrypoint: string): lambda.IFunction {
-  return provider.node.findChild(`framework-${entrypoint}`) as lambda.IFunction;
-}
-
-function frameworkRole(scope: Construct, id: string, logGroup: logs.ILogGroup): iam.Role {
-  const role = new iam.Role(scope, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-  grantLogWrite(role, logGroup);
-  return role;
-}
-
-function grantLogWrite(role: iam.Role, logGroup: logs.ILogGroup): void {
-  role.addToPolicy(
-    new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }),
-  );
 }

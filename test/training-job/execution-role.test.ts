@@ -4,6 +4,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { grantOutputKey, grantVolumeKey } from '../../lib/common/key-grants';
+import { grantReadPrefix, grantWritePrefix } from '../../lib/common/prefix-grants';
 import { SageMakerExecutionRole } from '../../lib/training/execution-role';
 
 function setup() {
@@ -24,9 +26,10 @@ function kmsStatements(stack: Stack): unknown[] {
 
 const KEY_ARN = { 'Fn::GetAtt': ['KEY', 'Arn'] };
 
-test('grantKey (training volumes and output, endpoint storage): Encrypt, GenerateDataKey, Decrypt, a grant for AWS resources, DescribeKey', () => {
+test('grantOutputKey + grantVolumeKey (training volumes and output, endpoint storage): Encrypt, GenerateDataKey, Decrypt, a grant for AWS resources, DescribeKey', () => {
   const { stack, key, role } = setup();
-  role.grantKey(key);
+  grantOutputKey(key, role);
+  grantVolumeKey(key, role);
   expect(kmsStatements(stack)).toEqual([
     { Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow', Resource: KEY_ARN },
     { Action: 'kms:CreateGrant', Effect: 'Allow', Resource: KEY_ARN, Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
@@ -36,21 +39,22 @@ test('grantKey (training volumes and output, endpoint storage): Encrypt, Generat
 
 test('grantWritePrefix on an SSE-KMS bucket: GenerateDataKey for the upload, Decrypt for multipart, nothing else', () => {
   const { stack, bucket, role } = setup();
-  role.grantWritePrefix(bucket, 'mnist/output/');
+  grantWritePrefix(bucket, 'mnist/output/', role);
   expect(kmsStatements(stack)).toEqual([{ Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow', Resource: KEY_ARN }]);
 });
 
 test('grantReadPrefix on an SSE-KMS bucket: Decrypt only', () => {
   const { stack, bucket, role } = setup();
-  role.grantReadPrefix(bucket, 'mnist/data/');
+  grantReadPrefix(bucket, 'mnist/data/', role);
   expect(kmsStatements(stack)).toEqual([{ Action: 'kms:Decrypt', Effect: 'Allow', Resource: KEY_ARN }]);
 });
 
-test('all three together never grant ReEncrypt* or a GenerateDataKey* wildcard', () => {
+test('all together never grant ReEncrypt* or a GenerateDataKey* wildcard', () => {
   const { stack, key, bucket, role } = setup();
-  role.grantKey(key);
-  role.grantReadPrefix(bucket, 'mnist/data/');
-  role.grantWritePrefix(bucket, 'mnist/output/');
+  grantOutputKey(key, role);
+  grantVolumeKey(key, role);
+  grantReadPrefix(bucket, 'mnist/data/', role);
+  grantWritePrefix(bucket, 'mnist/output/', role);
   const actions = JSON.stringify(kmsStatements(stack));
   expect(actions).not.toContain('ReEncrypt');
   expect(actions).not.toContain('GenerateDataKey*');
