@@ -32,6 +32,18 @@ export default tseslint.config(
     },
   },
   {
+    // An example is an app a user could write outside this repository: the package entry is all it has.
+    files: ['examples/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '^(\\.\\./)+(lib|lambda)/', message: "examples/ import the constructs from the package entry ('../../lib', as 'mnist-sagemaker-cdk' once installed), never lib/<file> or lambda/: export what is missing from lib/index.ts." },
+          { regex: '^mnist-sagemaker-cdk/', message: "Import from 'mnist-sagemaker-cdk' itself: its files are not public API." },
+        ],
+      }],
+    },
+  },
+  {
     files: ['lib/**/*.ts', 'bin/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

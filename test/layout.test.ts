@@ -22,6 +22,12 @@ const CASES: Array<[file: string, source: string, allowed: boolean]> = [
   ['lib/x.ts', "import { makeJobName } from '../lambda/training-job/job-name';", true],
   ['lib/x.ts', "import { Duration } from 'aws-cdk-lib';", true],
   ['scripts/x.ts', "import { AppSettings } from '../lib/config';", true],
+  ['examples/tabular-mlp/x.ts', "import { TrainingData } from '../../lib/training/training-data';", false],
+  ['examples/tabular-mlp/x.ts', "import { handler } from '../../lambda/smoke-test/index';", false],
+  ['examples/tabular-mlp/x.ts', "import { TrainingData } from 'mnist-sagemaker-cdk/dist/lib/training/training-data';", false],
+  ['examples/tabular-mlp/x.ts', "import { TrainingData } from '../../lib';", true],
+  ['examples/tabular-mlp/x.ts', "import { TrainingData } from 'mnist-sagemaker-cdk';", true],
+  ['examples/tabular-mlp/x.ts', "import { Stack } from 'aws-cdk-lib';", true],
 ];
 
 /** For each case, the no-restricted-imports messages ESLint reports with the project's config. */
@@ -49,4 +55,5 @@ test('eslint refuses imports across the layout\'s boundaries and allows the rest
   // The message says what to do instead.
   expect(messages[0][0]).toMatch(/lambda\/ never imports lib\/.*Move the shared code into lambda\//);
   expect(messages[8][0]).toMatch(/never import scripts\/.*Move the code into lib\//);
+  expect(messages[CASES.findIndex(([file]) => file.startsWith('examples/'))][0]).toMatch(/examples\/ import the constructs from the package entry.*export what is missing from lib\/index\.ts/);
 });
