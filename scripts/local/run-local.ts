@@ -10,6 +10,7 @@ import { runSmokeTest, SmokeTestReport } from '../../lambda/smoke-test';
 import { CONTENT_TYPES } from '../../lambda/smoke-test/payload';
 import { encodeHyperparameters, scriptModeHyperparameters, validateHyperparameters } from '../../lambda/training-job/hyperparameters';
 import { HyperparameterValue, MnistSettings, resolveSettings } from '../../lib/settings';
+import { ENDPOINT_NAME_PATTERN } from '../../lib/endpoints/rollout';
 import { MNIST } from '../../lib/mnist/mnist-constants';
 import { createTarGz } from '../../lib/training/tarball';
 import { UsageError } from '../lib/cli';
@@ -120,9 +121,6 @@ export function offlineEpochs(
   return Math.ceil((FULL_MNIST_TRAIN_COUNT * stackEpochs) / trainCount);
 }
 
-/** SageMaker's endpoint name rule, so a name that works here also deploys. */
-const ENDPOINT_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
-
 /**
  * Every option checked before any work starts, each mistake one line naming the flag and what is
  * allowed (the hyperparameters are checked next, by the training script's own parser).
@@ -147,7 +145,7 @@ export function checkLocalOptions(options: LocalRunOptions, hostCount: number): 
   if (options.minAccuracy !== undefined && !(options.minAccuracy >= 0 && options.minAccuracy <= 1)) {
     throw new UsageError(`--min-accuracy ${options.minAccuracy} is not valid: use a fraction from 0 to 1, e.g. 0.9.`);
   }
-  if (options.endpointName !== undefined && !ENDPOINT_NAME.test(options.endpointName)) {
+  if (options.endpointName !== undefined && !ENDPOINT_NAME_PATTERN.test(options.endpointName)) {
     throw new UsageError(
       `--endpoint-name ${options.endpointName} is not valid: use up to 63 letters, digits and hyphens, starting and ending with a letter or digit (SageMaker's rule).`,
     );
