@@ -62,7 +62,7 @@ export class PyTorchModel extends Construct {
   }
 }
 
-/** An image URI used as is: pull rights are the role's business (see SageMakerExecutionRole.grantPull). */
+/** An image URI used as is: pull rights are the role's business (see DlcImage.grantPull). */
 class UriImage extends sagemaker.ContainerImage {
   constructor(private readonly uri: string) { super(); }
   bind(): sagemaker.ContainerImageConfig { return { imageName: this.uri }; }
