@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   compile();
   for (const name of Object.keys(SHIPPED_HANDLERS) as ShippedHandler[]) await bundle(name);
   copyModelCode();
-  console.log(`dist/: compiled lib/index.ts, ${Object.keys(SHIPPED_HANDLERS).length} handler bundles and model-code/`);
+  // stderr: `npm pack --json` runs this first (prepack) and its stdout must stay JSON.
+  console.error(`dist/: compiled lib/index.ts, ${Object.keys(SHIPPED_HANDLERS).length} handler bundles and model-code/`);
 }
 
 main().catch((err: unknown) => {
