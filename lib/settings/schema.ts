@@ -5,7 +5,7 @@
 import { MAX_STEP_MINUTES, ROLLOUT_STRATEGIES } from '../endpoints/rollout';
 import { SERVERLESS_MAX_CONCURRENCY, SERVERLESS_MEMORY_SIZES_MB } from '../endpoints/serverless-endpoint';
 import { EMAIL_PATTERN } from '../monitoring/endpoint-monitoring';
-import { MAX_PROVIDER_TIMEOUT, TRAINING_JOB_MARGIN } from '../training/training-job';
+import { MAX_PROVIDER_TIMEOUT, TRAINING_JOB_MARGIN } from '../training/limits';
 import { INSTANCE_TYPE_PATTERN } from './instance-types';
 import { s3PrefixProblem } from './s3-prefix';
 import { MnistSettings } from './settings';
