@@ -32,7 +32,7 @@ function roleStatements(stack: Stack, role: SageMakerExecutionRole): unknown[] {
 }
 
 /** A grant's principal statements, resolved, with the same replacements. */
-function grantStatementsOf(stack: Stack, grant: iam.Grant): unknown[] {
+function grantStatementsOf(stack: Stack, grant: iam.Grant): Array<Record<string, unknown>> {
   return normalize(grant.principalStatements.map((s) => stack.resolve(s.toStatementJson())));
 }
 
