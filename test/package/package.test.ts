@@ -24,7 +24,8 @@ const CONSUMER_APP = `
 import { App, Stack } from 'aws-cdk-lib';
 import { EndpointSmokeTest, ServiceQuotaCheck, ServiceQuotaCheckProps } from '${PACKAGE_NAME}';
 
-const app = new App({ outdir: process.argv[2] });
+// CloudFormation's template validation (seconds of CPU) changes neither the template nor the assets: off.
+const app = new App({ outdir: process.argv[2], builtinCloudFormationValidation: false });
 const stack = new Stack(app, 'Consumer');
 const quotas: ServiceQuotaCheckProps = ${JSON.stringify(QUOTA_PROPS)};
 new ServiceQuotaCheck(stack, 'Quotas', quotas);
@@ -165,7 +166,7 @@ test('the consumer app synthesizes without esbuild: each function\'s code is the
 test('the consumer\'s template is the one the same constructs synthesize from the sources (NodejsFunction bundling there)', () => {
   const fromSources = fs.mkdtempSync(path.join(os.tmpdir(), 'package-sources-'));
   try {
-    const app = new App({ outdir: fromSources });
+    const app = new App({ outdir: fromSources, builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Consumer');
     new ServiceQuotaCheck(stack, 'Quotas', QUOTA_PROPS);
     new EndpointSmokeTest(stack, 'SmokeTest', { endpoints: [], noEndpointsReason: NO_ENDPOINTS_REASON });
