@@ -29,19 +29,19 @@ const CASES: Array<[Record<string, HyperparameterValue>, number]> = [
   [{ 'conv-dropout': 0.5 }, 1], [{ 'fc-dropout': 1 }, 1], [{ 'dist-timeout': 0 }, 1], [{ 'test-batch-size': 1 }, 1], [{ 'log-interval': 0 }, 1],
 ];
 
-/** mnist.parse_args on each case's command line as the toolkit builds it: null when it parses, else its refusal. */
+/** mnist_lib.hyperparameters.parse_args (what mnist.py runs) on each case's command line as the toolkit builds it: null when it parses, else its refusal. */
 function parsedByMnistPy(): Array<string | null> {
   const script = `
 import json, sys
 sys.path.insert(0, sys.argv[1])
-import mnist
+from mnist_lib import hyperparameters
 results = []
 for args, hosts in json.loads(sys.argv[2]):
     env = {"SM_HOSTS": json.dumps(["algo-%d" % (i + 1) for i in range(hosts)]), "SM_CURRENT_HOST": "algo-1"}
     try:
-        mnist.parse_args(args, env)
+        hyperparameters.parse_args(args, env)
         results.append(None)
-    except mnist.HyperparameterError as error:
+    except hyperparameters.HyperparameterError as error:
         results.append(str(error))
 print(json.dumps(results))
 `;
