@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { grantReadPrefix, grantWritePrefix } from './prefix-grants';
 
@@ -23,6 +24,10 @@ export class SecureBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     super(scope, id);
+    // Access logs must reach the log bucket through its bucket policy: the bucket-owner-enforced log
+    // bucket refuses the LogDeliveryWrite ACL that aws-cdk-lib uses without this flag, so an app whose
+    // cdk.json lacks `cdk init`'s flags would fail. Set here, the flag holds for this construct's tree only.
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const destroy = props.destroyOnDelete ?? false;
     const removalPolicy = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
