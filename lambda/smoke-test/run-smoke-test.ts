@@ -176,15 +176,37 @@ async function runCheck(
     });
   }
 
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const accuracy = error === undefined ? correct / digits.count : 0;
+  return checkResult({ endpointName, contentType, total: digits.count, correct, requests, attempts, latencies, wrongAnswers, error, minAccuracy: options.minAccuracy });
+}
+
+/** What one endpoint × content type check counted, before it is judged. */
+export interface CheckTally {
+  readonly endpointName: string;
+  readonly contentType: string;
+  readonly total: number;
+  readonly correct: number;
+  readonly requests: number;
+  readonly attempts: number;
+  /** Milliseconds of each successful request. */
+  readonly latencies: readonly number[];
+  readonly wrongAnswers: WrongAnswer[];
+  /** Why the check stopped early, if it did (then it fails whatever it counted). */
+  readonly error?: string;
+  readonly minAccuracy: number;
+}
+
+/** The check's verdict and figures: it passes without an error and at or above the accuracy floor. */
+export function checkResult(tally: CheckTally): SmokeCheckResult {
+  const { endpointName, contentType, total, correct, requests, attempts, wrongAnswers, error } = tally;
+  const sorted = [...tally.latencies].sort((a, b) => a - b);
+  const accuracy = error === undefined ? correct / total : 0;
   return {
     endpointName,
     contentType,
-    passed: error === undefined && accuracy >= options.minAccuracy,
+    passed: error === undefined && accuracy >= tally.minAccuracy,
     accuracy: Number(accuracy.toFixed(4)),
     correct,
-    total: digits.count,
+    total,
     requests,
     attempts,
     latencyMs: sorted.length > 0 ? { p50: Math.round(percentile(sorted, 0.5)), max: Math.round(sorted[sorted.length - 1]) } : null,

@@ -2,7 +2,7 @@
 // label: one request per case, one result per endpoint and content type, the same report and
 // retries as the digits (run-smoke-test.ts).
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { invokeOnce, MIN_USEFUL_ATTEMPT_MS, percentile, SmokeCheckResult, WrongAnswer } from './run-smoke-test';
+import { checkResult, invokeOnce, MIN_USEFUL_ATTEMPT_MS, SmokeCheckResult, WrongAnswer } from './run-smoke-test';
 import { answerLabel, SmokeTestCase } from './test-cases';
 import { describeError, withRetries } from './retry';
 
@@ -87,21 +87,7 @@ async function runCheck(options: TestCasesOptions, endpointName: string, content
     if (answer.label === String(testCase.expectedLabel)) correct++;
     else wrongAnswers.push({ index, expected: testCase.expectedLabel, got: answer.label, ...(answer.probability === undefined ? {} : { probability: answer.probability }) });
   }
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const accuracy = error === undefined ? correct / indexed.length : 0;
-  return {
-    endpointName,
-    contentType,
-    passed: error === undefined && accuracy >= options.minAccuracy,
-    accuracy: Number(accuracy.toFixed(4)),
-    correct,
-    total: indexed.length,
-    requests,
-    attempts,
-    latencyMs: sorted.length > 0 ? { p50: Math.round(percentile(sorted, 0.5)), max: Math.round(sorted[sorted.length - 1]) } : null,
-    wrongAnswers,
-    ...(error === undefined ? {} : { error }),
-  };
+  return checkResult({ endpointName, contentType, total: indexed.length, correct, requests, attempts, latencies, wrongAnswers, error, minAccuracy: options.minAccuracy });
 }
 
 /** Runs every case on every endpoint (endpoints in parallel; per endpoint one request at a time). */
