@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, Token } from 'aws-cdk-lib';
-import { HyperparameterValue, metricAttributeName, validateHyperparameters } from '../../lambda/training-job/hyperparameters';
+import { metricAttributeName, validateHyperparameters } from '../../lambda/training-job/hyperparameters';
 import { validateJobNamePrefix } from '../../lambda/training-job/job-name';
 import { INSTANCE_TYPE_PATTERN } from '../settings/instance-types';
+import type { SageMakerTrainingJobProps } from './training-job';
 
 /*
  * What SageMaker and CloudFormation allow a training job resource, and the synth-time check of a
@@ -35,23 +36,10 @@ export const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9\.\-_]{1,64}$/;
 /** The input channel that carries the source code when the container has no network. */
 export const CODE_CHANNEL_NAME = 'code';
 
-/** The props {@link validateTrainingJobProps} checks (SageMakerTrainingJobProps has them all). */
-export interface TrainingJobLimitsInput {
-  readonly sourceDirectory: string;
-  readonly excludeFromSource?: string[];
-  readonly entryPoint: string;
-  readonly hyperparameters: Record<string, HyperparameterValue>;
-  readonly instanceType: string;
-  readonly instanceCount: number;
-  readonly volumeSizeGb?: number;
-  readonly maxRuntime: Duration;
-  readonly inputChannels: Array<{ name: string }>;
-  readonly metricDefinitions: Array<{ name: string }>;
-  readonly jobNamePrefix: string;
-  readonly spot?: { maxWait: Duration };
-  readonly networkIsolation?: boolean;
-  readonly minimumMetric?: { name: string };
-}
+/** The props {@link validateTrainingJobProps} checks: a part of SageMakerTrainingJobProps, so the two cannot drift. */
+export type TrainingJobLimitsInput = Pick<SageMakerTrainingJobProps,
+  'sourceDirectory' | 'excludeFromSource' | 'entryPoint' | 'hyperparameters' | 'instanceType' | 'instanceCount' | 'volumeSizeGb' |
+  'maxRuntime' | 'inputChannels' | 'metricDefinitions' | 'jobNamePrefix' | 'spot' | 'networkIsolation' | 'minimumMetric'>;
 
 /** The timing the construct resolved from pollInterval, serviceTimeout and totalTimeout (defaults applied). */
 export interface TrainingJobTiming {
