@@ -2,7 +2,7 @@ import * as sagemaker from '@aws-cdk/aws-sagemaker-alpha';
 import { CfnEndpoint, CfnEndpointConfig } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { PropValidationError } from '../common/prop-validation-error';
-import { fixedEndpointName } from './rollout';
+import { fixedEndpointName } from './endpoint-name';
 import { EndpointKind } from './serving-endpoint';
 import { checkName, ServingEndpointBase } from './serving-endpoint-base';
 

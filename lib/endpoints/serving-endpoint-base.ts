@@ -2,7 +2,7 @@ import { Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ENDPOINT_NAME_PATTERN } from './rollout';
+import { ENDPOINT_NAME_PATTERN } from './endpoint-name';
 import { EndpointKind, IServingEndpoint, ServingEndpointAttributes } from './serving-endpoint';
 
 /** What both endpoints share: the invoke grant and the metrics. */

@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { EndpointKind, IServingEndpoint } from '../endpoints/serving-endpoint';
+import { MonitoredTrainingJob, trainingJobWidgets } from './training-job-widgets';
 
 /** One endpoint to watch, and how. */
 export interface MonitoredEndpoint {
@@ -59,15 +60,8 @@ export interface EndpointAlarmThresholds {
   readonly overheadLatencyMs?: number;
 }
 
-/** A training job whose result is shown on the dashboard. */
-export interface MonitoredTrainingJob {
-  /** The training job's name (a token is fine). */
-  readonly jobName: string;
-  /** Final metric values as recorded at deploy time, by metric name (tokens are fine). */
-  readonly finalMetrics?: Record<string, string>;
-  /** Metric-definition names to graph from CloudWatch (`/aws/sagemaker/TrainingJobs`). */
-  readonly metricNames?: string[];
-}
+export type { MonitoredTrainingJob };
+export { TRAINING_JOB_NAMESPACE } from './training-job-widgets';
 
 export interface EndpointMonitoringProps {
   /** The endpoints to alarm on and graph. @default none (then `trainingJob` is required) */
@@ -84,8 +78,6 @@ export interface EndpointMonitoringProps {
   readonly trainingJob?: MonitoredTrainingJob;
 }
 
-/** SageMaker publishes training metrics here, with `Host` = `<job name>/algo-<n>`. */
-export const TRAINING_JOB_NAMESPACE = '/aws/sagemaker/TrainingJobs';
 const LABEL_PATTERN = /^[A-Za-z][A-Za-z0-9]*$/;
 /** The metrics whose alarms mean a new model is failing. Not 4xx: bad requests are the clients' fault. */
 const ROLLBACK_METRICS = ['Invocation5XXErrors', 'ModelLatency', 'OverheadLatency'];
@@ -306,46 +298,6 @@ export class EndpointMonitoring extends Construct {
 /** Each endpoint with its label (the construct id where none is given). */
 function endpointsOf(props: EndpointMonitoringProps): Array<{ endpoint: IServingEndpoint; label: string; rollbackAlarms: boolean }> {
   return (props.endpoints ?? []).map((m) => ({ endpoint: m.endpoint, label: m.label ?? m.endpoint.node.id, rollbackAlarms: m.rollbackAlarms ?? false }));
-}
-
-function trainingJobWidgets(job: MonitoredTrainingJob): cloudwatch.IWidget[] {
-  const finals = Object.entries(job.finalMetrics ?? {})
-    .map(([name, value]) => `- final \`${name}\`: **${value}**`)
-    .join('\n');
-  const widgets: cloudwatch.IWidget[] = [
-    new cloudwatch.TextWidget({
-      markdown: [
-        '## Training job',
-        `\`${job.jobName}\``,
-        finals,
-        'Final values as recorded when the deploy finished training. The graph shows the per-epoch values',
-        'SageMaker published; widen the time range to the training run to see them.',
-      ].filter((line) => line !== '').join('\n'),
-      width: 12,
-      height: 6,
-    }),
-  ];
-  if (job.metricNames && job.metricNames.length > 0) {
-    widgets.push(
-      new cloudwatch.GraphWidget({
-        title: 'Training metrics (per epoch, algo-1)',
-        width: 12,
-        height: 6,
-        left: job.metricNames.map(
-          (metricName) =>
-            new cloudwatch.Metric({
-              namespace: TRAINING_JOB_NAMESPACE,
-              metricName,
-              dimensionsMap: { Host: `${job.jobName}/algo-1` },
-              statistic: 'Average',
-              period: Duration.minutes(1),
-              label: metricName,
-            }),
-        ),
-      }),
-    );
-  }
-  return widgets;
 }
 
 function validateProps(props: EndpointMonitoringProps): void {

@@ -1,5 +1,6 @@
 /** The rollout settings as the endpoint rollout's options and target (lib/endpoints/rollout.ts checks them). */
-import { parseStepSize, RolloutOptions, rolloutProblem, RolloutTarget } from '../endpoints/rollout';
+import { parseStepSize, RolloutOptions, RolloutTarget } from '../endpoints/rollout';
+import { rolloutProblem } from '../endpoints/rollout-problems';
 import { MnistSettings } from './settings';
 
 /** The settings that name each rollout option in rollout's messages. */

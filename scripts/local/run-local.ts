@@ -10,7 +10,7 @@ import { runSmokeTest, SmokeTestReport } from '../../lambda/smoke-test';
 import { CONTENT_TYPES } from '../../lambda/smoke-test/payload';
 import { encodeHyperparameters, scriptModeHyperparameters, validateHyperparameters } from '../../lambda/training-job/hyperparameters';
 import { HyperparameterValue, MnistSettings, resolveSettings } from '../../lib/settings';
-import { ENDPOINT_NAME_PATTERN } from '../../lib/endpoints/rollout';
+import { ENDPOINT_NAME_PATTERN } from '../../lib/endpoints/endpoint-name';
 import { MNIST } from '../../lib/mnist/mnist-constants';
 import { createTarGz } from '../../lib/training/tarball';
 import { UsageError } from '../lib/cli';

@@ -1,7 +1,8 @@
 import {
-  deploymentConfig, executionTimeoutMinutes, parseStepSize, PROVISIONING_ALLOWANCE_MINUTES, RolloutOptions, rolloutProblem,
+  deploymentConfig, executionTimeoutMinutes, parseStepSize, PROVISIONING_ALLOWANCE_MINUTES, RolloutOptions,
   RolloutTarget, trafficSteps, waitingMinutes,
 } from '../../lib/endpoints/rollout';
+import { rolloutProblem } from '../../lib/endpoints/rollout-problems';
 
 // The pure part of the rollout: options → DeploymentConfig and the minutes an update waits out.
 
