@@ -5,6 +5,7 @@
  */
 import { Node } from 'constructs';
 import { mnistHyperparameters } from '../mnist/mnist-hyperparameters';
+import { adviceForCode } from './code-advice';
 import { isNearMiss } from './did-you-mean';
 import { parseBooleanSetting, parseValue } from './parse-value';
 import { validateTogether } from './rules';
@@ -104,6 +105,11 @@ export function resolveSettings(node: Node | undefined, overrides: MnistSettings
     }
   }
   const settings = resolved as unknown as MnistSettings;
-  validateTogether(settings);
+  try {
+    validateTogether(settings);
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    throw adviceForCode(error, new Set(SETTING_NAMES.filter((name) => !isUnset((overrides as Record<string, unknown>)[name]))));
+  }
   return Object.freeze(settings);
 }

@@ -13,6 +13,9 @@ function modelIn(stack: Stack): sagemaker.IModel {
 
 const CASES: Record<string, (app: App) => void> = {
   'stack settings': (app) => new MnistSageMakerStack(app, 'X', { settings: { serverlessMemoryMb: 1500 } }),
+  'settings that conflict': (app) => new MnistSageMakerStack(app, 'X', { settings: { realtimeEndpoint: false, serverlessEndpoint: false } }),
+  'hyperparameter': (app) => new MnistSageMakerStack(app, 'X', { settings: { hyperparameters: { epochs: 0 } } }),
+  'misspelt hyperparameter': (app) => new MnistSageMakerStack(app, 'X', { settings: { hyperparameters: { epoch: 2 } } }),
   'serverless memory': (app) => {
     const stack = new Stack(app, 'Y');
     new ServerlessEndpoint(stack, 'Serverless', { model: modelIn(stack), memorySizeInMb: 1500 });

@@ -33,6 +33,15 @@ describe('a bad value passed in code: one line naming the prop, exit code 1', ()
       'stack settings',
       'Invalid setting serverlessMemoryMb=1500 (from props.settings): expected one of 1024, 2048, 3072, 4096, 5120, 6144.',
     ],
+    [
+      'settings that conflict',
+      'Settings realtimeEndpoint=false and serverlessEndpoint=false leave nothing to deploy the model to: enable at least one (props.settings.realtimeEndpoint=true or props.settings.serverlessEndpoint=true).',
+    ],
+    ['hyperparameter', 'Invalid hyperparameter epochs=0: expected a whole number >= 1. Set it in props.settings.hyperparameters.'],
+    [
+      'misspelt hyperparameter',
+      'Unknown hyperparameter epoch: did you mean epochs? (props.settings.hyperparameters={"epochs":2}; all hyperparameters: docs/model-code.md#hyperparameters)',
+    ],
     ['serverless memory', 'Y/Serverless: memorySizeInMb must be one of 1024, 2048, 3072, 4096, 5120, 6144, got 1500'],
     ['realtime instance count', 'Z/Realtime: instanceCount must be a whole number ≥ 1, got 0'],
   ])('%s', (name, line) => {
