@@ -47,30 +47,34 @@ export interface SmokeTestReport {
   readonly results: SmokeCheckResult[];
 }
 
-export interface SmokeTestOptions {
+/** How any smoke-test run talks to the endpoints and judges them: the digits' run and a model's own test cases. */
+export interface EndpointCheckOptions {
   /** Build it with createSmokeTestClient (SDK retries off) so attempts are counted here. */
   readonly client: SageMakerRuntimeClient;
   readonly endpointNames: string[];
-  /** Fraction 0..1 of digits each endpoint must answer right, per content type. */
+  /** Fraction 0..1 of the answers each endpoint must get right, per content type. */
   readonly minAccuracy: number;
+  /** Tries per request, the first included. @default 8 */
+  readonly maxAttempts?: number;
+  /** Per try. @default 70 s (InvokeEndpoint allows the model 60 s) */
+  readonly requestTimeoutMs?: number;
+  /** Whole run, from now. @default 10 minutes */
+  readonly timeBudgetMs?: number;
+  /** Backoff: first delay ~baseDelayMs, capped at maxDelayMs. @default 1 s and 20 s */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly random?: () => number;
+  /** One line per retry. @default console.warn */
+  readonly log?: (line: string) => void;
+}
+
+export interface SmokeTestOptions extends EndpointCheckOptions {
   /** Default both: application/x-npy then application/json. */
   readonly contentTypes?: readonly SmokeContentType[];
   /** Default: the bundled held-out MNIST digits. */
   readonly digits?: Digits;
   /** Digits per request. Default 10. */
   readonly batchSize?: number;
-  /** Tries per request, the first included. Default 8. */
-  readonly maxAttempts?: number;
-  /** Per try. Default 70 s (InvokeEndpoint allows the model 60 s). */
-  readonly requestTimeoutMs?: number;
-  /** Whole run, from now. Default 10 minutes. */
-  readonly timeBudgetMs?: number;
-  /** Backoff: first delay ~baseDelayMs (default 1 s), capped at maxDelayMs (default 20 s). */
-  readonly baseDelayMs?: number;
-  readonly maxDelayMs?: number;
-  readonly random?: () => number;
-  /** One line per retry; default console.warn. */
-  readonly log?: (line: string) => void;
 }
 
 /** A retry is only worth starting with at least this much time left (or REQUEST_TIMEOUT_MS if smaller). */

@@ -1,29 +1,12 @@
 // Sends a model's own test cases (SMOKE_TEST_CASES) to SageMaker endpoints and checks each answer's
 // label: one request per case, one result per endpoint and content type, the same report and
 // retries as the digits (run-smoke-test.ts).
-import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { checkResult, invokeOnce, MIN_USEFUL_ATTEMPT_MS, SmokeCheckResult, WrongAnswer } from './run-smoke-test';
+import { checkResult, EndpointCheckOptions, invokeOnce, MIN_USEFUL_ATTEMPT_MS, SmokeCheckResult, WrongAnswer } from './run-smoke-test';
 import { answerLabel, SmokeTestCase } from './test-cases';
 import { describeError, withRetries } from './retry';
 
-export interface TestCasesOptions {
-  /** Build it with createSmokeTestClient (SDK retries off) so attempts are counted here. */
-  readonly client: SageMakerRuntimeClient;
-  readonly endpointNames: string[];
+export interface TestCasesOptions extends EndpointCheckOptions {
   readonly cases: readonly SmokeTestCase[];
-  /** Fraction 0..1 of cases each endpoint must answer right, per content type. */
-  readonly minAccuracy: number;
-  /** Tries per request, the first included. @default 8 */
-  readonly maxAttempts?: number;
-  /** Per try. @default 70 s (InvokeEndpoint allows the model 60 s) */
-  readonly requestTimeoutMs?: number;
-  /** Whole run, from now. @default 10 minutes */
-  readonly timeBudgetMs?: number;
-  readonly baseDelayMs?: number;
-  readonly maxDelayMs?: number;
-  readonly random?: () => number;
-  /** One line per retry. @default console.warn */
-  readonly log?: (line: string) => void;
 }
 
 /** What the test-case run returns: like the digits' report, counting cases instead of digits. */
