@@ -219,12 +219,31 @@ export function checkResult(tally: CheckTally): SmokeCheckResult {
   };
 }
 
-/** Runs every check (endpoints in parallel; per endpoint one request at a time, as serverless allows). */
-export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTestReport> {
+/** The checks every run makes of the options both runs share: at least one endpoint, a floor from 0 to 1. */
+export function validateEndpointCheckOptions(options: Pick<EndpointCheckOptions, 'endpointNames' | 'minAccuracy'>): void {
   if (options.endpointNames.length === 0) throw new Error('No endpoint to test: give at least one endpoint name.');
   if (!(options.minAccuracy >= 0 && options.minAccuracy <= 1)) {
     throw new Error(`minAccuracy ${options.minAccuracy} is not valid: use a fraction from 0 to 1 (e.g. 0.9).`);
   }
+}
+
+/** Endpoints in parallel; per endpoint one content type after another, one request at a time (as serverless allows). */
+export async function checkEveryEndpoint<ContentType extends string>(
+  endpointNames: readonly string[],
+  contentTypes: readonly ContentType[],
+  check: (endpointName: string, contentType: ContentType) => Promise<SmokeCheckResult>,
+): Promise<SmokeCheckResult[]> {
+  const perEndpoint = await Promise.all(endpointNames.map(async (endpointName) => {
+    const results: SmokeCheckResult[] = [];
+    for (const contentType of contentTypes) results.push(await check(endpointName, contentType));
+    return results;
+  }));
+  return perEndpoint.flat();
+}
+
+/** Runs every check (endpoints in parallel; per endpoint one request at a time, as serverless allows). */
+export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTestReport> {
+  validateEndpointCheckOptions(options);
   const digits = validateDigits(options.digits ?? loadSmokeDigits());
   const resolved = {
     client: options.client,
@@ -244,15 +263,7 @@ export async function runSmokeTest(options: SmokeTestOptions): Promise<SmokeTest
   const started = Date.now();
   const deadline = started + (options.timeBudgetMs ?? 600_000);
   const contentTypes = options.contentTypes ?? CONTENT_TYPES;
-
-  const perEndpoint = await Promise.all(
-    options.endpointNames.map(async (endpointName) => {
-      const results: SmokeCheckResult[] = [];
-      for (const contentType of contentTypes) results.push(await runCheck(resolved, endpointName, contentType, deadline));
-      return results;
-    }),
-  );
-  const results = perEndpoint.flat();
+  const results = await checkEveryEndpoint(options.endpointNames, contentTypes, (endpointName, contentType) => runCheck(resolved, endpointName, contentType, deadline));
   return {
     passed: results.every((result) => result.passed),
     minAccuracy: options.minAccuracy,

@@ -1,7 +1,7 @@
 // Sends a model's own test cases (SMOKE_TEST_CASES) to SageMaker endpoints and checks each answer's
 // label: one request per case, one result per endpoint and content type, the same report and
 // retries as the digits (run-smoke-test.ts).
-import { checkResult, EndpointCheckOptions, invokeOnce, MIN_USEFUL_ATTEMPT_MS, SmokeCheckResult, WrongAnswer } from './run-smoke-test';
+import { checkEveryEndpoint, checkResult, EndpointCheckOptions, invokeOnce, MIN_USEFUL_ATTEMPT_MS, SmokeCheckResult, validateEndpointCheckOptions, WrongAnswer } from './run-smoke-test';
 import { answerLabel, SmokeTestCase } from './test-cases';
 import { describeError, withRetries } from './retry';
 
@@ -75,21 +75,11 @@ async function runCheck(options: TestCasesOptions, endpointName: string, content
 
 /** Runs every case on every endpoint (endpoints in parallel; per endpoint one request at a time). */
 export async function runTestCases(options: TestCasesOptions): Promise<TestCasesReport> {
-  if (options.endpointNames.length === 0) throw new Error('No endpoint to test: give at least one endpoint name.');
+  validateEndpointCheckOptions(options);
   if (options.cases.length === 0) throw new Error('No test case to send: give at least one.');
-  if (!(options.minAccuracy >= 0 && options.minAccuracy <= 1)) {
-    throw new Error(`minAccuracy ${options.minAccuracy} is not valid: use a fraction from 0 to 1 (e.g. 0.9).`);
-  }
   const started = Date.now();
   const deadline = started + (options.timeBudgetMs ?? 600_000);
   const contentTypes = [...new Set(options.cases.map((testCase) => testCase.contentType))];
-  const perEndpoint = await Promise.all(
-    options.endpointNames.map(async (endpointName) => {
-      const results: SmokeCheckResult[] = [];
-      for (const contentType of contentTypes) results.push(await runCheck(options, endpointName, contentType, deadline));
-      return results;
-    }),
-  );
-  const results = perEndpoint.flat();
+  const results = await checkEveryEndpoint(options.endpointNames, contentTypes, (endpointName, contentType) => runCheck(options, endpointName, contentType, deadline));
   return { passed: results.every((r) => r.passed), minAccuracy: options.minAccuracy, cases: options.cases.length, durationMs: Date.now() - started, results };
 }
