@@ -2,33 +2,18 @@
 // handler bundles, ~15 s of CPU). The tarball is kept on disk, keyed by the content of everything
 // that shapes it, so a second run of the package tests only unpacks it.
 import { spawnSync } from 'child_process';
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { contentKey } from './content-key';
 
 const ROOT = path.join(__dirname, '..', '..');
 const INPUTS = ['lib', 'lambda', 'scripts/build-package.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'README.md', 'test/support/packed-package.ts'];
 
-function filesUnder(entry: string): string[] {
-  const full = path.join(ROOT, entry);
-  if (!fs.existsSync(full)) return [];
-  if (fs.statSync(full).isFile()) return [entry];
-  return fs.readdirSync(full, { withFileTypes: true })
-    .filter((d) => !['node_modules', '__pycache__'].includes(d.name))
-    .flatMap((d) => filesUnder(path.join(entry, d.name)))
-    .sort();
-}
-
-function contentKey(): string {
-  const hash = crypto.createHash('sha256');
-  for (const file of INPUTS.flatMap(filesUnder)) hash.update(file).update('\0').update(fs.readFileSync(path.join(ROOT, file)));
-  return hash.digest('hex').slice(0, 24);
-}
 
 /** The path of the packed .tgz, packing the working tree first unless a tarball of the same sources is cached. */
 export function packedPackage(): string {
-  const dir = path.join(os.tmpdir(), 'mnist-cdk-package', contentKey());
+  const dir = path.join(os.tmpdir(), 'mnist-cdk-package', contentKey(INPUTS, ['node_modules', '__pycache__']));
   const tarball = (): string | undefined => (fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => f.endsWith('.tgz')) : undefined);
   const cached = tarball();
   if (cached) return path.join(dir, cached);

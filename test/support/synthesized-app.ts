@@ -1,15 +1,14 @@
 // The app as `cdk synth` writes it: template, asset manifest and the esbuild bundles of the Lambda
 // handlers. Synthesizing with bundling takes ~15 s of CPU, so the result is kept on disk, keyed by
 // the content of everything that shapes it, and shared by every suite that needs it.
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { contentKey } from './content-key';
 import { App } from 'aws-cdk-lib';
 import { MnistSageMakerStack } from '../../lib/mnist/mnist-stack';
 import { projectContext } from '../stack/synth';
 
-const ROOT = path.join(__dirname, '..', '..');
 /** bin/app.ts names the stack this and gives it no env: one region-agnostic template. */
 export const STACK_NAME = 'MnistSageMaker';
 const INPUTS = ['lib', 'lambda', 'model-code', 'bin', 'cdk.json', 'package-lock.json', 'test/support/synthesized-app.ts'];
@@ -26,22 +25,6 @@ export interface SynthesizedApp {
   readonly template: CfnTemplate;
 }
 
-function filesUnder(entry: string): string[] {
-  const full = path.join(ROOT, entry);
-  if (!fs.existsSync(full)) return [];
-  if (fs.statSync(full).isFile()) return [entry];
-  return fs.readdirSync(full, { withFileTypes: true })
-    // model-code/tests never reaches the assembly (the source tarball leaves it out).
-    .filter((d) => !['__pycache__', 'node_modules', '.pytest_cache', 'tests'].includes(d.name))
-    .flatMap((d) => filesUnder(path.join(entry, d.name)))
-    .sort();
-}
-
-function contentKey(): string {
-  const hash = crypto.createHash('sha256');
-  for (const file of INPUTS.flatMap(filesUnder)) hash.update(file).update('\0').update(fs.readFileSync(path.join(ROOT, file)));
-  return hash.digest('hex').slice(0, 24);
-}
 
 /** Removes cached assemblies of sources that changed more than `ageMs` ago. */
 function pruneOlderThan(cache: string, ageMs: number): void {
@@ -53,7 +36,8 @@ function pruneOlderThan(cache: string, ageMs: number): void {
 
 /** Synthesizes the default app with bundling (as `cdk synth` does), or returns the cached assembly of the same sources. */
 export function synthesizedApp(): SynthesizedApp {
-  const dir = path.join(os.tmpdir(), 'mnist-cdk-synth', contentKey());
+  // model-code/tests never reaches the assembly (the source tarball leaves it out).
+  const dir = path.join(os.tmpdir(), 'mnist-cdk-synth', contentKey(INPUTS, ['__pycache__', 'node_modules', '.pytest_cache', 'tests']));
   const ready = (): boolean => fs.existsSync(path.join(dir, 'manifest.json'));
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   // Parallel jest workers: one synthesizes, the others wait for it (bounded) instead of doing it twice.
