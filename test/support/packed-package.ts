@@ -8,12 +8,12 @@ import * as path from 'path';
 import { contentKey } from './content-key';
 
 const ROOT = path.join(__dirname, '..', '..');
-const INPUTS = ['lib', 'lambda', 'scripts/build-package.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'README.md', 'test/support/packed-package.ts'];
+const INPUTS = ['lib', 'lambda', 'model-code', 'scripts/build-package.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json', 'README.md', 'test/support/packed-package.ts'];
 
 
 /** The path of the packed .tgz, packing the working tree first unless a tarball of the same sources is cached. */
 export function packedPackage(): string {
-  const dir = path.join(os.tmpdir(), 'mnist-cdk-package', contentKey(INPUTS, ['node_modules', '__pycache__']));
+  const dir = path.join(os.tmpdir(), 'mnist-cdk-package', contentKey(INPUTS, ['node_modules', '__pycache__', 'tests']));
   const tarball = (): string | undefined => (fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => f.endsWith('.tgz')) : undefined);
   const cached = tarball();
   if (cached) return path.join(dir, cached);
