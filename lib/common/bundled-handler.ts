@@ -17,6 +17,9 @@ export const SHIPPED_HANDLERS = {
   'service-quota-check': 'service-quota-check/index.ts',
   'training-job-on-event': 'training-job/on-event.ts',
   'training-job-is-complete': 'training-job/is-complete.ts',
+  'model-package-version': 'model-registry/model-package-version.ts',
+  'approved-model-package': 'model-registry/approved-model-package.ts',
+  'promotion-pointer': 'model-registry/promotion-pointer.ts',
 } as const;
 
 export type ShippedHandler = keyof typeof SHIPPED_HANDLERS;
