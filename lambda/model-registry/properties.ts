@@ -39,6 +39,14 @@ export interface ModelPackageVersionProperties {
   readonly ReportKmsKeyId?: string;
   /** @default none */
   readonly Description?: string;
+  /**
+   * 'true': a Delete while the stack is DELETE_IN_PROGRESS or ROLLBACK_IN_PROGRESS (its first create
+   * failed) deletes every version of the group, so that CloudFormation can delete the group after
+   * it; in any other status (an update's cleanup or rollback included), or when the status cannot
+   * be read, nothing is deleted. The handler asks about its stack by the STACK_ID variable.
+   * @default 'false' (Delete removes nothing)
+   */
+  readonly DeleteVersionsWithStack?: 'true' | 'false';
 }
 
 /**
