@@ -133,7 +133,7 @@ test('deleteVersionsWithStack refuses a group the stack keeps (checked at synthe
   const kept = synth({ deleteVersionsWithStack: true }, { groupRemoval: RemovalPolicy.RETAIN });
   expect(() => kept.app.synth()).toThrow(/Registry\/Version: deleteVersionsWithStack deletes every version of Registry\/Group, which the stack keeps .* Set the group's removalPolicy to RemovalPolicy.DESTROY/);
   const changed = synth({ deleteVersionsWithStack: true }, { groupRemoval: RemovalPolicy.RETAIN });
-  changed.group.resource.applyRemovalPolicy(RemovalPolicy.DESTROY);
+  (changed.group as ModelPackageGroup).resource.applyRemovalPolicy(RemovalPolicy.DESTROY);
   expect(() => changed.app.synth()).not.toThrow();
   expect(() => synth({ deleteVersionsWithStack: true }, { importedGroup: true })).toThrow(/deleteVersionsWithStack may only delete the versions of a ModelPackageGroup of this stack/);
 });
