@@ -31,35 +31,49 @@ export class PyTorchModel extends Construct {
   constructor(scope: Construct, id: string, props: PyTorchModelProps) {
     super(scope, id);
     this.modelDataUrl = props.modelDataBucket.s3UrlForObject(props.modelDataKey);
-    // Exactly the one artifact (ModelData.fromBucket would grant the whole bucket), in a policy of
-    // its own: the artifact's key comes from the training job, which needs the role's default policy first.
-    const statements = [new iam.PolicyStatement({
-      actions: ['s3:GetObject'],
-      resources: [props.modelDataBucket.arnForObjects(props.modelDataKey)],
-    })];
-    if (props.modelDataBucket.encryptionKey) {
-      statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.modelDataBucket.encryptionKey.keyArn] }));
-    }
-    const artifactRead = new iam.Policy(this, 'ArtifactRead', { statements });
-    props.role.attachInlinePolicy(artifactRead);
+    const artifactRead = grantArtifactRead(this, props.role, props.modelDataBucket, props.modelDataKey);
 
     this.model = new sagemaker.Model(this, 'Model', {
       role: props.role,
       containers: [{
         image: new UriImage(props.imageUri),
         modelData: new S3ArtifactUrl(this.modelDataUrl),
-        environment: {
-          SAGEMAKER_PROGRAM: props.entryPoint,
-          SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code',
-          SAGEMAKER_REGION: Stack.of(this).region,
-          SAGEMAKER_CONTAINER_LOG_LEVEL: '20',
-          ...props.environment,
-        },
+        environment: pytorchInferenceEnvironment(this, props.entryPoint, props.environment),
       }],
     });
     this.model.node.addDependency(artifactRead);
     this.modelName = this.model.modelName;
   }
+}
+
+/**
+ * The PyTorch inference toolkit's environment for a self-contained artifact: the script from
+ * `/opt/ml/model/code`, INFO logs. A model package version keeps the same environment.
+ */
+export function pytorchInferenceEnvironment(scope: Construct, entryPoint: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    SAGEMAKER_PROGRAM: entryPoint,
+    SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code',
+    SAGEMAKER_REGION: Stack.of(scope).region,
+    SAGEMAKER_CONTAINER_LOG_LEVEL: '20',
+    ...extra,
+  };
+}
+
+/**
+ * Read on exactly one artifact (ModelData.fromBucket would grant the whole bucket), and decrypt
+ * with the bucket's key, in a policy of its own under `scope`: the artifact's key comes from the
+ * training job, which needs the role's default policy first. Whatever SageMaker creates with the
+ * role must depend on the returned policy.
+ */
+export function grantArtifactRead(scope: Construct, role: iam.IRole, bucket: s3.IBucket, key: string): iam.Policy {
+  const statements = [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(key)] })];
+  if (bucket.encryptionKey) {
+    statements.push(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn] }));
+  }
+  const policy = new iam.Policy(scope, 'ArtifactRead', { statements });
+  role.attachInlinePolicy(policy);
+  return policy;
 }
 
 /** An image URI used as is: pull rights are the role's business (see DlcImage.grantPull). */

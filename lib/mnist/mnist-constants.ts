@@ -14,6 +14,10 @@ export const MNIST = Object.freeze({
   outputPrefix: 'mnist/output/',
   checkpointPrefix: 'mnist/checkpoints/',
   dataCapturePrefix: 'mnist/data-capture/',
+  /** Model-quality reports the registry's versions reference. */
+  registryReportPrefix: 'mnist/registry/',
+  /** What mnist.py's inference reads and answers (model-code/mnist_lib/codec.py), as the registry records it. */
+  contentTypes: ['application/json', 'application/x-npy'],
   sampleFiles: {
     bucketName: 'sagemaker-sample-files',
     prefix: 'datasets/image/MNIST/',

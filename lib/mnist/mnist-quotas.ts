@@ -20,14 +20,18 @@ export const AUTOSCALED_FLEET_REASON =
  * serverless concurrency. `realtimeFleetRevision` (see endpointFleetRevision) changes whenever a
  * deploy starts a new real-time fleet; required when the settings deploy the real-time endpoint.
  */
-export function sageMakerQuotaRequirements(s: MnistSettings, realtimeFleetRevision?: string): QuotaRequirement[] {
+export function sageMakerQuotaRequirements(s: MnistSettings, realtimeFleetRevision?: string, options: { training?: boolean } = {}): QuotaRequirement[] {
   const advice = quotaAdvice(s);
-  const requirements: QuotaRequirement[] = [{
-    quotaName: instanceQuotaName(s.trainingInstanceType, s.spotTraining ? 'spot training job' : 'training job'),
-    needed: s.trainingInstanceCount,
-    neededBy: `the training job (trainingInstanceCount=${s.trainingInstanceCount} × ${s.trainingInstanceType}${s.spotTraining ? ', spotTraining=true' : ''})`,
-    advice: advice.training,
-  }];
+  const requirements: QuotaRequirement[] = [];
+  // A stack served from a registry trains nothing.
+  if (options.training ?? true) {
+    requirements.push({
+      quotaName: instanceQuotaName(s.trainingInstanceType, s.spotTraining ? 'spot training job' : 'training job'),
+      needed: s.trainingInstanceCount,
+      neededBy: `the training job (trainingInstanceCount=${s.trainingInstanceCount} × ${s.trainingInstanceType}${s.spotTraining ? ', spotTraining=true' : ''})`,
+      advice: advice.training,
+    });
+  }
   if (deploysRealtimeEndpoint(s)) {
     if (realtimeFleetRevision === undefined) throw new Error('sageMakerQuotaRequirements: the real-time endpoint is deployed, so realtimeFleetRevision is required');
     const autoscaled = s.realtimeMaxInstanceCount > s.realtimeInstanceCount;

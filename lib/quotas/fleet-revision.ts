@@ -11,8 +11,19 @@ export interface EndpointFleetParts {
   readonly endpointConfig: IConstruct;
   /** The model it serves: a change replaces the model, and with it the configuration. */
   readonly model: IConstruct;
-  /** The training job the model's artifact comes from: new training inputs, a new artifact. */
-  readonly trainingJob: IConstruct;
+  /**
+   * The training job the model's artifact comes from: new training inputs, a new artifact.
+   * @default - none: the model is not trained by this stack (e.g. a promoted registry version,
+   * which then belongs in `deployTimeInputs`)
+   */
+  readonly trainingJob?: IConstruct;
+  /**
+   * The registration (`Custom::ModelPackageVersion`) the model is created from: a different image,
+   * artifact, environment or content types registers a new version, hence a new model. Its
+   * lineage, metrics and initial status do not count: a version found again is the same version.
+   * @default - none
+   */
+  readonly registration?: IConstruct;
   /**
    * Training inputs known only at deploy time (e.g. a data copy's revision), appended to the
    * revision as they are: whatever carries the revision waits for them. @default - none
@@ -42,14 +53,20 @@ function synthTimeRevision(parts: EndpointFleetParts): string {
         endpoint: Stack.of(parts.endpoint).getLogicalId(onlyResource(parts.endpoint)),
         endpointConfig: rendered(onlyResource(parts.endpointConfig)),
         model: rendered(onlyResource(parts.model)),
-        trainingInputs: Object.fromEntries(
+        trainingInputs: parts.trainingJob && Object.fromEntries(
           Object.entries(rendered(onlyResource(parts.trainingJob)).Properties ?? {}).filter(([key]) => !NOT_TRAINING_INPUTS.has(key)),
+        ),
+        registration: parts.registration && Object.fromEntries(
+          Object.entries(rendered(onlyResource(parts.registration)).Properties ?? {}).filter(([key]) => REGISTRATION_KEY_INPUTS.has(key)),
         ),
       };
       return crypto.createHash('sha256').update(canonicalJson(inputs)).digest('hex').slice(0, 16);
     },
   });
 }
+
+/** The registration properties that make a version: what its registration key hashes. */
+const REGISTRATION_KEY_INPUTS = new Set(['ImageUri', 'ModelDataUrl', 'Environment', 'ContentTypes', 'ResponseTypes']);
 
 function onlyResource(construct: IConstruct): CfnResource {
   const resources = construct.node.children.filter(CfnResource.isCfnResource);

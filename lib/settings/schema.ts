@@ -71,6 +71,7 @@ export const SCHEMA: { readonly [K in keyof MnistSettings]-?: Kind } = {
   rolloutStepSize: { type: 'string', pattern: /^[1-9][0-9]*%?$/, describe: 'a percentage such as 25% or a whole number of instances such as 1 (in cdk.json a string: "1")' },
   rolloutWaitMinutes: { type: 'integer', min: 0, max: MAX_STEP_MINUTES },
   rolloutBakeMinutes: { type: 'integer', min: 0, max: MAX_STEP_MINUTES },
+  modelApprovalStatus: { type: 'enum', values: ['PendingManualApproval', 'Approved'] },
   smokeTestOnDeploy: { type: 'boolean' },
   alarmEmail: { type: 'string', pattern: EMAIL_PATTERN, describe: 'an e-mail address such as ops@example.com', optional: true },
 };

@@ -8,6 +8,8 @@ import { RolloutStrategy } from '../endpoints/rollout';
 export { HyperparameterValue };
 export type DataSource = 'sample-files' | 'local' | 's3';
 export type BucketEncryptionSetting = 's3-managed' | 'kms';
+/** Statuses a newly registered version may start with (a new version is never registered Rejected). */
+export type InitialApprovalStatus = 'PendingManualApproval' | 'Approved';
 
 export interface MnistSettings {
   /** `cdk destroy` deletes the bucket and every object in it. @default false (the bucket is kept) */
@@ -107,6 +109,14 @@ export interface MnistSettings {
   /** Minutes all traffic stays on the new fleet, alarms watching, before the old fleet is terminated (0–60). @default 5 */
   readonly rolloutBakeMinutes: number;
 
+  /**
+   * The approval status a model package version this stack registers starts with. The stack
+   * serves its own new version either way (as the pipeline's dev stage does, to test it); the
+   * status gates promotion to a stack that serves from the registry (the pipeline's prod).
+   * @default 'PendingManualApproval'
+   */
+  readonly modelApprovalStatus: InitialApprovalStatus;
+
   /** Run the smoke test during `cdk deploy` (a failure fails the deploy). The function exists either way. @default true */
   readonly smokeTestOnDeploy: boolean;
   /** E-mail address subscribed to the endpoint alarms' SNS topic (it must confirm the subscription). @default - no subscription */
@@ -160,6 +170,7 @@ export const DEFAULT_SETTINGS: MnistSettings = Object.freeze({
   rolloutStepSize: '25%',
   rolloutWaitMinutes: 10,
   rolloutBakeMinutes: 5,
+  modelApprovalStatus: 'PendingManualApproval',
   smokeTestOnDeploy: true,
   alarmEmail: undefined,
 });

@@ -44,6 +44,14 @@ export interface EndpointSmokeTestProps {
    * runs again, even though the endpoint names stay the same.
    */
   readonly revision?: Record<string, string>;
+  /**
+   * A value known only at deploy time that changes whenever what is served changes without a
+   * change in the template (e.g. the registry version a promotion pointer names). It becomes the
+   * published version's description: a new value publishes a new function version, with the new
+   * endpoint configurations in its environment, and the trigger runs it.
+   * @default - only `revision` and the function's code publish a new version
+   */
+  readonly deployTimeRevision?: string;
   /** Lambda timeout, sized for serverless cold starts and retries. @default 10 minutes */
   readonly timeout?: Duration;
   /**
@@ -141,6 +149,10 @@ export class EndpointSmokeTest extends Construct {
         ...props.revision,
       },
     });
+    if (props.deployTimeRevision !== undefined) {
+      // AWS::Lambda::Version replaces itself (publishes anew) when its Description changes.
+      (this.function.currentVersion.node.defaultChild as lambda.CfnVersion).description = `Smoke test of ${props.deployTimeRevision}`;
+    }
     // With nothing to test there is nothing to run on deploy; the function stays for callers such as a pipeline step.
     if ((props.runOnDeploy ?? true) && !nothingToTest) {
       this.trigger = new triggers.Trigger(this, 'Trigger', {
