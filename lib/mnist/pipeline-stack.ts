@@ -26,6 +26,23 @@ export interface SmokeTestedStage extends Stage {
    * functions, not the account's.
    */
   readonly smokeTestFunctionNamePrefix: string;
+  /** Stack output with the registry version this stage serves (a stage that trains and registers). */
+  readonly modelPackageArnOutput?: CfnOutput;
+}
+
+/** Promote the version an earlier stage tested before this stage deploys (scripts/promote-model.sh). */
+export interface PromotionStepOptions {
+  /** Id of the earlier stage whose `modelPackageArnOutput` names the tested version. */
+  readonly fromStage: string;
+  /** The promotion pointer this stage deploys from (in the pipeline's account and region). */
+  readonly pointerParameterName: string;
+  /** Its group: the step may approve only this group's versions. */
+  readonly modelPackageGroupName: string;
+  /**
+   * This stage serves a pinned version (a rollback): the step then approves nothing and says so.
+   * @default - not pinned: approve the tested version and wait until the pointer names it
+   */
+  readonly pinnedVersion?: number;
 }
 
 export interface PipelineStageDefinition {
@@ -33,6 +50,11 @@ export interface PipelineStageDefinition {
   readonly id: string;
   /** A manual approval before this stage deploys. */
   readonly manualApproval?: boolean;
+  /**
+   * After the manual approval, approve in the model registry the version an earlier stage tested
+   * and wait until the promotion pointer names it. @default - no promotion step
+   */
+  readonly promote?: PromotionStepOptions;
   readonly create: (scope: Construct, id: string) => SmokeTestedStage;
 }
 
@@ -40,6 +62,12 @@ export interface PipelineStackProps extends StackProps {
   readonly source: PipelineSourceSettings;
   /** Stages in deploy order. */
   readonly stages: PipelineStageDefinition[];
+  /**
+   * Some stage deploys to another account than the pipeline's: the pipeline's artifacts are then
+   * encrypted with a customer-managed KMS key that account may use (CDK Pipelines' crossAccountKeys).
+   * @default false
+   */
+  readonly crossAccount?: boolean;
   /**
    * Further context the pipeline's own `cdk synth` needs to rebuild this same app (for example
    * `alarmEmail`). The source settings and `pipeline=true` are always passed.
@@ -125,6 +153,20 @@ export function synthStepCommands(source: PipelineSourceSettings, extraContext: 
   return ['npm ci', 'npm test', synthCommand(source, extraContext)];
 }
 
+/** Environment variables of the promotion step (scripts/promote-model.sh reads them). */
+export const PROMOTION_ENV = { modelPackageArn: 'MODEL_PACKAGE_ARN', pointerParameter: 'POINTER_PARAMETER' } as const;
+
+/** The promotion step's commands: the repository's script, or (pinned) a line saying what is deployed instead. */
+export function promotionCommands(options: PromotionStepOptions): string[] {
+  if (options.pinnedVersion !== undefined) {
+    return [
+      `echo "Prod is pinned to version ${options.pinnedVersion} of ${options.modelPackageGroupName} (prodModelVersion): ` +
+        `the version the earlier stage tested ($${PROMOTION_ENV.modelPackageArn}) is not approved by this run."`,
+    ];
+  }
+  return ['sh scripts/promote-model.sh'];
+}
+
 /** Environment variable the post-deployment step reads the function name from. */
 export const SMOKE_TEST_FUNCTION_ENV = 'SMOKE_TEST_FUNCTION_NAME';
 
@@ -169,13 +211,15 @@ export class PipelineStack extends Stack {
       throw new Error('PipelineStack: `stages` is empty — give at least one stage to deploy.');
     }
     const { connectionArn, repository, branch } = props.source;
+    const source = pipelines.CodePipelineSource.connection(repository, branch, { connectionArn });
 
     this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
       pipelineType: codepipeline.PipelineType.V2,
-      // Same-account pipeline: no cross-account KMS key (a customer key costs $1/month).
-      crossAccountKeys: false,
+      // Deploying to another account needs the artifact bucket's customer-managed key (a customer
+      // key costs $1/month); a same-account pipeline does without.
+      crossAccountKeys: props.crossAccount ?? false,
       synth: new pipelines.ShellStep('Synth', {
-        input: pipelines.CodePipelineSource.connection(repository, branch, { connectionArn }),
+        input: source,
         commands: synthStepCommands(props.source, props.synthContext),
       }),
       codeBuildDefaults: {
@@ -191,7 +235,7 @@ export class PipelineStack extends Stack {
 
     for (const definition of props.stages) {
       const stage = definition.create(this, definition.id);
-      this.stages.push(stage);
+      const promotion = definition.promote && this.promotionStep(definition.id, definition.promote, source);
       const smokeTest = new pipelines.CodeBuildStep(`${definition.id}SmokeTest`, {
         envFromCfnOutputs: { [SMOKE_TEST_FUNCTION_ENV]: stage.smokeTestFunctionNameOutput },
         commands: smokeTestCommands(),
@@ -213,12 +257,45 @@ export class PipelineStack extends Stack {
           }),
         ],
       });
+      const approval = definition.manualApproval
+        ? new pipelines.ManualApprovalStep(`Approve${definition.id}`, {
+          comment: definition.promote
+            ? `Deploy to ${definition.id}? Approving also approves the model version ${definition.promote.fromStage} tested, in the model registry. Check ${definition.promote.fromStage}'s smoke test and dashboard first.`
+            : `Deploy to ${definition.id}? Check the earlier stage's smoke test and dashboard first.`,
+        })
+        : undefined;
+      // The registry approval happens only after the person's: the step runs once the approval passed.
+      if (approval && promotion) promotion.addStepDependency(approval);
       this.pipeline.addStage(stage, {
-        pre: definition.manualApproval
-          ? [new pipelines.ManualApprovalStep(`Approve${definition.id}`, { comment: `Deploy to ${definition.id}? Check the earlier stage's smoke test and dashboard first.` })]
-          : [],
+        pre: [approval, promotion].filter((step): step is pipelines.Step => step !== undefined),
         post: [smokeTest],
       });
+      this.stages.push(stage);
     }
+  }
+
+  /**
+   * The step that approves the tested version in the registry and waits for the promotion pointer
+   * (scripts/promote-model.sh, from the source), allowed to approve only that group's versions and
+   * read only that pointer.
+   */
+  private promotionStep(stageId: string, options: PromotionStepOptions, source: pipelines.IFileSetProducer): pipelines.CodeBuildStep {
+    const tested = this.stages.find((s) => s.node.id === options.fromStage);
+    if (!tested?.modelPackageArnOutput) {
+      throw new Error(`PipelineStack: stage ${stageId} promotes from '${options.fromStage}', which is not an earlier stage with a modelPackageArnOutput.`);
+    }
+    const versions = this.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${options.modelPackageGroupName.toLowerCase()}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const pointer = this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: options.pointerParameterName.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    return new pipelines.CodeBuildStep(`Promote${stageId}`, {
+      input: source,
+      envFromCfnOutputs: { [PROMOTION_ENV.modelPackageArn]: tested.modelPackageArnOutput },
+      env: { [PROMOTION_ENV.pointerParameter]: options.pointerParameterName },
+      commands: promotionCommands(options),
+      timeout: Duration.minutes(10),
+      rolePolicyStatements: options.pinnedVersion !== undefined ? [] : [
+        new iam.PolicyStatement({ sid: 'ApproveTheTestedGroupsVersions', actions: ['sagemaker:DescribeModelPackage', 'sagemaker:UpdateModelPackage'], resources: [versions] }),
+        new iam.PolicyStatement({ sid: 'ReadThePromotionPointer', actions: ['ssm:GetParameter'], resources: [pointer] }),
+      ],
+    });
   }
 }

@@ -38,8 +38,8 @@ describe('the MNIST stack monitors what it deploys', () => {
     const [dashboard] = Object.values(resources(template)).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
     const parts = (dashboard.Properties!.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
     // The final accuracy comes from the training custom resource; the graph from the job's own metrics.
-    expect(parts).toContainEqual(stack.resolve(stack.trainingJob.finalMetric('test:accuracy')));
-    expect(parts).toContainEqual(stack.resolve(stack.trainingJob.trainingJobName));
+    expect(parts).toContainEqual(stack.resolve(stack.trainingJob!.finalMetric('test:accuracy')));
+    expect(parts).toContainEqual(stack.resolve(stack.trainingJob!.trainingJobName));
     expect(parts.filter((p) => typeof p === 'string').join('')).toContain('"/aws/sagemaker/TrainingJobs","test:accuracy","Host"');
     const [dashboardId] = single(template, 'AWS::CloudWatch::Dashboard');
     const [topicId] = single(template, 'AWS::SNS::Topic');
