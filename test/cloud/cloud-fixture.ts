@@ -67,12 +67,15 @@ export class CloudRun {
     this.admin = { s3: new S3Client({ ...client, forcePathStyle: true }), sagemaker: new SageMakerClient(client) };
   }
 
-  /** Starts moto, synthesizes (or reuses the cached synthesis) meanwhile, and puts the proxy in front. */
-  static async start(): Promise<CloudRun> {
+  /**
+   * Starts moto, synthesizes (or reuses the cached synthesis) meanwhile, and puts the proxy in front.
+   * `synthesize`: the app to deploy, when a suite brings its own small stack (default: the MNIST app).
+   */
+  static async start(synthesize: () => SynthesizedApp = synthesizedApp): Promise<CloudRun> {
     const starting = MotoServer.launch();
     let app: SynthesizedApp;
     try {
-      app = synthesizedApp();
+      app = synthesize();
     } catch (error) {
       await starting.ready(10_000).then((m) => m.stop(), () => undefined);
       throw error;

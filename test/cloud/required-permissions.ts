@@ -78,7 +78,13 @@ export async function checksFor(call: AwsCall, where: Where): Promise<Authorizat
     const required = details.resourceTypes.filter((r) => r.required);
     let resource: string;
     if (typeof p.ResourceArn === 'string') resource = p.ResourceArn;
-    else if (required.length === 1) resource = await resourceArn('sagemaker', required[0].name, where, p);
+    // A model package version named by its ARN (Describe/Update/DeleteModelPackage).
+    else if (typeof p.ModelPackageName === 'string' && p.ModelPackageName.startsWith('arn:')) resource = p.ModelPackageName;
+    // Calls on a group's versions (CreateModelPackage, ListModelPackages: model-package, not required)
+    // act on the versions `model-package/<group>/*` (the group's name lower-cased, as in its ARNs).
+    else if (typeof p.ModelPackageGroupName === 'string' && required.length === 0 && details.resourceTypes.some((r) => r.name === 'model-package')) {
+      resource = `arn:${where.partition}:sagemaker:${where.region}:${where.account}:model-package/${p.ModelPackageGroupName.toLowerCase()}/*`;
+    } else if (required.length === 1) resource = await resourceArn('sagemaker', required[0].name, where, p);
     else if (details.isWildcardOnly || details.resourceTypes.length === 0) resource = '*';
     else throw new Error(`cannot tell which resource sagemaker:${call.operation} acts on`);
     const checks: AuthorizationCheck[] = [{ action, resource, because }];

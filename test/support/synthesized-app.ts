@@ -23,6 +23,8 @@ export interface SynthesizedApp {
   /** The cloud assembly folder (what `cdk synth` writes to cdk.out). */
   readonly dir: string;
   readonly template: CfnTemplate;
+  /** The stack the template and assets are of. @default STACK_NAME */
+  readonly stackName?: string;
 }
 
 
@@ -131,7 +133,7 @@ export function functionBundle(app: SynthesizedApp, functionId: string): { file:
   const props = resourceOf(app.template, functionId).Properties ?? {};
   const key = (props.Code as { S3Key?: string } | undefined)?.S3Key;
   if (!key) throw new Error(`${functionId} has no Code.S3Key (inline code?)`);
-  const manifest = JSON.parse(fs.readFileSync(path.join(app.dir, `${STACK_NAME}.assets.json`), 'utf8')) as {
+  const manifest = JSON.parse(fs.readFileSync(path.join(app.dir, `${app.stackName ?? STACK_NAME}.assets.json`), 'utf8')) as {
     files: Record<string, { source: { path: string } }>;
   };
   const asset = manifest.files[key.replace(/\.zip$/, '')];
