@@ -46,4 +46,9 @@ function synthesizeInto(dir: string): void {
   } catch {
     fs.rmSync(partial, { recursive: true, force: true });
   }
+  // Syntheses of sources changed more than a day ago.
+  for (const entry of fs.readdirSync(path.dirname(dir))) {
+    const full = path.join(path.dirname(dir), entry);
+    if (full !== dir && Date.now() - fs.statSync(full).mtimeMs > 24 * 3600 * 1000) fs.rmSync(full, { recursive: true, force: true });
+  }
 }
