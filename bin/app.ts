@@ -3,8 +3,8 @@ import { App } from 'aws-cdk-lib';
 import { checkContextKeys, settingsWarnings } from '../lib/settings';
 import { mnistPipelineStages } from '../lib/mnist/mnist-stage';
 import { MnistSageMakerStack } from '../lib/mnist/mnist-stack';
-import { PIPELINE_CONTEXT, PipelineStack, pipelineRequested, readPipelineSource } from '../lib/mnist/pipeline-stack';
-import { exitOnSettingsError } from '../lib/settings/settings-error';
+import { PIPELINE_CONTEXT, PipelineStack, pipelineRequested, readPipelineSource, readPipelineTargets } from '../lib/mnist/pipeline-stack';
+import { exitOnSettingsError, SettingsError } from '../lib/settings/settings-error';
 
 // A bad setting prints its one-line message and exits with 1; anything else is a bug and keeps its stack.
 exitOnSettingsError(() => {
@@ -18,14 +18,34 @@ exitOnSettingsError(() => {
 
   if (pipelineRequested(app.node)) {
     // -c pipeline=true -c connectionArn=… -c repository=owner/name -c branch=main:
-    // a CDK Pipeline that deploys dev (serverless only), then, after a manual approval, prod.
+    // a CDK Pipeline where dev trains, registers and tests the model, then, after a manual approval,
+    // prod serves that registry version (-c prodAccount=… puts prod in its own account).
     const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+    const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+    const targets = readPipelineTargets(app.node, env.account);
+    // Dev is the pipeline's account: naming prod's names dev's too.
+    const devAccount = targets.devAccount ?? (targets.prodAccount ? env.account : undefined);
+    if (targets.prodAccount && !devAccount) {
+      throw new SettingsError(`-c prodAccount=${targets.prodAccount} needs the pipeline's (dev's) account too: run with AWS credentials (the CLI sets CDK_DEFAULT_ACCOUNT) or add -c devAccount=<12 digits>.`);
+    }
+    const crossAccount = targets.prodAccount !== undefined && targets.prodAccount !== devAccount;
+    // The pipeline re-synthesizes this app from the repository: pass on what is not in cdk.json.
+    const synthContext: Record<string, string> = {
+      ...(alarmEmail ? { alarmEmail } : {}),
+      ...Object.fromEntries(Object.entries(targets).filter(([, value]) => value !== undefined).map(([key, value]) => [key, String(value)])),
+    };
     new PipelineStack(app, 'MnistPipeline', {
-      env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+      env,
       source: readPipelineSource(app.node),
-      // The pipeline re-synthesizes this app from the repository: pass on what is not in cdk.json.
-      synthContext: alarmEmail ? { alarmEmail } : undefined,
-      stages: mnistPipelineStages(),
+      synthContext,
+      crossAccount,
+      stages: mnistPipelineStages({
+        // Naming one account names both: prod's reads dev's promotion pointer by its ARN.
+        devAccount,
+        prodAccount: targets.prodAccount,
+        prodModelVersion: targets.prodModelVersion,
+        region: env.region,
+      }),
     });
   } else {
     // The pipeline's source settings without pipeline=true: say so rather than build something else silently.

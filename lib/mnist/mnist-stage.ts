@@ -1,6 +1,7 @@
 import { CfnOutput, Stage, StageProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MnistSettingsOverrides } from '../settings';
+import { SettingsError } from '../settings/settings-error';
 import { MnistSageMakerStack } from './mnist-stack';
 import { defaultPointerParameterName, PromotionOptions, RegistrySource } from './model-source';
 import { PipelineStageDefinition, SmokeTestedStage } from './pipeline-stack';
@@ -98,6 +99,9 @@ export interface MnistPipelineOptions {
  * approved version (or the pinned one) without training.
  */
 export function mnistPipelineStages(options: MnistPipelineOptions = {}): PipelineStageDefinition[] {
+  if (options.prodAccount !== undefined && options.devAccount === undefined) {
+    throw new SettingsError(`mnistPipelineStages: prodAccount ${options.prodAccount} is named but devAccount is not: name both (dev is the pipeline's account), so prod can read dev's registry by its account.`);
+  }
   const crossAccount = options.prodAccount !== undefined && options.prodAccount !== options.devAccount;
   const pointerParameterName = defaultPointerParameterName(PIPELINE_MODEL_PACKAGE_GROUP);
   return [

@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, Stack, StackProps, Stage } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, StackProps, Stage, Token } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -81,7 +81,57 @@ export const PIPELINE_CONTEXT = {
   connectionArn: 'connectionArn',
   repository: 'repository',
   branch: 'branch',
+  devAccount: 'devAccount',
+  prodAccount: 'prodAccount',
+  prodModelVersion: 'prodModelVersion',
 } as const;
+
+/** Where the pipeline's stages deploy and which model prod serves, from context. */
+export interface PipelineTargets {
+  /** Dev's account (the registry's): it must be the pipeline's own. @default the pipeline's account */
+  readonly devAccount?: string;
+  /** @default the pipeline's account */
+  readonly prodAccount?: string;
+  /** Pin prod to this registry version (roll back without retraining). @default the newest Approved version */
+  readonly prodModelVersion?: number;
+}
+
+/**
+ * Reads -c devAccount, -c prodAccount and -c prodModelVersion; a bad one fails synth by name. Dev
+ * holds the registry, which the pipeline's Promote step updates from the pipeline's account: dev
+ * is that account.
+ */
+export function readPipelineTargets(node: Node, pipelineAccount?: string): PipelineTargets {
+  const account = (key: 'devAccount' | 'prodAccount'): string | undefined => {
+    const value: unknown = node.tryGetContext(PIPELINE_CONTEXT[key]);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string' || !/^\d{12}$/.test(value)) {
+      throw new SettingsError(`Pipeline context '${key}' is '${String(value)}', which is not valid: expected a 12-digit AWS account id such as 123456789012.`);
+    }
+    return value;
+  };
+  const devAccount = account('devAccount');
+  const prodAccount = account('prodAccount');
+  if (devAccount && pipelineAccount && !Token.isUnresolved(pipelineAccount) && devAccount !== pipelineAccount) {
+    throw new SettingsError(
+      `Pipeline context 'devAccount' is ${devAccount} but the pipeline deploys to ${pipelineAccount}: dev holds the model registry, ` +
+        'which the pipeline\'s Promote step approves in, so dev is the pipeline\'s account. Deploy the pipeline with credentials of ' +
+        `${devAccount} (or drop -c devAccount), and name the other account with -c prodAccount.`,
+    );
+  }
+  const rawVersion: unknown = node.tryGetContext(PIPELINE_CONTEXT.prodModelVersion);
+  let prodModelVersion: number | undefined;
+  if (rawVersion !== undefined && rawVersion !== null && rawVersion !== '') {
+    prodModelVersion = Number(rawVersion);
+    if (!Number.isInteger(prodModelVersion) || prodModelVersion < 1) {
+      throw new SettingsError(
+        `Pipeline context 'prodModelVersion' is '${String(rawVersion)}', which is not valid: expected a registry version number such as 3 ` +
+          '(aws sagemaker list-model-packages --model-package-group-name mnist-pipeline-models --model-approval-status Approved lists them), or leave it unset for the newest Approved version.',
+      );
+    }
+  }
+  return { devAccount, prodAccount, prodModelVersion };
+}
 
 const CONNECTION_ARN = /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[A-Za-z0-9-]+$/;
 const REPOSITORY = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
