@@ -106,6 +106,15 @@ export async function checksFor(call: AwsCall, where: Where): Promise<Authorizat
     }
     return checks;
   }
+  if (call.service === 'ssm' && typeof p.Name === 'string') {
+    // Parameter calls (GetParameter, PutParameter) act on the parameter they name: the reference's
+    // `parameter` type, arn:…:parameter/${ParameterNameWithoutLeadingSlash}; a name may be an ARN already.
+    const action = await checkedAction(`ssm:${call.operation}`);
+    const resource = p.Name.startsWith('arn:')
+      ? p.Name
+      : await resourceArn('ssm', 'parameter', where, { ParameterNameWithoutLeadingSlash: p.Name.replace(/^\//, '') });
+    return [{ action, resource, because }];
+  }
   if (call.service === 'cloudformation') {
     // DescribeStacks is authorized on the stack it names (the reference's `stack` resource type,
     // arn:…:stack/<name>/<id>); the handlers ask by the stack id, which is that ARN.
