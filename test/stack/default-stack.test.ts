@@ -10,7 +10,7 @@ import {
 let stack: MnistSageMakerStack;
 let template: Template;
 let assemblyDir: string;
-let ids: Record<'bucket' | 'logs' | 'role' | 'training' | 'copy' | 'model' | 'rtConfig' | 'rtEndpoint' | 'slConfig' | 'slEndpoint' | 'smokeFn' | 'smokeRole' | 'trigger', string>;
+let ids: Record<'bucket' | 'logs' | 'role' | 'training' | 'copy' | 'model' | 'group' | 'version' | 'rtConfig' | 'rtEndpoint' | 'slConfig' | 'slEndpoint' | 'smokeFn' | 'smokeRole' | 'trigger', string>;
 
 beforeAll(() => {
   const app = newApp({ bundle: true });
@@ -25,6 +25,8 @@ beforeAll(() => {
     training: id('Custom::SageMakerTrainingJob', 'Training'),
     copy: id('Custom::S3PrefixCopy', 'TrainingData'),
     model: id('AWS::SageMaker::Model', 'Model'),
+    group: id('AWS::SageMaker::ModelPackageGroup', 'ModelRegistry'),
+    version: id('Custom::ModelPackageVersion', 'ModelVersion'),
     rtConfig: id('AWS::SageMaker::EndpointConfig', 'RealtimeEndpoint'),
     rtEndpoint: id('AWS::SageMaker::Endpoint', 'RealtimeEndpoint'),
     slConfig: id('AWS::SageMaker::EndpointConfig', 'ServerlessEndpoint'),
@@ -66,7 +68,7 @@ describe('region-agnostic template', () => {
       })
       .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
       .sort();
-    expect(bundled).toEqual(['QuotaCheckHandler', 'SmokeTestFunction', 'TrainingDataCopyHandler', 'TrainingIsComplete', 'TrainingOnEvent']);
+    expect(bundled).toEqual(['ModelVersionHandler', 'QuotaCheckHandler', 'SmokeTestFunction', 'TrainingDataCopyHandler', 'TrainingIsComplete', 'TrainingOnEvent']);
   });
 });
 
@@ -218,20 +220,40 @@ describe('training data and training job', () => {
 });
 
 describe('model', () => {
-  test('inference DLC, the trained artifact, the toolkit environment, the same role', () => {
+  test('registered as a version: inference DLC, the trained artifact, the toolkit environment, content types, lineage, accuracy', () => {
+    template.hasResourceProperties('Custom::ModelPackageVersion', {
+      ModelPackageGroupName: 'Mnist-models',
+      ImageUri: imageUri('pytorch-inference', '2.6.0-cpu-py312-ubuntu22.04-sagemaker'),
+      ModelDataUrl: getAtt(ids.training, 'ModelDataUrl'),
+      Environment: {
+        SAGEMAKER_PROGRAM: 'mnist.py',
+        SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code',
+        SAGEMAKER_REGION: { Ref: 'AWS::Region' },
+        SAGEMAKER_CONTAINER_LOG_LEVEL: '20',
+      },
+      ContentTypes: ['application/json', 'application/x-npy'],
+      ResponseTypes: ['application/json', 'application/x-npy'],
+      InitialApprovalStatus: 'PendingManualApproval',
+      Lineage: Match.objectLike({
+        TrainingJobName: getAtt(ids.training, 'TrainingJobName'),
+        TrainingJobArn: getAtt(ids.training, 'TrainingJobArn'),
+        DataRevision: getAtt(ids.copy, 'Revision'),
+        CodeAssetHash: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
+      }),
+      ModelQuality: { ProblemType: 'multiclass_classification_metrics', Metrics: { accuracy: { Value: getAtt(ids.training, 'Metric.test_accuracy'), Scale: '0.01' } } },
+    });
+    // The group is kept on destroy (history), as the bucket with the artifacts is.
+    expect(resources(template)[ids.group].DeletionPolicy).toBe('Retain');
+    expect(resources(template)[ids.group].Properties!.ModelPackageGroupName).toBe('Mnist-models');
+    expect(directDependencies(template, ids.version)).toContain(ids.group);
+  });
+
+  test('the model is created from that version, with the same role', () => {
     template.hasResourceProperties('AWS::SageMaker::Model', {
       ExecutionRoleArn: getAtt(ids.role, 'Arn'),
-      PrimaryContainer: {
-        Image: imageUri('pytorch-inference', '2.6.0-cpu-py312-ubuntu22.04-sagemaker'),
-        ModelDataUrl: { 'Fn::Join': ['', ['s3://', { Ref: ids.bucket }, '/', getAtt(ids.training, 'ModelDataKey')]] },
-        Environment: {
-          SAGEMAKER_PROGRAM: 'mnist.py',
-          SAGEMAKER_SUBMIT_DIRECTORY: '/opt/ml/model/code',
-          SAGEMAKER_REGION: { Ref: 'AWS::Region' },
-          SAGEMAKER_CONTAINER_LOG_LEVEL: '20',
-        },
-      },
+      PrimaryContainer: { ModelPackageName: getAtt(ids.version, 'ModelPackageArn') },
     });
+    expect(resources(template)[ids.model].Properties!.PrimaryContainer).toEqual({ ModelPackageName: getAtt(ids.version, 'ModelPackageArn') });
   });
 
   test('is created only once the role can read the artifact', () => {
@@ -326,13 +348,15 @@ describe('outputs', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs).sort()).toEqual([
       'AlarmTopicArn', 'BucketName', 'DashboardUrl', 'InvokeRealtimeEndpoint', 'InvokeServerlessEndpoint', 'ModelDataUrl',
-      'RealtimeEndpointName', 'RunSmokeTest', 'ServerlessEndpointName', 'SmokeTestFunctionName', 'TestAccuracy', 'TrainingJobName',
+      'ModelPackageArn', 'ModelPackageVersion', 'RealtimeEndpointName', 'RunSmokeTest', 'ServerlessEndpointName', 'SmokeTestFunctionName', 'TestAccuracy', 'TrainingJobName',
     ]);
     expect(outputs.RealtimeEndpointName.Value).toEqual(getAtt(ids.rtEndpoint, 'EndpointName'));
     expect(outputs.ServerlessEndpointName.Value).toEqual(getAtt(ids.slEndpoint, 'EndpointName'));
     expect(outputs.TrainingJobName.Value).toEqual(getAtt(ids.training, 'TrainingJobName'));
     expect(outputs.TestAccuracy.Value).toEqual(getAtt(ids.training, 'Metric.test_accuracy'));
     expect(outputs.ModelDataUrl.Value).toEqual(getAtt(ids.training, 'ModelDataUrl'));
+    expect(outputs.ModelPackageArn.Value).toEqual(getAtt(ids.version, 'ModelPackageArn'));
+    expect(outputs.ModelPackageVersion.Value).toEqual(getAtt(ids.version, 'ModelPackageVersion'));
     expect(outputs.BucketName.Value).toEqual({ Ref: ids.bucket });
     expect(outputs.SmokeTestFunctionName.Value).toEqual({ Ref: ids.smokeFn });
     // Copy-paste commands: a JSON all-zero digit to each endpoint, and the smoke test by hand.

@@ -197,8 +197,8 @@ describe('switches', () => {
     const { template, stack } = synthMnist({ settings: { serverlessEndpoint: false, realtimeInstanceType: 'ml.g5.xlarge' } });
     expect(validationFindings(stack)).toEqual([]);
     template.resourceCountIs('AWS::SageMaker::Endpoint', 1);
-    template.hasResourceProperties('AWS::SageMaker::Model', {
-      PrimaryContainer: { Image: { 'Fn::Join': ['', Match.arrayWith(['/pytorch-inference:2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker'])] } },
+    template.hasResourceProperties('Custom::ModelPackageVersion', {
+      ImageUri: { 'Fn::Join': ['', Match.arrayWith(['/pytorch-inference:2.6.0-gpu-py312-cu124-ubuntu22.04-sagemaker'])] },
     });
     template.hasResourceProperties('Custom::SageMakerTrainingJob', {
       TrainingImage: { 'Fn::Join': ['', Match.arrayWith(['/pytorch-training:2.7.1-cpu-py312-ubuntu22.04-sagemaker'])] },
