@@ -11,12 +11,22 @@ export { SageMakerExecutionRole, type SageMakerExecutionRoleProps } from './trai
 export { DlcImage, type DlcImageProps } from './training/dlc-image';
 
 // Serving: the model and its endpoints, and how a real-time endpoint rolls out an update.
-export { PyTorchModel, type PyTorchModelProps } from './endpoints/pytorch-model';
+export { grantArtifactRead, pytorchInferenceEnvironment, PyTorchModel, type PyTorchModelProps } from './endpoints/pytorch-model';
+export { RegisteredModel, type RegisteredModelProps } from './endpoints/registered-model';
 export { EndpointKind, type IServingEndpoint, type ServingEndpointAttributes } from './endpoints/serving-endpoint';
 export { ServingEndpointBase } from './endpoints/serving-endpoint-base';
 export { RealtimeEndpoint, type RealtimeEndpointProps, type DataCaptureOptions } from './endpoints/realtime-endpoint';
 export { ServerlessEndpoint, type ServerlessEndpointProps, SERVERLESS_MEMORY_SIZES_MB } from './endpoints/serverless-endpoint';
 export { type EndpointDeploymentOptions, type RollbackAlarms, type RolloutOptions, type RolloutStepSize, type RolloutStrategy } from './endpoints/rollout';
+
+// The model registry: the group, a trained model's version, the pointer to the newest approved
+// version, and the guard that serves only an approved one.
+export {
+  type IModelPackageGroup, ModelPackageGroup, type ModelPackageGroupAttributes, type ModelPackageGroupProps,
+} from './registry/model-package-group';
+export { type ModelQuality, type ModelQualityMetric, ModelPackageVersion, type ModelPackageVersionProps } from './registry/model-package-version';
+export { PromotionPointer, type PromotionPointerProps, type PromotionPointerValueOptions } from './registry/promotion-pointer';
+export { ApprovedModelPackage, type ApprovedModelPackageProps } from './registry/approved-model-package';
 
 // Operating: alarms and dashboard, the smoke test and its cases, the quota check.
 export {
@@ -35,5 +45,6 @@ export { SettingsError } from './settings/settings-error';
 
 // The ready-made MNIST app: one stack (or a pipeline stage) and its settings.
 export { MnistSageMakerStack, type MnistStackProps } from './mnist/mnist-stack';
-export { MnistStage, type MnistStageProps } from './mnist/mnist-stage';
+export { MnistStage, type MnistStageProps, type MnistPipelineOptions } from './mnist/mnist-stage';
+export type { PromotionOptions, RegistrySource } from './mnist/model-source';
 export type { MnistSettings, MnistSettingsOverrides } from './settings';

@@ -4,13 +4,14 @@ import * as entry from '../lib';
 
 test('lib/index.ts exports exactly the public constructs, values and errors', () => {
   expect(Object.keys(entry).sort()).toEqual([
-    'DlcImage', 'EndpointKind', 'EndpointMonitoring', 'EndpointSmokeTest', 'MnistSageMakerStack', 'MnistStage', 'PropValidationError',
-    'PyTorchModel', 'RealtimeEndpoint', 'S3PrefixCopy', 'SERVERLESS_MEMORY_SIZES_MB', 'SageMakerExecutionRole', 'SageMakerTrainingJob',
+    'ApprovedModelPackage', 'DlcImage', 'EndpointKind', 'EndpointMonitoring', 'EndpointSmokeTest', 'MnistSageMakerStack', 'MnistStage',
+    'ModelPackageGroup', 'ModelPackageVersion', 'PromotionPointer', 'PropValidationError',
+    'PyTorchModel', 'RealtimeEndpoint', 'RegisteredModel', 'S3PrefixCopy', 'SERVERLESS_MEMORY_SIZES_MB', 'SageMakerExecutionRole', 'SageMakerTrainingJob',
     'SecureBucket', 'ServerlessEndpoint', 'ServiceQuotaCheck', 'ServingEndpointBase', 'SettingsError', 'SmokeTestCases', 'TrainingData',
-    'grantOutputKey', 'grantVolumeKey',
+    'grantArtifactRead', 'grantOutputKey', 'grantVolumeKey', 'pytorchInferenceEnvironment',
   ]);
   // Each construct is the class itself, not undefined from a type-only re-export.
-  for (const name of ['TrainingData', 'SageMakerTrainingJob', 'ServerlessEndpoint', 'EndpointSmokeTest', 'SmokeTestCases'] as const) {
+  for (const name of ['TrainingData', 'SageMakerTrainingJob', 'ServerlessEndpoint', 'EndpointSmokeTest', 'SmokeTestCases', 'ModelPackageGroup', 'ModelPackageVersion', 'RegisteredModel'] as const) {
     expect(typeof entry[name]).toBe('function');
   }
 });
