@@ -196,6 +196,17 @@ export class CloudRun {
     return customResourceHandlers(this.app.template, 'Custom::S3PrefixCopy').onEvent;
   }
 
+  /** The onEvent function of the model registry version (Custom::ModelPackageVersion). */
+  registrationFunction(): string {
+    return customResourceHandlers(this.app.template, 'Custom::ModelPackageVersion').onEvent;
+  }
+
+  /** Sets `<logical id of the one resource of type>.<attribute>` for each attribute a handler answered in Data. */
+  setAttributes(type: string, data: Record<string, unknown>): void {
+    const id = this.logicalId(type);
+    for (const [attribute, value] of Object.entries(data)) this.setValue(`${id}.${attribute}`, String(value));
+  }
+
   smokeTestFunction(): string {
     return triggerFunction(this.app.template);
   }
