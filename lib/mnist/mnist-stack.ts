@@ -36,6 +36,7 @@ import { IServingEndpoint } from '../endpoints/serving-endpoint';
 import { SmokeTestCases } from '../smoke-test/smoke-test-cases';
 import { TrainingData, TrainingDataSource } from '../training/training-data';
 import { SettingsError } from '../settings/settings-error';
+import { acknowledgeWildcard } from '../common/nag-acknowledge';
 
 export interface MnistStackProps extends StackProps {
   /** Settings from code; they win over cdk.json / `-c` context, which wins over the defaults. */
@@ -407,6 +408,10 @@ export class MnistSageMakerStack extends Stack {
       ],
     });
     role.attachInlinePolicy(policy);
+    acknowledgeWildcard(policy, { resource: `arn:${this.partition}:s3:::*/${MNIST.outputPrefix}*/output/model.tar.gz` },
+      "The promoted version's model.tar.gz is in the registry stack's bucket, whose generated name is not known here: only training-output keys, only of buckets the registry's account owns (s3:ResourceAccount); the registry's bucket policy admits the artifacts alone.");
+    acknowledgeWildcard(policy, { resource: this.formatArn({ service: 'kms', resource: 'key', resourceName: '*', account: group.registryAccount, region: group.registryRegion }) },
+      "The registry stack's bucket key, whose id is not known here: only keys of the registry's account and region, and only through S3 (kms:ViaService); the key's own policy admits this account.");
     return policy;
   }
 

@@ -23,7 +23,7 @@ export interface IModelPackageGroup extends IResource {
   readonly versionArnPattern: string;
   /** Read the group and its versions: DescribeModelPackageGroup, ListModelPackages, DescribeModelPackage. */
   grantRead(grantee: iam.IGrantable): iam.Grant;
-  /** Register versions (CreateModelPackage) and read them back, as the registration handler does. */
+  /** Find and register versions (ListModelPackages, CreateModelPackage), as the registration handler does. */
   grantRegister(grantee: iam.IGrantable): iam.Grant;
   /** Change a version's approval status (UpdateModelPackage) and read the group. */
   grantApprove(grantee: iam.IGrantable): iam.Grant;
@@ -83,7 +83,7 @@ abstract class ModelPackageGroupBase extends Resource implements IModelPackageGr
   }
 
   public grantRegister(grantee: iam.IGrantable): iam.Grant {
-    return this.grantOnGroupAndVersions(grantee, READ_GROUP, [...READ_VERSIONS, 'sagemaker:CreateModelPackage']);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:ListModelPackages', 'sagemaker:CreateModelPackage'], resourceArns: [this.versionArnPattern] });
   }
 
   public grantApprove(grantee: iam.IGrantable): iam.Grant {

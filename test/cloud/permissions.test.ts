@@ -24,13 +24,6 @@ const TRAINING = 'Custom::SageMakerTrainingJob';
 const COPY = 'Custom::S3PrefixCopy';
 const VERSION = 'Custom::ModelPackageVersion';
 const GROUP = 'AWS::SageMaker::ModelPackageGroup';
-/**
- * Statements the proof finds unneeded, pending their fix in lib/ (each names the role, without its
- * hash, and the statement's actions). Remove an entry with its fix.
- * - lib/registry/model-package-version.ts grants the handler `group.grantRegister(role)`, whose
- *   DescribeModelPackageGroup on the group the handler never calls (it lists and creates versions).
- */
-const PENDING_LIB_FIXES = ['ModelVersionHandlerRole #1: sagemaker:DescribeModelPackageGroup'];
 
 interface Obligation {
   readonly principal: Principal;
@@ -418,7 +411,7 @@ test('removing any one statement of a role makes the proof fail (each statement 
   }
   // Every role that made calls is in it, the registration's included.
   expect([...new Set(obligations.map((o) => o.principal.name.replace(/[0-9A-F]{8}$/, '')))]).toEqual(expect.arrayContaining(['ModelVersionHandlerRole', 'ExecutionRole']));
-  expect(unneeded.filter((u) => !PENDING_LIB_FIXES.includes(u.replace(/[0-9A-F]{8} /, ' ')))).toEqual([]);
+  expect(unneeded).toEqual([]);
 });
 
 describe('with bucketEncryption=kms', () => {

@@ -33,14 +33,28 @@ describe('the MNIST pipeline: dev and prod from one stage class', () => {
     expect(deploys).not.toMatch(/"Region":/); // no cross-region deploy actions
   });
 
-  test('dev is serverless only', () => {
-    expect(dev.stack.settings.realtimeEndpoint).toBe(false);
-    expect(dev.stack.endpointNames).toHaveLength(1);
-    devTemplate.resourceCountIs('AWS::SageMaker::Endpoint', 1);
+  test("dev tests on prod's endpoint type: one real-time instance of prod's instance type, and the serverless endpoint", () => {
+    expect(dev.stack.settings.realtimeEndpoint).toBe(true);
+    expect(dev.stack.settings.realtimeInstanceType).toBe(prod.stack.settings.realtimeInstanceType);
+    expect(dev.stack.endpointNames).toHaveLength(2);
+    devTemplate.resourceCountIs('AWS::SageMaker::Endpoint', 2);
+    devTemplate.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ InitialInstanceCount: 1, InstanceType: prod.stack.settings.realtimeInstanceType })],
+    });
     devTemplate.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       ProductionVariants: [Match.objectLike({ ServerlessConfig: Match.anyValue() })],
     });
     devTemplate.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+  });
+
+  test('dev trains and registers (PendingManualApproval); prod trains nothing and serves the approved version', () => {
+    devTemplate.resourceCountIs('Custom::SageMakerTrainingJob', 1);
+    devTemplate.hasResourceProperties('Custom::ModelPackageVersion', { ModelPackageGroupName: 'mnist-pipeline-models', InitialApprovalStatus: 'PendingManualApproval' });
+    prodTemplate.resourceCountIs('Custom::SageMakerTrainingJob', 0);
+    prodTemplate.resourceCountIs('Custom::ModelPackageVersion', 0);
+    prodTemplate.resourceCountIs('AWS::SageMaker::ModelPackageGroup', 0);
+    expect(dev.modelPackageArnOutput).toBeDefined();
+    expect(prod.modelPackageArnOutput).toBeUndefined();
   });
 
   test('prod runs the real-time endpoint with autoscaling from 2 to 4 instances', () => {

@@ -19,7 +19,7 @@ const ACCEPTED: Array<{ rule: RegExp; at: RegExp; reason: string }> = [
   },
   {
     rule: /^AwsSolutions-CB4$/,
-    at: /^MnistPipeline\/Pipeline\/(Pipeline\/(Build\/Synth\/CdkBuildProject|(Dev|Prod)\/\w+SmokeTest\/\w+SmokeTest)|UpdatePipeline\/SelfMutation|Assets\/FileAsset\d+)\/Resource$/,
+    at: /^MnistPipeline\/Pipeline\/(Pipeline\/(Build\/Synth\/CdkBuildProject|(Dev|Prod)\/\w+SmokeTest\/\w+SmokeTest|Prod\/PromoteProd\/PromoteProd)|UpdatePipeline\/SelfMutation|Assets\/FileAsset\d+)\/Resource$/,
     reason: 'Same-account pipeline (crossAccountKeys: false): CodeBuild encrypts its artifacts with the AWS-managed S3 key. A customer key would add $1/month and a key policy without a cross-account need.',
   },
   {
@@ -46,6 +46,11 @@ const ACCEPTED: Array<{ rule: RegExp; at: RegExp; reason: string }> = [
     rule: /^AwsSolutions-IAM5\[Resource::arn:aws:lambda:us-east-1:123456789012:function:(Dev|Prod)-MnistSageMaker-\*\]$/,
     at: /^MnistPipeline\/Pipeline\/Pipeline\/(Dev|Prod)\/\1SmokeTest\/\1SmokeTest\/Role\//,
     reason: "This project's choice: lambda:InvokeFunction on the functions of that stage's stack only. CloudFormation generates the name, so the prefix is the narrowest ARN known at synth time.",
+  },
+  {
+    rule: /^AwsSolutions-IAM5\[Resource::arn:aws:sagemaker:us-east-1:123456789012:model-package\/mnist-pipeline-models\/\*\]$/,
+    at: /^MnistPipeline\/Pipeline\/Pipeline\/Prod\/PromoteProd\/PromoteProd\/Role\//,
+    reason: "This project's choice: the Promote step may describe and approve versions of the pipeline's own group only; the version dev tested is known only when dev has deployed, so the group's version pattern is the narrowest ARN known at synth time.",
   },
 ];
 
