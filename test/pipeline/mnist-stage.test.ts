@@ -57,6 +57,19 @@ describe('the MNIST pipeline: dev and prod from one stage class', () => {
     expect(prod.modelPackageArnOutput).toBeUndefined();
   });
 
+  test("a promotion changes prod's template nowhere but re-runs its smoke test: the published version's description names the served version", () => {
+    const [guard] = Object.keys(prodTemplate.findResources('Custom::ApprovedModelPackage'));
+    const versions = Object.values(prodTemplate.findResources('AWS::Lambda::Version'));
+    expect(versions.map((v) => v.Properties.Description)).toEqual([
+      { 'Fn::Join': ['', ['Smoke test of ', { 'Fn::GetAtt': [guard, 'ModelPackageArn'] }]] },
+    ]);
+    // The trigger runs the published version: a new description publishes a new one, and the trigger's HandlerArn changes.
+    const [trigger] = Object.values(prodTemplate.findResources('Custom::Trigger'));
+    expect(JSON.stringify(trigger.Properties.HandlerArn)).toMatch(/SmokeTestFunctionCurrentVersion/);
+    // Dev's template changes when it trains, so its version needs no deploy-time description.
+    expect(Object.values(devTemplate.findResources('AWS::Lambda::Version')).map((v) => v.Properties.Description)).toEqual([undefined]);
+  });
+
   test('prod runs the real-time endpoint with autoscaling from 2 to 4 instances', () => {
     expect(prod.stack.settings.realtimeEndpoint).toBe(true);
     prodTemplate.resourceCountIs('AWS::SageMaker::Endpoint', 1);
