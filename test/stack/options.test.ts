@@ -245,4 +245,10 @@ describe('switches', () => {
   test('a bad setting fails synth naming the setting', () => {
     expect(() => synthMnist({ context: { serverlessMemoryMb: '3000' } })).toThrow(/serverlessMemoryMb=3000: expected one of 1024, 2048/);
   });
+
+  test('modelApprovalStatus sets the status a new version starts with; a version is never registered Rejected', () => {
+    const { template } = synthMnist({ context: { modelApprovalStatus: 'Approved' }, validate: false });
+    template.hasResourceProperties('Custom::ModelPackageVersion', { InitialApprovalStatus: 'Approved' });
+    expect(() => synthMnist({ context: { modelApprovalStatus: 'Rejected' }, validate: false })).toThrow(/modelApprovalStatus=Rejected: expected one of PendingManualApproval, Approved/);
+  });
 });
