@@ -54,6 +54,12 @@ export interface MnistStackProps extends StackProps {
   readonly promotion?: PromotionOptions;
   /** This stack's model package group. @default `<stack name>-models` */
   readonly modelPackageGroupName?: string;
+  /**
+   * Other accounts that may invoke the smoke-test function (a pipeline in another account runs
+   * it after deploying this stack): its resource policy admits them; their own IAM narrows it.
+   * @default none
+   */
+  readonly smokeTestInvokerAccounts?: string[];
 }
 
 /**
@@ -232,6 +238,9 @@ export class MnistSageMakerStack extends Stack {
       deployTimeRevision: fromRegistry ? this.modelPackageArn : undefined,
     });
     this.smokeTestFunction = this.smokeTest.function;
+    for (const account of props.smokeTestInvokerAccounts ?? []) {
+      this.smokeTestFunction.addPermission(`InvokeFrom${account}`, { principal: new iam.AccountPrincipal(account), action: 'lambda:InvokeFunction' });
+    }
 
     // Alarms per endpoint, an SNS topic for them (e-mail from the alarmEmail setting) and a dashboard;
     // for the real-time endpoint also rollback alarms on the fleet of the configuration this deploy

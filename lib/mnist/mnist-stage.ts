@@ -15,6 +15,8 @@ export interface MnistStageProps extends StageProps {
   readonly promotion?: PromotionOptions;
   /** @default `<stack name>-models` */
   readonly modelPackageGroupName?: string;
+  /** Accounts whose pipeline invokes the smoke test (a stage in another account). @default none */
+  readonly smokeTestInvokerAccounts?: string[];
 }
 
 /** The MNIST stack as a deployable unit of a CDK Pipeline (one per environment: dev, prod, …). */
@@ -31,6 +33,7 @@ export class MnistStage extends Stage implements SmokeTestedStage {
       servedFromRegistry: props.servedFromRegistry,
       promotion: props.promotion,
       modelPackageGroupName: props.modelPackageGroupName,
+      smokeTestInvokerAccounts: props.smokeTestInvokerAccounts,
     });
     this.smokeTestFunctionNameOutput = this.stack.smokeTestFunctionNameOutput;
     // CloudFormation names the function `<stack name>-<logical id>-<suffix>` (e.g. Dev-MnistSageMaker-SmokeTest…).
@@ -122,6 +125,8 @@ export function mnistPipelineStages(options: MnistPipelineOptions = {}): Pipelin
       create: (scope, id) => new MnistStage(scope, id, {
         env: options.prodAccount ? { account: options.prodAccount, region: options.region } : undefined,
         settings: PROD_SETTINGS,
+        // The pipeline (dev's account) runs ProdSmokeTest against prod's function.
+        smokeTestInvokerAccounts: crossAccount ? [options.devAccount!] : undefined,
         servedFromRegistry: {
           modelPackageGroupName: PIPELINE_MODEL_PACKAGE_GROUP,
           account: options.devAccount,

@@ -219,6 +219,11 @@ export function promotionCommands(options: PromotionStepOptions): string[] {
 
 /** Environment variable the post-deployment step reads the function name from. */
 export const SMOKE_TEST_FUNCTION_ENV = 'SMOKE_TEST_FUNCTION_NAME';
+/**
+ * Set for a stage in another account than the pipeline's: `arn:…:lambda:<region>:<account>:function:`,
+ * prefixed to the name, since a function of another account is invoked by its ARN.
+ */
+export const SMOKE_TEST_FUNCTION_ARN_PREFIX_ENV = 'SMOKE_TEST_FUNCTION_ARN_PREFIX';
 
 /**
  * Shell commands (POSIX sh, as CodeBuild runs them) that invoke the smoke-test function once and
@@ -237,9 +242,9 @@ export function smokeTestCommands(): string[] {
     "console.log('Smoke test passed');",
   ].join(' ');
   return [
-    `echo "Invoking smoke test $${SMOKE_TEST_FUNCTION_ENV}"`,
+    `echo "Invoking smoke test $\{${SMOKE_TEST_FUNCTION_ARN_PREFIX_ENV}:-}$${SMOKE_TEST_FUNCTION_ENV}"`,
     // One attempt and a long read timeout: a CLI retry would run the whole test a second time.
-    `AWS_MAX_ATTEMPTS=1 aws lambda invoke --function-name "$${SMOKE_TEST_FUNCTION_ENV}" --cli-binary-format raw-in-base64-out ` +
+    `AWS_MAX_ATTEMPTS=1 aws lambda invoke --function-name "$\{${SMOKE_TEST_FUNCTION_ARN_PREFIX_ENV}:-}$${SMOKE_TEST_FUNCTION_ENV}" --cli-binary-format raw-in-base64-out ` +
       `--payload '{}' --cli-read-timeout 900 smoke-report.json > invoke-result.json`,
     'cat invoke-result.json smoke-report.json',
     `node -e "${check}"`,
@@ -286,8 +291,12 @@ export class PipelineStack extends Stack {
     for (const definition of props.stages) {
       const stage = definition.create(this, definition.id);
       const promotion = definition.promote && this.promotionStep(definition.id, definition.promote, source);
+      const otherAccount = stage.account !== undefined && !Token.isUnresolved(stage.account) && stage.account !== this.account;
       const smokeTest = new pipelines.CodeBuildStep(`${definition.id}SmokeTest`, {
         envFromCfnOutputs: { [SMOKE_TEST_FUNCTION_ENV]: stage.smokeTestFunctionNameOutput },
+        env: otherAccount
+          ? { [SMOKE_TEST_FUNCTION_ARN_PREFIX_ENV]: this.formatArn({ service: 'lambda', resource: 'function', resourceName: '', arnFormat: ArnFormat.COLON_RESOURCE_NAME, region: stage.region ?? this.region, account: stage.account }) }
+          : undefined,
         commands: smokeTestCommands(),
         timeout: Duration.minutes(20),
         rolePolicyStatements: [

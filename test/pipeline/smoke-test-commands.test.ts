@@ -2,13 +2,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { SMOKE_TEST_FUNCTION_ENV, smokeTestCommands } from '../../lib/mnist/pipeline-stack';
+import { SMOKE_TEST_FUNCTION_ARN_PREFIX_ENV, SMOKE_TEST_FUNCTION_ENV, smokeTestCommands } from '../../lib/mnist/pipeline-stack';
 
 /**
  * Runs the post-deployment step's commands exactly as CodeBuild would (POSIX sh, stop at the
  * first failing command) with a stand-in `aws` on PATH that answers like `aws lambda invoke`.
  */
-function runStep(invokeResult: object, functionResponse: string) {
+function runStep(invokeResult: object, functionResponse: string, extraEnv: Record<string, string> = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smoke-step-'));
   try {
     const bin = path.join(dir, 'bin');
@@ -30,7 +30,7 @@ function runStep(invokeResult: object, functionResponse: string) {
     const result = spawnSync('sh', ['-c', script], {
       cwd: dir,
       encoding: 'utf-8',
-      env: { PATH: `${bin}:${process.env.PATH}`, STEP_DIR: dir, [SMOKE_TEST_FUNCTION_ENV]: 'Dev-MnistSageMaker-SmokeTest-AbC123' },
+      env: { PATH: `${bin}:${process.env.PATH}`, STEP_DIR: dir, [SMOKE_TEST_FUNCTION_ENV]: 'Dev-MnistSageMaker-SmokeTest-AbC123', ...extraEnv },
     });
     const awsCall = fs.existsSync(path.join(dir, 'aws-call.txt')) ? fs.readFileSync(path.join(dir, 'aws-call.txt'), 'utf-8') : '';
     return { status: result.status, output: result.stdout + result.stderr, awsCall };
@@ -49,6 +49,12 @@ describe('smoke-test post-deployment step', () => {
     // One attempt only (a retry would re-run the test), the named function, a read timeout past Lambda's 15 minutes' worth.
     expect(awsCall).toMatch(/^1 lambda invoke --function-name Dev-MnistSageMaker-SmokeTest-AbC123 /);
     expect(awsCall).toContain('--cli-read-timeout 900');
+  });
+
+  test("a stage in another account: the function is invoked by its ARN (a bare name would be looked up in the pipeline's account)", () => {
+    const { status, awsCall } = runStep({ StatusCode: 200 }, PASSED_REPORT, { [SMOKE_TEST_FUNCTION_ARN_PREFIX_ENV]: 'arn:aws:lambda:eu-west-1:222222222222:function:' });
+    expect(status).toBe(0);
+    expect(awsCall).toMatch(/^1 lambda invoke --function-name arn:aws:lambda:eu-west-1:222222222222:function:Dev-MnistSageMaker-SmokeTest-AbC123 /);
   });
 
   test('a stage that serves nothing on purpose (its only endpoint paused) passes and says it skipped, not passed', () => {

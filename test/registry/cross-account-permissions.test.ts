@@ -500,14 +500,9 @@ describe('the reverse direction: the registry side cannot act in prod', () => {
     return statements.length > 0 ? { Version: '2012-10-17', Statement: statements } : undefined;
   }
 
-  // KNOWN BUG (lib/mnist/pipeline-stack.ts, the `${id}SmokeTest` CodeBuildStep; lib/mnist/mnist-stack.ts):
-  // the step runs in the pipeline's (dev's) account and its role may lambda:InvokeFunction on
-  // prod's `Prod-MnistSageMaker-*` functions, but invoking a function of another account also needs
-  // the function's resource policy to admit the caller, and prod's template has no
-  // AWS::Lambda::Permission for its smoke-test function: ProdSmokeTest would fail with
-  // AccessDenied after every cross-account deploy. When it is fixed (a permission for the pipeline's
-  // account on the smoke-test function, only when that account is not the stack's), make this a `test`.
-  test.failing('the pipeline\'s ProdSmokeTest step may invoke prod\'s smoke-test function (cross-account)', async () => {
+  // The step runs in the pipeline's (dev's) account: invoking prod's function needs the function's
+  // resource policy to admit that account too (smokeTestInvokerAccounts), and the step names it by ARN.
+  test('the pipeline\'s ProdSmokeTest step may invoke prod\'s smoke-test function (cross-account)', async () => {
     const [smokeId] = only(prodTemplate, 'AWS::Lambda::Function', 'SmokeTestFunction');
     const functionArn = `arn:aws:lambda:${REGION}:${PROD}:function:Prod-MnistSageMaker-${smokeId}-AbC123`;
     const smokeStep = rolePrincipal(pipelineTemplate, pipelineResolver, 'PipelineProdProdSmokeTestRole');
@@ -515,6 +510,14 @@ describe('the reverse direction: the registry side cannot act in prod', () => {
       principal: smokeStep, action: 'lambda:InvokeFunction', resource: functionArn, resourceAccount: PROD,
       resourcePolicy: functionPolicy(prodTemplate, prodResolver, smokeId, functionArn),
     })).toBe('Allowed');
+    // A third account is not admitted by the function's policy.
+    expect(await decide({
+      principal: { ...smokeStep, arn: smokeStep.arn.replace(DEV, '333333333333') }, action: 'lambda:InvokeFunction', resource: functionArn, resourceAccount: PROD,
+      resourcePolicy: functionPolicy(prodTemplate, prodResolver, smokeId, functionArn),
+    })).toBe('Denied');
+    // The step calls it by ARN: a bare name would look in the pipeline's own account.
+    const [step] = Object.values(pipelineTemplate.Resources).filter((r) => r.Type === 'AWS::CodeBuild::Project' && JSON.stringify(r.Properties).includes('ProdSmokeTest'));
+    expect(JSON.stringify(step ?? {})).toContain(`arn:aws:lambda:${REGION}:${PROD}:function:`);
   });
 
   const onRegistry = (principal: Principal): Expectations => ({
