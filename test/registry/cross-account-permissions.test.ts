@@ -8,6 +8,7 @@
 // each of which must change at least one verdict (the proof is not vacuous).
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { App } from 'aws-cdk-lib';
+import * as fs from 'fs';
 import * as path from 'path';
 import { mnistPipelineStages, PIPELINE_MODEL_PACKAGE_GROUP } from '../../lib/mnist/mnist-stage';
 import { PipelineStack } from '../../lib/mnist/pipeline-stack';
@@ -578,5 +579,36 @@ describe('the reverse direction: the registry side cannot act in prod', () => {
     ['the step may use any SageMaker action on the versions', () => onRegistry({ ...promoteStep, policies: editStatement(promoteStep.policies, promotion, (s) => { s.Action = 'sagemaker:*'; }) }), 'DeleteModelPackage of the pipeline group\'s version'],
   ])('a mistake is caught: %s', async (_, checks, flips) => {
     expect(await caught(checks())).toContain(flips);
+  });
+});
+
+describe("the documented one-time policy for prod's CDK deploy role (docs/model-registry.md)", () => {
+  // The policy exactly as the docs print it, with the placeholders filled in.
+  const docs = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'model-registry.md'), 'utf-8');
+  const printed = /--policy-document \\\n\s+'(\{.*\})'/.exec(docs)?.[1] ?? '';
+  const deployRole: Principal = {
+    arn: `arn:aws:iam::${PROD}:role/cdk-hnb659fds-deploy-role-${PROD}-${REGION}`,
+    policies: [{ name: 'ReadModelRegistryPointer', document: JSON.parse(printed.replace(/<region>/g, REGION).replace(/<dev account>/g, DEV)) as PolicyDocument }],
+  };
+
+  test('lets it resolve the pointer prod reads (its CfnParameter default), and no other parameter', async () => {
+    expect(printed).not.toBe('');
+    const [pointerDefault] = Object.values(prodTemplate.Parameters ?? {})
+      .filter((p) => (p as { Type: string }).Type === 'AWS::SSM::Parameter::Value<String>')
+      .map((p) => (p as { Default: string }).Default)
+      .filter((d) => d.includes('model-registry'));
+    expect(pointerDefault).toBe(POINTER_ARN);
+    // The RAM share is the resource side (not an IAM policy): an allow-all stands in for it, so the
+    // verdict is the identity policy's.
+    const shared = allowAll(deployRole);
+    expect(await decide({ principal: deployRole, action: 'ssm:GetParameters', resource: pointerDefault, resourceAccount: DEV, resourcePolicy: shared })).toBe('Allowed');
+    expect(await decide({ principal: deployRole, action: 'ssm:GetParameters', resource: `arn:aws:ssm:${REGION}:${DEV}:parameter/other/secret`, resourceAccount: DEV, resourcePolicy: shared })).toBe('Denied');
+    expect(await decide({ principal: deployRole, action: 'ssm:PutParameter', resource: pointerDefault, resourceAccount: DEV, resourcePolicy: shared })).toBe('Denied');
+    // Same account (prod in the pipeline's account): the same policy with both placeholders that account.
+    const sameAccount: Principal = {
+      arn: `arn:aws:iam::${DEV}:role/cdk-hnb659fds-deploy-role-${DEV}-${REGION}`,
+      policies: [{ name: 'ReadModelRegistryPointer', document: JSON.parse(printed.replace(/<region>/g, REGION).replace(/<dev account>/g, DEV)) as PolicyDocument }],
+    };
+    expect(await decide({ principal: sameAccount, action: 'ssm:GetParameters', resource: POINTER_ARN, resourceAccount: DEV })).toBe('Allowed');
   });
 });
