@@ -594,8 +594,8 @@ describe("the documented one-time policy for prod's CDK deploy role (docs/model-
   test('lets it resolve the pointer prod reads (its CfnParameter default), and no other parameter', async () => {
     expect(printed).not.toBe('');
     const [pointerDefault] = Object.values(prodTemplate.Parameters ?? {})
-      .filter((p) => (p as { Type: string }).Type === 'AWS::SSM::Parameter::Value<String>')
-      .map((p) => (p as { Default: string }).Default)
+      .filter((p) => p.Type === 'AWS::SSM::Parameter::Value<String>')
+      .map((p) => p.Default ?? '')
       .filter((d) => d.includes('model-registry'));
     expect(pointerDefault).toBe(POINTER_ARN);
     // The RAM share is the resource side (not an IAM policy): an allow-all stands in for it, so the

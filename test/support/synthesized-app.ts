@@ -17,6 +17,7 @@ export type CfnResource = { Type: string; Properties?: Record<string, unknown>; 
 export interface CfnTemplate {
   Resources: Record<string, CfnResource>;
   Mappings?: Record<string, Record<string, Record<string, string>>>;
+  Parameters?: Record<string, { Type: string; Default?: string; Description?: string }>;
 }
 
 export interface SynthesizedApp {
