@@ -20,8 +20,9 @@ const REGIONS: Array<[string, string, string]> = [
 
 function imageUris(template: Template): { training: unknown; inference: unknown } {
   const [, job] = single(template, 'Custom::SageMakerTrainingJob');
-  const [, model] = single(template, 'AWS::SageMaker::Model');
-  return { training: job.Properties!.TrainingImage, inference: (model.Properties!.PrimaryContainer as { Image: unknown }).Image };
+  // The model is created from the registered version: the inference image is the version's.
+  const [, version] = single(template, 'Custom::ModelPackageVersion');
+  return { training: job.Properties!.TrainingImage, inference: version.Properties!.ImageUri };
 }
 
 describe('the region-agnostic template (what cdk deploy uses) resolves the right images in every region', () => {

@@ -133,7 +133,7 @@ describe('PipelineStack', () => {
       .filter((spec) => spec.includes('aws lambda invoke'));
     expect(specs).toHaveLength(2);
     for (const spec of specs) {
-      expect(spec).toContain('--function-name \\"$SMOKE_TEST_FUNCTION_NAME\\"');
+      expect(spec).toContain('--function-name \\"${SMOKE_TEST_FUNCTION_ARN_PREFIX:-}$SMOKE_TEST_FUNCTION_NAME\\"');
       expect(spec).toContain('report.passed !== true');
     }
   });
