@@ -10,6 +10,7 @@ import { App } from 'aws-cdk-lib';
 import { mnistPipelineStages, MnistPipelineOptions, PIPELINE_MODEL_PACKAGE_GROUP } from '../../lib/mnist/mnist-stage';
 import { PipelineStack, PROMOTION_ENV, readPipelineTargets } from '../../lib/mnist/pipeline-stack';
 import { SettingsError } from '../../lib/settings/settings-error';
+import { MnistSageMakerStack } from '../../lib/mnist/mnist-stack';
 
 const ROOT = path.join(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -411,4 +412,35 @@ describe('the app (bin/app.ts) on a bad pipeline target', () => {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
   }, 150_000);
+});
+
+describe('registry settings a stack refuses at synth, naming the fix', () => {
+  const context = { ...JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf-8')).context, 'aws:cdk:bundling-stacks': [] };
+
+  test('a registry in another region: SageMaker creates a model only from a version of its own region', () => {
+    const app = new App({ context });
+    expect(() => new MnistSageMakerStack(app, 'Prod', {
+      env: { account: PROD, region: REGION },
+      servedFromRegistry: { modelPackageGroupName: PIPELINE_MODEL_PACKAGE_GROUP, account: DEV, region: 'us-east-1', pointerParameterName: '/model-registry/x/approved-version' },
+    })).toThrow(new SettingsError(
+      `The registry is in us-east-1 but this stack deploys to ${REGION}: SageMaker creates a model only from a version in its own region. ` +
+        "Deploy the serving stack to the registry's region (or register the model in a registry of that region).",
+    ));
+  });
+
+  test('consumer accounts with S3-managed keys: another account may use only a customer-managed key', () => {
+    const app = new App({ context });
+    expect(() => new MnistSageMakerStack(app, 'Dev', {
+      env: { account: DEV, region: REGION },
+      settings: { bucketEncryption: 's3-managed' },
+      promotion: { consumerAccounts: [PROD] },
+    })).toThrow(/needs the artifacts encrypted with a customer-managed key.*set -c bucketEncryption=kms/);
+  });
+
+  test('a pinned version that is not a whole number from 1', () => {
+    const app = new App({ context });
+    expect(() => new MnistSageMakerStack(app, 'Prod', {
+      servedFromRegistry: { modelPackageGroupName: PIPELINE_MODEL_PACKAGE_GROUP, version: 0, pointerParameterName: '/model-registry/x/approved-version' },
+    })).toThrow('Model version 0 is not valid: a registry version is a whole number from 1.');
+  });
 });
