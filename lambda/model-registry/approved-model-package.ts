@@ -1,13 +1,12 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { logRetries, MAX_ATTEMPTS } from '../shared/retry';
+import { sageMakerClient } from '../shared/sagemaker-client';
 import { stackStatusClient } from '../shared/stack-status';
 import { GuardResponse, onEvent } from './approved-model-package-handler';
 
 const region = process.env.AWS_REGION;
 // One client each per container, the SDK's standard retries (MAX_ATTEMPTS tries), each retry logged.
-const sagemaker = logRetries(new SageMakerClient({ region, maxAttempts: MAX_ATTEMPTS }));
+const sagemaker = sageMakerClient({ region });
 const cloudFormation: CloudFormationClient = stackStatusClient({ region });
 
 /** Provider framework onEvent handler for Custom::ApprovedModelPackage. */

@@ -1,12 +1,12 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { stackStatusClient } from '../shared/stack-status';
 import { reportS3Client } from './report-s3-client';
-import { registrySageMakerClient } from './sagemaker-client';
+import { sageMakerClient } from '../shared/sagemaker-client';
 import { Dependencies, onEvent, VersionResponse } from './version-handler';
 
 const region = process.env.AWS_REGION ?? '';
 const deps: Dependencies = {
-  sagemaker: registrySageMakerClient({ region }),
+  sagemaker: sageMakerClient({ region }),
   s3: reportS3Client({ region }),
   // Set only when the resource may delete versions with its stack (DeleteVersionsWithStack).
   cloudFormation: process.env.STACK_ID ? stackStatusClient({ region }) : undefined,

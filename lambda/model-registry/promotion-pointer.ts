@@ -1,11 +1,11 @@
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { logRetries, MAX_ATTEMPTS } from '../shared/retry';
+import { sageMakerClient } from '../shared/sagemaker-client';
 import { onEvent, PointerEvent, SyncResponse } from './promotion-pointer-handler';
 
 const region = process.env.AWS_REGION;
 // One client each per container, the SDK's standard retries (MAX_ATTEMPTS tries), each retry logged.
-const sagemaker = logRetries(new SageMakerClient({ region, maxAttempts: MAX_ATTEMPTS }));
+const sagemaker = sageMakerClient({ region });
 const ssm = logRetries(new SSMClient({ region, maxAttempts: MAX_ATTEMPTS }));
 
 /**

@@ -7,10 +7,11 @@ import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { createSmokeTestClient, describeFailures, runSmokeTest, SmokeTestReport } from './run-smoke-test';
-import { checkServedConfigs, describeServedConfigFailures, readExpectedConfigs, servedConfigClient, ServedConfigCheck } from './served-config';
+import { checkServedConfigs, describeServedConfigFailures, readExpectedConfigs, ServedConfigCheck } from './served-config';
 import { readStackId, rollbackSkipReason } from './rollback';
 import { readTestCases } from './test-cases';
 import { runTestCases, TestCasesReport } from './run-test-cases';
+import { sageMakerClient } from '../shared/sagemaker-client';
 import { stackStatusClient } from '../shared/stack-status';
 
 export * from './run-smoke-test';
@@ -110,7 +111,7 @@ export async function handler(event?: SmokeTestEvent | null, context?: Pick<Cont
   let servedConfigs: ServedConfigCheck[] | undefined;
   if (settings.endpointNames.some((name) => expected.has(name))) {
     const started = Date.now();
-    sagemaker ??= servedConfigClient();
+    sagemaker ??= sageMakerClient();
     servedConfigs = await checkServedConfigs(sagemaker, expected, settings.endpointNames, timeBudgetMs);
     if (!servedConfigs.every((check) => check.passed)) {
       console.log(JSON.stringify({ smokeTestReport: { passed: false, servedConfigs, results: [] } }));

@@ -4,8 +4,7 @@
 // as failed is unproven (Terraform's provider missed exactly this, hashicorp/terraform-provider-aws#48997).
 // If it reports success, the digits would test the old model and the deploy would pass. This check
 // makes that impossible: DescribeEndpoint says which configuration is served, and a mismatch fails.
-import { DescribeEndpointCommand, DescribeEndpointCommandOutput, SageMakerClient, SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
-import { logRetries, MAX_ATTEMPTS } from '../shared/retry';
+import { DescribeEndpointCommand, DescribeEndpointCommandOutput, SageMakerClient } from '@aws-sdk/client-sagemaker';
 
 /** The environment variable the construct sets: comma-separated `endpoint-name=endpoint-config-name` pairs. */
 export const ENDPOINT_CONFIGS_ENV = 'ENDPOINT_CONFIGS';
@@ -39,11 +38,6 @@ export function readExpectedConfigs(env: NodeJS.ProcessEnv): Map<string, string>
     expected.set(endpointName, configName);
   }
   return expected;
-}
-
-/** The check's SageMaker client: the SDK's standard retries (MAX_ATTEMPTS tries), each retry logged. */
-export function servedConfigClient(config: SageMakerClientConfig = {}, log: (line: string) => void = console.log): SageMakerClient {
-  return logRetries(new SageMakerClient({ maxAttempts: MAX_ATTEMPTS, ...config }), log);
 }
 
 /**

@@ -1,11 +1,5 @@
-import { SageMakerClient, SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
-import { logRetries, MAX_ATTEMPTS } from '../shared/retry';
+import { sageMakerClient } from '../shared/sagemaker-client';
 import type { Dependencies } from './dependencies';
-
-/** The handlers' SageMaker client: the SDK's standard retries (MAX_ATTEMPTS tries), each retry logged. */
-export function sageMakerClient(config: SageMakerClientConfig = {}, log: (line: string) => void = console.log): SageMakerClient {
-  return logRetries(new SageMakerClient({ maxAttempts: MAX_ATTEMPTS, ...config }), log);
-}
 
 /** Production dependencies: one client per container. */
 export function productionDependencies(): Dependencies {

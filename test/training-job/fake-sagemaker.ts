@@ -10,7 +10,7 @@
 // instances of running jobs plus the request) is refused with ResourceLimitExceeded and its text.
 import * as http from 'http';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { sageMakerClient } from '../../lambda/training-job/client';
+import { sageMakerClient } from '../../lambda/shared/sagemaker-client';
 import { fastRetries } from '../support/fast-retries';
 import { LoopbackServer } from '../support/loopback-server';
 

@@ -5,7 +5,7 @@
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { s3Client } from '../../lambda/s3-prefix-copy/client';
 import { attemptsOf, isThrottlingError, MAX_ATTEMPTS } from '../../lambda/shared/retry';
-import { sageMakerClient } from '../../lambda/training-job/client';
+import { sageMakerClient } from '../../lambda/shared/sagemaker-client';
 import { FakeSageMaker, REGION } from './fake-sagemaker';
 
 const CREDENTIALS = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };

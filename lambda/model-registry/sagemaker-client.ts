@@ -1,7 +1,0 @@
-import { SageMakerClient, SageMakerClientConfig } from '@aws-sdk/client-sagemaker';
-import { logRetries, MAX_ATTEMPTS } from '../shared/retry';
-
-/** The registry handlers' SageMaker client: the SDK's standard retries (MAX_ATTEMPTS tries), each retry logged. */
-export function registrySageMakerClient(config: SageMakerClientConfig = {}, log: (line: string) => void = console.log): SageMakerClient {
-  return logRetries(new SageMakerClient({ maxAttempts: MAX_ATTEMPTS, ...config }), log);
-}
