@@ -22,7 +22,7 @@ import { ApprovedModelPackage } from '../registry/approved-model-package';
 import { IModelPackageGroup, ModelPackageGroup } from '../registry/model-package-group';
 import { ModelPackageVersion } from '../registry/model-package-version';
 import { PromotionPointer } from '../registry/promotion-pointer';
-import { defaultPointerParameterName, PromotionOptions, RegistrySource } from './model-source';
+import { PromotionOptions, RegistrySource } from './model-source';
 import { RealtimeEndpoint } from '../endpoints/realtime-endpoint';
 import { sageMakerQuotaRequirements } from './mnist-quotas';
 import { SageMakerExecutionRole } from '../training/execution-role';
@@ -86,7 +86,7 @@ export class MnistSageMakerStack extends Stack {
   /** The training data (undefined when served from a registry). */
   public readonly trainingData?: TrainingData;
   /** Output with the served version's ARN (the pipeline's approval step reads dev's). */
-  public modelPackageArnOutput!: CfnOutput;
+  public readonly modelPackageArnOutput: CfnOutput;
   public readonly model: sagemaker.IModel;
   public readonly realtimeEndpoint?: RealtimeEndpoint;
   public readonly serverlessEndpoint?: ServerlessEndpoint;
@@ -167,7 +167,7 @@ export class MnistSageMakerStack extends Stack {
       if (props.promotion) {
         this.promotionPointer = new PromotionPointer(this, 'PromotionPointer', {
           group,
-          parameterName: props.promotion.pointerParameterName ?? defaultPointerParameterName(group.modelPackageGroupName),
+          parameterName: props.promotion.pointerParameterName,
           consumerAccounts: props.promotion.consumerAccounts,
         });
         this.admitConsumers(props.promotion.consumerAccounts ?? []);
@@ -267,7 +267,7 @@ export class MnistSageMakerStack extends Stack {
     new CfnOutput(this, 'DashboardUrl', { value: `https://${consoleHost(this)}/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}` });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe here (or set alarmEmail) to receive endpoint alarms' });
 
-    this.smokeTestFunctionNameOutput = this.addOutputs();
+    ({ smokeTestFunctionName: this.smokeTestFunctionNameOutput, modelPackageArn: this.modelPackageArnOutput } = this.addOutputs());
   }
 
   /**
@@ -402,24 +402,26 @@ export class MnistSageMakerStack extends Stack {
    * with that account's keys only through S3.
    */
   private grantRegistryArtifactRead(role: iam.IRole, group: IModelPackageGroup): iam.Policy {
+    const artifacts = `arn:${this.partition}:s3:::*/${MNIST.outputPrefix}*/output/model.tar.gz`;
+    const registryKeys = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*', account: group.registryAccount, region: group.registryRegion });
     const policy = new iam.Policy(this, 'RegistryArtifactRead', {
       statements: [
         new iam.PolicyStatement({
           actions: ['s3:GetObject'],
-          resources: [`arn:${this.partition}:s3:::*/${MNIST.outputPrefix}*/output/model.tar.gz`],
+          resources: [artifacts],
           conditions: { StringEquals: { 's3:ResourceAccount': group.registryAccount } },
         }),
         new iam.PolicyStatement({
           actions: ['kms:Decrypt'],
-          resources: [this.formatArn({ service: 'kms', resource: 'key', resourceName: '*', account: group.registryAccount, region: group.registryRegion })],
+          resources: [registryKeys],
           conditions: { StringEquals: { 'kms:ViaService': `s3.${group.registryRegion}.amazonaws.com` } },
         }),
       ],
     });
     role.attachInlinePolicy(policy);
-    acknowledgeWildcard(policy, { resource: `arn:${this.partition}:s3:::*/${MNIST.outputPrefix}*/output/model.tar.gz` },
+    acknowledgeWildcard(policy, { resource: artifacts },
       "The promoted version's model.tar.gz is in the registry stack's bucket, whose generated name is not known here: only training-output keys, only of buckets the registry's account owns (s3:ResourceAccount); the registry's bucket policy admits the artifacts alone.");
-    acknowledgeWildcard(policy, { resource: this.formatArn({ service: 'kms', resource: 'key', resourceName: '*', account: group.registryAccount, region: group.registryRegion }) },
+    acknowledgeWildcard(policy, { resource: registryKeys },
       "The registry stack's bucket key, whose id is not known here: only keys of the registry's account and region, and only through S3 (kms:ViaService); the key's own policy admits this account.");
     return policy;
   }
@@ -466,13 +468,14 @@ export class MnistSageMakerStack extends Stack {
     }
   }
 
-  private addOutputs(): CfnOutput {
+  /** The outputs; returns the two other stages read: the smoke-test function's name and the served version. */
+  private addOutputs(): { smokeTestFunctionName: CfnOutput; modelPackageArn: CfnOutput } {
     if (this.trainingJob) {
       new CfnOutput(this, 'TrainingJobName', { value: this.trainingJob.trainingJobName, description: 'SageMaker training job that produced the model' });
       new CfnOutput(this, 'TestAccuracy', { value: this.trainingJob.finalMetric(MNIST.accuracyMetricName), description: 'Final test accuracy (%) reported by the training job' });
       new CfnOutput(this, 'ModelDataUrl', { value: this.trainingJob.modelDataUrl, description: 'The trained model artifact (model.tar.gz)' });
     }
-    this.modelPackageArnOutput = new CfnOutput(this, 'ModelPackageArn', {
+    const modelPackageArn = new CfnOutput(this, 'ModelPackageArn', {
       value: this.modelPackageArn,
       description: 'The model registry version the endpoints serve (aws sagemaker describe-model-package --model-package-name <arn>)',
     });
@@ -498,11 +501,11 @@ export class MnistSageMakerStack extends Stack {
       new CfnOutput(this, 'ServerlessEndpointName', { value: this.serverlessEndpointName });
       new CfnOutput(this, 'InvokeServerlessEndpoint', { value: invoke(this.serverlessEndpointName), description: 'Copy-paste: call the serverless endpoint' });
     }
-    const output = new CfnOutput(this, 'SmokeTestFunctionName', { value: this.smokeTestFunction.functionName, description: 'Lambda that checks the endpoints with labelled digits' });
+    const smokeTestFunctionName = new CfnOutput(this, 'SmokeTestFunctionName', { value: this.smokeTestFunction.functionName, description: 'Lambda that checks the endpoints with labelled digits' });
     new CfnOutput(this, 'RunSmokeTest', {
       value: `aws lambda invoke --region ${this.region} --function-name ${this.smokeTestFunction.functionName} --cli-read-timeout 900 /dev/stdout`,
       description: 'Copy-paste: run the smoke test against every endpoint',
     });
-    return output;
+    return { smokeTestFunctionName, modelPackageArn };
   }
 }

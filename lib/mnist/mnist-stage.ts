@@ -3,7 +3,8 @@ import { Construct } from 'constructs';
 import { MnistSettingsOverrides } from '../settings';
 import { SettingsError } from '../settings/settings-error';
 import { MnistSageMakerStack } from './mnist-stack';
-import { defaultPointerParameterName, PromotionOptions, RegistrySource } from './model-source';
+import { defaultPointerParameterName } from '../registry/promotion-pointer';
+import { PromotionOptions, RegistrySource } from './model-source';
 import { PipelineStageDefinition, SmokeTestedStage } from './pipeline-stack';
 
 export interface MnistStageProps extends StageProps {

@@ -30,8 +30,3 @@ export interface PromotionOptions {
   /** @default `/model-registry/<group>/approved-version` */
   readonly pointerParameterName?: string;
 }
-
-/** The promotion pointer's default name for a group. */
-export function defaultPointerParameterName(modelPackageGroupName: string): string {
-  return `/model-registry/${modelPackageGroupName}/approved-version`;
-}

@@ -57,6 +57,11 @@ interface SyncProperties extends PromotionPointerProperties {
  * harmless, and rejecting the newest approved version moves the pointer back to the one before) and
  * writes the parameter only when it differs.
  */
+/** The pointer's name unless told otherwise: `/model-registry/<group>/approved-version`. */
+export function defaultPointerParameterName(modelPackageGroupName: string): string {
+  return `/model-registry/${modelPackageGroupName}/approved-version`;
+}
+
 export class PromotionPointer extends Construct {
   /**
    * The pointer's value at deploy time, as a string token: a CloudFormation parameter of type
@@ -109,7 +114,7 @@ export class PromotionPointer extends Construct {
     const description = `Promotion pointer: the newest Approved version of model package group ${group.modelPackageGroupName} (or ${NO_APPROVED_VERSION}). ` +
       'Maintained by a Lambda on every approval change; do not edit it by hand.';
     this.parameter = new ssm.StringParameter(this, 'Parameter', {
-      parameterName: props.parameterName ?? `/model-registry/${group.modelPackageGroupName}/approved-version`,
+      parameterName: props.parameterName ?? defaultPointerParameterName(group.modelPackageGroupName),
       stringValue: NO_APPROVED_VERSION,
       description,
       // AWS RAM shares advanced-tier parameters only; a standard one costs nothing.
