@@ -4,6 +4,7 @@ import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct, Node } from 'constructs';
+import { ModelPackageGroup } from '../registry/model-package-group';
 import { readBooleanContext } from '../settings';
 import { SettingsError } from '../settings/settings-error';
 
@@ -343,7 +344,8 @@ export class PipelineStack extends Stack {
     if (!tested?.modelPackageArnOutput) {
       throw new Error(`PipelineStack: stage ${stageId} promotes from '${options.fromStage}', which is not an earlier stage with a modelPackageArnOutput.`);
     }
-    const versions = this.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${options.modelPackageGroupName.toLowerCase()}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    // The group's versions as the group construct writes them (SageMaker lower-cases names in ARNs).
+    const versions = ModelPackageGroup.fromModelPackageGroupAttributes(this, `${stageId}PromotedGroup`, { modelPackageGroupName: options.modelPackageGroupName }).versionArnPattern;
     const pointer = this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: options.pointerParameterName.replace(/^\//, ''), arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     return new pipelines.CodeBuildStep(`Promote${stageId}`, {
       input: source,
