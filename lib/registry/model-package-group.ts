@@ -21,12 +21,8 @@ export interface IModelPackageGroup extends IResource {
    * lower-cases names in ARNs), for policies.
    */
   readonly versionArnPattern: string;
-  /** Read the group and its versions: DescribeModelPackageGroup, ListModelPackages, DescribeModelPackage. */
-  grantRead(grantee: iam.IGrantable): iam.Grant;
   /** Find and register versions (ListModelPackages, CreateModelPackage), as the registration handler does. */
   grantRegister(grantee: iam.IGrantable): iam.Grant;
-  /** Change a version's approval status (UpdateModelPackage) and read the group. */
-  grantApprove(grantee: iam.IGrantable): iam.Grant;
 }
 
 export interface ModelPackageGroupAttributes {
@@ -78,27 +74,12 @@ abstract class ModelPackageGroupBase extends Resource implements IModelPackageGr
     });
   }
 
-  public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.grantOnGroupAndVersions(grantee, READ_GROUP, READ_VERSIONS);
-  }
-
+  /**
+   * The Service Authorization Reference scopes the version actions, ListModelPackages and
+   * CreateModelPackage included, to model-package: the group's versions, `model-package/<group>/*`.
+   */
   public grantRegister(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:ListModelPackages', 'sagemaker:CreateModelPackage'], resourceArns: [this.versionArnPattern] });
-  }
-
-  public grantApprove(grantee: iam.IGrantable): iam.Grant {
-    return this.grantOnGroupAndVersions(grantee, READ_GROUP, [...READ_VERSIONS, 'sagemaker:UpdateModelPackage']);
-  }
-
-  /**
-   * The Service Authorization Reference scopes DescribeModelPackageGroup to the group
-   * (model-package-group) and the version actions, ListModelPackages and CreateModelPackage
-   * included, to model-package: the group's versions, `model-package/<group>/*`.
-   */
-  private grantOnGroupAndVersions(grantee: iam.IGrantable, groupActions: string[], versionActions: string[]): iam.Grant {
-    const onGroup = iam.Grant.addToPrincipal({ grantee, actions: groupActions, resourceArns: [this.modelPackageGroupArn] });
-    const onVersions = iam.Grant.addToPrincipal({ grantee, actions: versionActions, resourceArns: [this.versionArnPattern] });
-    return onGroup.combine(onVersions);
   }
 }
 
