@@ -1,8 +1,6 @@
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { exitOnSettingsError, SettingsError } from '../../lib/settings/settings-error';
+import { runCdkAppOnce } from '../support/run-cdk-app';
 
 // What a user sees from `cdk synth` with a bad setting: the CLI runs bin/app.ts with cdk.json's
 // context plus every `-c key=value` (as strings) in CDK_CONTEXT_JSON, and shows its stderr.
@@ -12,25 +10,11 @@ const ROOT = path.join(__dirname, '..', '..');
 const CDK_JSON_CONTEXT = require(path.join(ROOT, 'cdk.json')).context as Record<string, unknown>;
 
 function runApp(cliContext: Record<string, string>) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-errors-'));
-  try {
-    const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bin', 'app.ts')], {
-      cwd: ROOT,
-      encoding: 'utf-8',
-      timeout: 240_000,
-      env: {
-        ...process.env,
-        CDK_OUTDIR: outdir,
-        // As the CLI passes it, without Lambda bundling (templates only: faster, same errors).
-        CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...cliContext }),
-        CDK_DEFAULT_ACCOUNT: '123456789012',
-        CDK_DEFAULT_REGION: 'us-east-1',
-      },
-    });
-    return { status: result.status, stderr: result.stderr, files: fs.readdirSync(outdir) };
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+  return runCdkAppOnce({
+    // As the CLI passes it, without Lambda bundling (templates only: faster, same errors).
+    context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...cliContext },
+    env: { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'us-east-1' },
+  });
 }
 
 describe('a user mistake in a setting: exactly its message on stderr, exit code 1', () => {

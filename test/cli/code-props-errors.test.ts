@@ -1,30 +1,12 @@
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { runCdkAppOnce } from '../support/run-cdk-app';
 
 // What a user sees when their own app passes a bad value in code: the real app file run as the CDK
 // CLI runs it (tsx, no context at all), one line naming the prop, exit code 1, no stack trace.
 
-const ROOT = path.join(__dirname, '..', '..');
-
 function runCase(name: string) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'code-props-'));
-  try {
-    const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(__dirname, 'code-props-app.ts'), name], {
-      cwd: ROOT,
-      encoding: 'utf-8',
-      timeout: 240_000,
-      env: {
-        ...process.env,
-        CDK_OUTDIR: outdir,
-        CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [] }),
-      },
-    });
-    return { status: result.status, stderr: result.stderr };
-  } finally {
-    fs.rmSync(outdir, { recursive: true, force: true });
-  }
+  const { status, stderr } = runCdkAppOnce({ app: path.join(__dirname, 'code-props-app.ts'), args: [name], context: { 'aws:cdk:bundling-stacks': [] } });
+  return { status, stderr };
 }
 
 describe('a bad value passed in code: one line naming the prop, exit code 1', () => {

@@ -1,29 +1,13 @@
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { runCdkApp } from '../support/run-cdk-app';
 
 const ROOT = path.join(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const CDK_JSON_CONTEXT = require(path.join(ROOT, 'cdk.json')).context as Record<string, unknown>;
 
-/** Runs bin/app.ts the way the cdk CLI does: context (cdk.json + -c) in CDK_CONTEXT_JSON, output in CDK_OUTDIR. */
+/** Runs bin/app.ts the way the cdk CLI does: cdk.json's context and the -c ones. */
 function runApp(context: Record<string, unknown>) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-'));
-  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bin', 'app.ts')], {
-    cwd: ROOT,
-    encoding: 'utf-8',
-    env: {
-      ...process.env,
-      CDK_OUTDIR: outdir,
-      CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, ...context }),
-      CDK_DEFAULT_ACCOUNT: '123456789012',
-      CDK_DEFAULT_REGION: 'us-east-1',
-    },
-  });
-  const files = fs.existsSync(outdir) ? fs.readdirSync(outdir) : [];
-  const read = (file: string) => JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf-8'));
-  return { ...result, outdir, files, read, cleanup: () => fs.rmSync(outdir, { recursive: true, force: true }) };
+  return runCdkApp({ context: { ...CDK_JSON_CONTEXT, ...context }, env: { CDK_DEFAULT_ACCOUNT: '123456789012', CDK_DEFAULT_REGION: 'us-east-1' } });
 }
 
 const SOURCE = {

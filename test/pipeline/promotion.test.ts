@@ -11,6 +11,7 @@ import { mnistPipelineStages, MnistPipelineOptions, PIPELINE_MODEL_PACKAGE_GROUP
 import { PipelineStack, PROMOTION_ENV, readPipelineTargets } from '../../lib/mnist/pipeline-stack';
 import { SettingsError } from '../../lib/settings/settings-error';
 import { MnistSageMakerStack } from '../../lib/mnist/mnist-stack';
+import { runCdkAppOnce } from '../support/run-cdk-app';
 
 const ROOT = path.join(__dirname, '..', '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -380,37 +381,17 @@ describe('readPipelineTargets', () => {
 });
 
 describe('the app (bin/app.ts) on a bad pipeline target', () => {
-  test('-c prodModelVersion=x: its one-line message, exit 1, no template', async () => {
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'promotion-app-'));
-    try {
-      const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bin', 'app.ts')], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          CDK_OUTDIR: outdir,
-          CDK_CONTEXT_JSON: JSON.stringify({
-            ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], pipeline: 'true', ...SOURCE, prodModelVersion: 'x',
-          }),
-          CDK_DEFAULT_ACCOUNT: DEV,
-          CDK_DEFAULT_REGION: REGION,
-        },
-        timeout: 120_000,
-        killSignal: 'SIGKILL',
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-      const status = await new Promise<number | null>((resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', (code) => resolve(code));
-      });
-      expect({ status, lines: stderr.trimEnd().split('\n') }).toEqual({
-        status: 1,
-        lines: [expect.stringMatching(/^Pipeline context 'prodModelVersion' is 'x', which is not valid: expected a registry version number such as 3 /)],
-      });
-      expect(fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json'))).toEqual([]);
-    } finally {
-      fs.rmSync(outdir, { recursive: true, force: true });
-    }
+  test('-c prodModelVersion=x: its one-line message, exit 1, no template', () => {
+    const run = runCdkAppOnce({
+      context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [], pipeline: 'true', ...SOURCE, prodModelVersion: 'x' },
+      env: { CDK_DEFAULT_ACCOUNT: DEV, CDK_DEFAULT_REGION: REGION },
+      timeoutMs: 120_000,
+    });
+    expect({ status: run.status, lines: run.stderr.trimEnd().split('\n') }).toEqual({
+      status: 1,
+      lines: [expect.stringMatching(/^Pipeline context 'prodModelVersion' is 'x', which is not valid: expected a registry version number such as 3 /)],
+    });
+    expect(run.files.filter((f) => f.endsWith('.template.json'))).toEqual([]);
   }, 150_000);
 });
 
