@@ -28,7 +28,6 @@ exitOnSettingsError(() => {
     if (targets.prodAccount && !devAccount) {
       throw new SettingsError(`-c prodAccount=${targets.prodAccount} needs the pipeline's (dev's) account too: run with AWS credentials (the CLI sets CDK_DEFAULT_ACCOUNT) or add -c devAccount=<12 digits>.`);
     }
-    const crossAccount = targets.prodAccount !== undefined && targets.prodAccount !== devAccount;
     // The pipeline re-synthesizes this app from the repository: pass on what is not in cdk.json.
     const synthContext: Record<string, string> = {
       ...(alarmEmail ? { alarmEmail } : {}),
@@ -38,7 +37,6 @@ exitOnSettingsError(() => {
       env,
       source: readPipelineSource(app.node),
       synthContext,
-      crossAccount,
       stages: mnistPipelineStages({
         // Naming one account names both: prod's reads dev's promotion pointer by its ARN.
         devAccount,

@@ -64,12 +64,6 @@ export interface PipelineStackProps extends StackProps {
   /** Stages in deploy order. */
   readonly stages: PipelineStageDefinition[];
   /**
-   * Some stage deploys to another account than the pipeline's: the pipeline's artifacts are then
-   * encrypted with a customer-managed KMS key that account may use (CDK Pipelines' crossAccountKeys).
-   * @default false
-   */
-  readonly crossAccount?: boolean;
-  /**
    * Further context the pipeline's own `cdk synth` needs to rebuild this same app (for example
    * `alarmEmail`). The source settings and `pipeline=true` are always passed.
    */
@@ -268,12 +262,14 @@ export class PipelineStack extends Stack {
     }
     const { connectionArn, repository, branch } = props.source;
     const source = pipelines.CodePipelineSource.connection(repository, branch, { connectionArn });
+    const stages = props.stages.map((definition) => ({ definition, stage: definition.create(this, definition.id) }));
+    const inOtherAccount = (stage: Stage) => stage.account !== undefined && !Token.isUnresolved(stage.account) && stage.account !== this.account;
 
     this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
       pipelineType: codepipeline.PipelineType.V2,
-      // Deploying to another account needs the artifact bucket's customer-managed key (a customer
-      // key costs $1/month); a same-account pipeline does without.
-      crossAccountKeys: props.crossAccount ?? false,
+      // A stage in another account needs the artifact bucket's customer-managed key, which that
+      // account may use (a customer key costs $1/month); a same-account pipeline does without.
+      crossAccountKeys: stages.some(({ stage }) => inOtherAccount(stage)),
       synth: new pipelines.ShellStep('Synth', {
         input: source,
         commands: synthStepCommands(props.source, props.synthContext),
@@ -289,13 +285,11 @@ export class PipelineStack extends Stack {
       },
     });
 
-    for (const definition of props.stages) {
-      const stage = definition.create(this, definition.id);
+    for (const { definition, stage } of stages) {
       const promotion = definition.promote && this.promotionStep(definition.id, definition.promote, source);
-      const otherAccount = stage.account !== undefined && !Token.isUnresolved(stage.account) && stage.account !== this.account;
       const smokeTest = new pipelines.CodeBuildStep(`${definition.id}SmokeTest`, {
         envFromCfnOutputs: { [SMOKE_TEST_FUNCTION_ENV]: stage.smokeTestFunctionNameOutput },
-        env: otherAccount
+        env: inOtherAccount(stage)
           ? { [SMOKE_TEST_FUNCTION_ARN_PREFIX_ENV]: this.formatArn({ service: 'lambda', resource: 'function', resourceName: '', arnFormat: ArnFormat.COLON_RESOURCE_NAME, region: stage.region ?? this.region, account: stage.account }) }
           : undefined,
         commands: smokeTestCommands(),

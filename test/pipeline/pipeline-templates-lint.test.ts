@@ -98,7 +98,6 @@ function runLint(python: string, templates: string[]): Promise<Finding[]> {
 /** Synthesizes the pipeline app into `outdir` and returns its templates (the pipeline's and each stage's). */
 function synthesize(outdir: string, options: MnistPipelineOptions): string[] {
   const app = new App({ outdir, context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-  const crossAccount = options.prodAccount !== undefined && options.prodAccount !== options.devAccount;
   new PipelineStack(app, 'MnistPipeline', {
     env: { account: DEV, region: REGION },
     source: {
@@ -106,7 +105,6 @@ function synthesize(outdir: string, options: MnistPipelineOptions): string[] {
       repository: 'example-org/mnist-sagemaker-cdk',
       branch: 'main',
     },
-    crossAccount,
     stages: mnistPipelineStages(options),
   });
   const templates = app.synth().stacksRecursively.map((s) => s.templateFullPath);

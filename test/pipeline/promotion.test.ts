@@ -47,8 +47,7 @@ interface Synthesized {
 /** The pipeline app as bin/app.ts builds it for these options, synthesized (templates only: no bundling). */
 function synthesize(options: MnistPipelineOptions): Synthesized {
   const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-  const crossAccount = options.prodAccount !== undefined && options.prodAccount !== options.devAccount;
-  new PipelineStack(app, 'MnistPipeline', { env: { account: DEV, region: REGION }, source: SOURCE, crossAccount, stages: mnistPipelineStages(options) });
+  new PipelineStack(app, 'MnistPipeline', { env: { account: DEV, region: REGION }, source: SOURCE, stages: mnistPipelineStages(options) });
   const assembly = app.synth();
   const template = (name: string) => {
     const stack = assembly.stacksRecursively.find((s) => s.stackName === name);

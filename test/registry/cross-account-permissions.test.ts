@@ -133,7 +133,6 @@ const pipelineStack = new PipelineStack(app, 'MnistPipeline', {
     repository: 'example-org/mnist-sagemaker-cdk',
     branch: 'main',
   },
-  crossAccount: true,
   stages: mnistPipelineStages({ devAccount: DEV, prodAccount: PROD, region: REGION }),
 });
 const assembly = app.synth();
